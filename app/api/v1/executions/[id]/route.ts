@@ -1,0 +1,8 @@
+import { withApiAuth } from '@/lib/api/with-api-auth';
+import { getExecution } from '@/lib/core/executions/get-execution';
+
+export const dynamic = 'force-dynamic';
+
+export const GET = withApiAuth<{ id: string }>(async ({ db, params }) => ({ body: await getExecution(db, params.id) }), {
+  permissions: ['execution:read'],
+});

@@ -1,0 +1,8 @@
+import { withApiAuth } from '@/lib/api/with-api-auth';
+import { getWorkflow } from '@/lib/core/workflows/workflows';
+
+export const dynamic = 'force-dynamic';
+
+export const GET = withApiAuth<{ id: string }>(async ({ db, params }) => ({ body: await getWorkflow(db, params.id) }), {
+  permissions: ['workflow:read'],
+});

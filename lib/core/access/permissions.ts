@@ -1,0 +1,72 @@
+/** The one permission table: every role's permissions, and the actor type people and tokens share. */
+export const PERMISSIONS = [
+  'workflow:read',
+  'workflow:write',
+  'execution:create',
+  'execution:read',
+  'execution:cancel',
+  'approval:read',
+  'approval:decide',
+] as const;
+
+export type Permission = (typeof PERMISSIONS)[number];
+
+export const ROLES = ['admin', 'operator', 'approver', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
+  admin: PERMISSIONS,
+  operator: PERMISSIONS.filter((p) => p !== 'approval:decide'),
+  approver: ['workflow:read', 'execution:read', 'approval:read', 'approval:decide'],
+  viewer: ['workflow:read', 'execution:read', 'approval:read'],
+};
+
+export function isPermission(p: string): p is Permission {
+  return (PERMISSIONS as readonly string[]).includes(p);
+}
+
+export function isRole(r: string): r is Role {
+  return (ROLES as readonly string[]).includes(r);
+}
+
+export type Actor = {
+  kind: 'user' | 'token' | 'system';
+  /** Stable label recorded on every change: a user's email, a token's name, or "system:worker". */
+  id: string;
+  name: string;
+  role: Role | null;
+  permissions: ReadonlySet<Permission>;
+};
+
+export function userActor(user: { email: string; name: string; role: string }): Actor {
+  const role = isRole(user.role) ? user.role : 'viewer';
+  return { kind: 'user', id: user.email, name: user.name, role, permissions: new Set(ROLE_PERMISSIONS[role]) };
+}
+
+/**
+ * A token issued to a user acts as that user (so self-approval compares the same actor), limited to
+ * the subset of permissions both the token and the user's role allow. A standalone token is its own actor.
+ */
+export function tokenActor(
+  token: { name: string; permissions: string[] },
+  user?: { email: string; name: string; role: string } | null,
+): Actor {
+  const granted = token.permissions.filter(isPermission);
+  if (user) {
+    const base = userActor(user);
+    return { ...base, kind: 'token', permissions: new Set(granted.filter((p) => base.permissions.has(p))) };
+  }
+  return { kind: 'token', id: `token:${token.name}`, name: token.name, role: null, permissions: new Set(granted) };
+}
+
+export const SYSTEM_ACTOR: Actor = {
+  kind: 'system',
+  id: 'system:worker',
+  name: 'worker',
+  role: null,
+  permissions: new Set(PERMISSIONS),
+};
+
+export function hasPermissions(actor: Actor, required: readonly Permission[]): boolean {
+  return required.every((p) => actor.permissions.has(p));
+}

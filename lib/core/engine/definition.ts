@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { ROLES } from '../access/permissions';
+import { parseDurationMs } from './duration';
+
+const ZStepId = z.string().min(1).max(100);
+const ZDuration = z.union([z.string().max(40), z.number().nonnegative().max(10 * 365 * 86400)]).refine((v) => parseDurationMs(v) !== null, {
+  message: 'expected an ISO 8601 duration like "PT1H" or a number of seconds',
+});
+
+export const CONDITION_OPERATORS = ['==', '!=', '>', '>=', '<', '<=', 'in', 'contains', 'exists'] as const;
+export type ConditionOperator = (typeof CONDITION_OPERATORS)[number];
+
+export type Condition =
+  | { field: string; operator: ConditionOperator; value?: unknown }
+  | { and: Condition[] }
+  | { or: Condition[] };
+
+export const ZCondition: z.ZodType<Condition> = z.lazy(() =>
+  z.union([
+    z.strictObject({ field: z.string().min(1).max(200), operator: z.enum(CONDITION_OPERATORS), value: z.unknown().optional() }),
+    z.strictObject({ and: z.array(ZCondition).min(1) }),
+    z.strictObject({ or: z.array(ZCondition).min(1) }),
+  ]),
+);
+
+const ZAction = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('allow') }),
+  z.strictObject({ type: z.literal('set'), values: z.record(z.string(), z.unknown()) }),
+  z.strictObject({ type: z.literal('fail'), reason: z.string().min(1).max(1000) }),
+  z.strictObject({ type: z.literal('log'), message: z.string().max(1000).optional() }),
+  z.strictObject({ type: z.literal('block'), reason: z.string().min(1).max(1000) }),
+]);
+
+const ON_TIMEOUT = ['reject', 'approve', 'fail'] as const;
+
+const ZStep = z.discriminatedUnion('type', [
+  z.strictObject({
+    id: ZStepId,
+    type: z.literal('condition'),
+    condition: ZCondition,
+    on_true: ZStepId.optional(),
+    on_false: ZStepId.optional(),
+  }),
+  z.strictObject({ id: ZStepId, type: z.literal('action'), action: ZAction, next: ZStepId.optional() }),
+  z.strictObject({
+    id: ZStepId,
+    type: z.literal('approval'),
+    reason: z.string().min(1).max(1000),
+    required_approvals: z.number().int().min(1).max(20).optional(),
+    approver_role: z.enum(ROLES).optional(),
+    on_approve: ZStepId.optional(),
+    on_reject: ZStepId.optional(),
+    next: ZStepId.optional(),
+    timeout: ZDuration.optional(),
+    on_timeout: z.enum(ON_TIMEOUT).optional(),
+  }),
+  z.strictObject({ id: ZStepId, type: z.literal('pause'), reason: z.string().min(1).max(1000).optional(), timeout: ZDuration.optional(), next: ZStepId.optional() }),
+  z.strictObject({ id: ZStepId, type: z.literal('wait'), duration: ZDuration, next: ZStepId.optional() }),
+]);
+
+export type Step = z.infer<typeof ZStep>;
+export type StepType = Step['type'];
+
+/** The step ids a step may continue at. */
+export function stepTargets(step: Step): [string, string | undefined][] {
+  switch (step.type) {
+    case 'condition':
+      return [['on_true', step.on_true], ['on_false', step.on_false]];
+    case 'approval':
+      return [['on_approve', step.on_approve], ['on_reject', step.on_reject], ['next', step.next]];
+    default:
+      return [['next', step.next]];
+  }
+}
+
+export const ZDefinition = z
+  .strictObject({ steps: z.array(ZStep).min(1).max(500) })
+  .superRefine((def, ctx) => {
+    const seen = new Map<string, number>();
+    def.steps.forEach((s, i) => {
+      if (seen.has(s.id)) ctx.addIssue({ code: 'custom', path: ['steps', i, 'id'], message: `duplicate step id "${s.id}"` });
+      seen.set(s.id, i);
+    });
+    def.steps.forEach((s, i) => {
+      for (const [field, target] of stepTargets(s)) {
+        if (target !== undefined && !seen.has(target)) {
+          ctx.addIssue({ code: 'custom', path: ['steps', i, field], message: `unknown step id "${target}"` });
+        }
+      }
+    });
+  });
+
+export type Definition = z.infer<typeof ZDefinition>;
+
+export type CompiledDefinition = Definition & { byId: Map<string, Step>; first: Step };
+
+export function compileDefinition(def: Definition): CompiledDefinition {
+  return { ...def, byId: new Map(def.steps.map((s) => [s.id, s])), first: def.steps[0]! };
+}

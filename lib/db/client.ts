@@ -1,0 +1,48 @@
+import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import pg from 'pg';
+import { env } from '../env';
+import { log } from '../log';
+import * as schema from './schema';
+
+export type Db = NodePgDatabase<typeof schema>;
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+/** Anything that can run a query: the pool-backed db or a transaction. */
+export type DbOrTx = Db | Tx;
+
+type Handle = { pool: pg.Pool; db: Db };
+
+// One pool per process. Kept on globalThis so Next.js dev reloads do not leak pools.
+const g = globalThis as unknown as { __wrDb?: Handle };
+
+export function createDb(connectionString: string, max = env().DATABASE_POOL_SIZE): Handle {
+  const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000 });
+  // A connection dropped by the server (restart, terminate) must not crash the process: the pool
+  // discards the client and the next query opens a new one.
+  pool.on('error', (err) => log.warn({ err: err.message }, 'database connection lost'));
+  return { pool, db: drizzle(pool, { schema }) };
+}
+
+export function databaseUrl(): string {
+  const url = env().DATABASE_URL;
+  if (!url) throw new Error('DATABASE_URL is not set (npm start sets it for the embedded PostgreSQL)');
+  return url;
+}
+
+function handle(): Handle {
+  if (!g.__wrDb) g.__wrDb = createDb(databaseUrl());
+  return g.__wrDb;
+}
+
+export function getDb(): Db {
+  return handle().db;
+}
+
+export function getPool(): pg.Pool {
+  return handle().pool;
+}
+
+export async function closeDb(): Promise<void> {
+  const h = g.__wrDb;
+  g.__wrDb = undefined;
+  if (h) await h.pool.end();
+}

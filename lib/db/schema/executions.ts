@@ -1,0 +1,74 @@
+import { sql } from 'drizzle-orm';
+import { bigserial, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { workflows } from './workflows';
+
+export const workflowExecutions = pgTable(
+  'workflow_executions',
+  {
+    id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+    workflowId: uuid('workflow_id')
+      .notNull()
+      .references(() => workflows.id),
+    status: text('status').notNull(),
+    triggerPayload: jsonb('trigger_payload').notNull(),
+    context: jsonb('context').notNull(),
+    /** The step the execution is at: the next to run while running, the wait step while sleeping. */
+    currentStepId: text('current_step_id'),
+    /** While running: when a worker should pick it up (a wait step's end, or the lease of the process running it). */
+    wakeAt: timestamp('wake_at', { withTimezone: true }),
+    /** Set while a wait step sleeps; kept across a manual pause so the timer's deadline stands. */
+    waitingUntil: timestamp('waiting_until', { withTimezone: true }),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+    startedBy: text('started_by').notNull(),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
+    error: text('error'),
+    // The quick start's pause/resume columns.
+    pausedAt: timestamp('paused_at', { withTimezone: true }),
+    pausedReason: text('paused_reason'),
+    pausedStepId: text('paused_step_id'),
+    nextStepId: text('next_step_id'),
+    resumeData: jsonb('resume_data'),
+    resumeCount: integer('resume_count').notNull().default(0),
+    lastResumedAt: timestamp('last_resumed_at', { withTimezone: true }),
+    // What the pause is waiting for: manual (an API/console pause), approval, or callback (a pause step).
+    pauseKind: text('pause_kind'),
+    pausedBy: text('paused_by'),
+    pauseExpiresAt: timestamp('pause_expires_at', { withTimezone: true }),
+    /** Set by the approval decision that made resume_data final; the worker resumes these. */
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    pauseWarnedAt: timestamp('pause_warned_at', { withTimezone: true }),
+    /** Compare-and-set counter: every state change bumps it. */
+    version: integer('version').notNull().default(0),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    // "paused, oldest first" is an index scan, keyset by (paused_at, id).
+    index('idx_executions_paused_at').on(t.pausedAt, t.id).where(sql`status = 'paused'`),
+    index('idx_executions_paused_workflow').on(t.workflowId, t.pausedAt, t.id).where(sql`status = 'paused'`),
+    index('idx_executions_decided').on(t.decidedAt).where(sql`status = 'paused' and decided_at is not null`),
+    index('idx_executions_pause_expires').on(t.pauseExpiresAt).where(sql`status = 'paused'`),
+    index('idx_executions_wake').on(t.wakeAt).where(sql`status = 'running' and wake_at is not null`),
+    index('idx_executions_started').on(t.startedAt, t.id),
+    index('idx_executions_status_started').on(t.status, t.startedAt, t.id),
+    index('idx_executions_workflow_started').on(t.workflowId, t.startedAt, t.id),
+  ],
+);
+
+export const executionEvents = pgTable(
+  'execution_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    executionId: uuid('execution_id')
+      .notNull()
+      .references(() => workflowExecutions.id, { onDelete: 'cascade' }),
+    type: text('type').notNull(),
+    stepId: text('step_id'),
+    actor: text('actor').notNull(),
+    data: jsonb('data'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('idx_events_execution').on(t.executionId, t.id), index('idx_events_type_created').on(t.type, t.createdAt)],
+);
+
+export type ExecutionRow = typeof workflowExecutions.$inferSelect;
+export type ExecutionEventRow = typeof executionEvents.$inferSelect;

@@ -1,0 +1,5 @@
+export * from './workflows';
+export * from './executions';
+export * from './approvals';
+export * from './access';
+export * from './operations';

@@ -1,0 +1,31 @@
+import { integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+
+/** A retried write with the same Idempotency-Key gets the first response back. */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    actor: text('actor').notNull(),
+    key: text('key').notNull(),
+    scope: text('scope').notNull(),
+    requestHash: text('request_hash').notNull(),
+    statusCode: integer('status_code'),
+    response: jsonb('response'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.actor, t.key] })],
+);
+
+/** One row per worker process: the console's and ops' view of the worker's health. */
+export const workerHeartbeats = pgTable('worker_heartbeats', {
+  workerId: text('worker_id').primaryKey(),
+  hostname: text('hostname').notNull(),
+  pid: integer('pid').notNull(),
+  startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+  lastCycleAt: timestamp('last_cycle_at', { withTimezone: true }),
+  lastCycleMs: integer('last_cycle_ms'),
+  intervalMs: integer('interval_ms').notNull(),
+  resumed: integer('resumed').notNull().default(0),
+  skipped: integer('skipped').notNull().default(0),
+  errors: integer('errors').notNull().default(0),
+  totals: jsonb('totals'),
+});

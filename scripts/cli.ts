@@ -1,0 +1,108 @@
+/**
+ * npm run cli -- token create --name N --permissions a,b [--expires-in 30d] [--user email]
+ *                token list | token revoke --name N
+ *                user create --email E --role R [--password P] [--name "Full Name"]
+ */
+import { createInterface } from 'node:readline/promises';
+import { parseArgs } from 'node:util';
+import { AppError } from '../lib/core/errors';
+
+function fail(message: string): never {
+  console.error(`error: ${message}`);
+  process.exit(1);
+}
+
+const USAGE = `usage:
+  npm run cli -- token create --name NAME --permissions p1,p2 [--expires-in 30d] [--user EMAIL]
+  npm run cli -- token list
+  npm run cli -- token revoke --name NAME
+  npm run cli -- user create --email EMAIL --role admin|operator|approver|viewer [--password P] [--name NAME]`;
+
+async function main() {
+  const [group, command, ...rest] = process.argv.slice(2);
+  if (!group || group === '--help' || group === 'help') {
+    console.log(USAGE);
+    return;
+  }
+  let values: Record<string, string | undefined>;
+  try {
+    values = parseArgs({
+      args: rest,
+      options: {
+        name: { type: 'string' },
+        permissions: { type: 'string' },
+        'expires-in': { type: 'string' },
+        user: { type: 'string' },
+        email: { type: 'string' },
+        role: { type: 'string' },
+        password: { type: 'string' },
+      },
+      strict: true,
+    }).values as Record<string, string | undefined>;
+  } catch (e) {
+    fail(`${(e as Error).message}\n${USAGE}`);
+  }
+  if (!process.env.DATABASE_URL) fail('DATABASE_URL is not set (with npm start running, use the URL it printed, or export DATABASE_URL)');
+
+  const { getDb, closeDb } = await import('../lib/db/client');
+  const { parseDurationToMs } = await import('../lib/env');
+  const tokens = await import('../lib/core/access/api-tokens');
+  const { createUser } = await import('../lib/core/access/users');
+  const db = getDb();
+  try {
+    if (group === 'token' && command === 'create') {
+      if (!values.name) fail('--name is required');
+      if (!values.permissions) fail('--permissions is required (comma separated, e.g. execution:read,execution:cancel)');
+      let expiresInMs: number | null = null;
+      if (values['expires-in']) {
+        try {
+          expiresInMs = parseDurationToMs(values['expires-in']);
+        } catch {
+          fail(`--expires-in: invalid duration ${values['expires-in']} (e.g. 30d, 12h)`);
+        }
+      }
+      const t = await tokens.createApiToken(db, {
+        name: values.name,
+        permissions: values.permissions.split(',').map((s) => s.trim()).filter(Boolean),
+        expiresInMs,
+        userEmail: values.user ?? null,
+      });
+      console.log(`created token ${t.name} (${t.prefix}…) with ${t.permissions.join(', ')}${t.expiresAt ? `, expires ${t.expiresAt.toISOString()}` : ''}`);
+      console.log('store it now: it is shown only once');
+      console.log(t.token);
+    } else if (group === 'token' && command === 'list') {
+      const rows = await tokens.listApiTokens(db);
+      if (rows.length === 0) console.log('no tokens');
+      for (const r of rows) {
+        const state = r.revokedAt ? 'revoked' : r.expiresAt && r.expiresAt < new Date() ? 'expired' : 'active';
+        console.log(
+          [r.name, `${r.prefix}…`, state, r.permissions.join(','), `created ${r.createdAt.toISOString()}`, `last used ${r.lastUsedAt?.toISOString() ?? 'never'}`].join('  '),
+        );
+      }
+    } else if (group === 'token' && command === 'revoke') {
+      if (!values.name) fail('--name is required');
+      await tokens.revokeApiToken(db, values.name);
+      console.log(`revoked token ${values.name}`);
+    } else if (group === 'user' && command === 'create') {
+      if (!values.email) fail('--email is required');
+      if (!values.role) fail('--role is required (admin, operator, approver, viewer)');
+      let password = values.password;
+      if (!password) {
+        const rl = createInterface({ input: process.stdin, output: process.stderr });
+        password = await rl.question('password: ');
+        rl.close();
+      }
+      const u = await createUser(db, { email: values.email, role: values.role, password, name: values.name });
+      console.log(`created user ${u.email} (${u.role})`);
+    } else {
+      fail(`unknown command "${[group, command].filter(Boolean).join(' ')}"\n${USAGE}`);
+    }
+  } catch (e) {
+    if (e instanceof AppError) fail(e.message);
+    fail(`could not complete the command: ${(e as Error).message}`);
+  } finally {
+    await closeDb();
+  }
+}
+
+await main();

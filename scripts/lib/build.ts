@@ -1,0 +1,37 @@
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const SOURCES = ['app', 'components', 'lib', 'next.config.mjs', 'postcss.config.mjs', 'tsconfig.json', 'package-lock.json'];
+const STAMP = '.next/wr-source-hash';
+
+function walk(p: string, out: string[]) {
+  if (!fs.existsSync(p)) return;
+  const st = fs.statSync(p);
+  if (st.isDirectory()) for (const e of fs.readdirSync(p).sort()) walk(path.join(p, e), out);
+  else out.push(p);
+}
+
+export function sourceHash(root: string): string {
+  const files: string[] = [];
+  for (const s of SOURCES) walk(path.join(root, s), files);
+  const h = createHash('sha256');
+  for (const f of files) h.update(path.relative(root, f)).update(fs.readFileSync(f));
+  return h.digest('hex');
+}
+
+/** Builds the production app unless .next holds a build of exactly these sources. */
+export function ensureBuild(root: string, say: (m: string) => void = console.log): void {
+  const hash = sourceHash(root);
+  const stamp = path.join(root, STAMP);
+  if (fs.existsSync(path.join(root, '.next/BUILD_ID')) && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === hash) return;
+  say('building the app (next build) — only when the sources changed');
+  const r = spawnSync(process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'build'], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+  });
+  if (r.status !== 0) throw new Error('next build failed');
+  fs.writeFileSync(stamp, hash);
+}

@@ -1,0 +1,108 @@
+/**
+ * `npm start`: one command from a fresh clone to a running console.
+ *   embedded PostgreSQL (or DATABASE_URL) → migrations once → demo data on first run →
+ *   build if needed → web server and worker as two processes. Ctrl-C stops all of it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { ensureBuild } from './lib/build';
+import { ensureDatabase, startEmbeddedPostgres, type EmbeddedDb } from './lib/embedded-postgres';
+import { localSecret } from './lib/local-secret';
+import { freePort } from './lib/ports';
+
+const root = process.cwd();
+const dev = process.argv.includes('--dev');
+const say = (m: string) => console.log(`[start] ${m}`);
+
+let embedded: EmbeddedDb | null = null;
+const children: ChildProcess[] = [];
+let shuttingDown = false;
+
+async function shutdown(code: number) {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  say('stopping web and worker…');
+  await Promise.all(
+    children.map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.exitCode !== null || c.signalCode !== null) return resolve();
+          c.once('exit', () => resolve());
+          c.kill('SIGTERM');
+          setTimeout(() => c.kill('SIGKILL'), 10_000).unref();
+        }),
+    ),
+  );
+  if (embedded) {
+    say('stopping embedded PostgreSQL…');
+    await embedded.stop().catch(() => undefined);
+  }
+  say('stopped');
+  process.exit(code);
+}
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+try {
+  if (!process.env.DATABASE_URL) {
+    const port = await freePort(Number(process.env.EMBEDDED_PG_PORT ?? 54329));
+    say(`starting embedded PostgreSQL on 127.0.0.1:${port} (data in .data/pg)`);
+    embedded = await startEmbeddedPostgres({ dataDir: path.join(root, '.data', 'pg'), port, persistent: true, log: say });
+    process.env.DATABASE_URL = await ensureDatabase(embedded.adminUrl, 'workflow_resumer');
+  } else {
+    say('using DATABASE_URL');
+  }
+  process.env.NEXTAUTH_SECRET ??= localSecret(root);
+  const port = Number(process.env.PORT ?? 3000);
+  process.env.NEXTAUTH_URL ??= `http://localhost:${port}`;
+
+  // Imported after DATABASE_URL is known: lib/env parses the environment once.
+  const { runMigrations } = await import('../lib/db/migrate');
+  const { createDb } = await import('../lib/db/client');
+  const { seedDemoData, DEMO_USERS } = await import('../lib/seed/demo-data');
+  await runMigrations(process.env.DATABASE_URL);
+  say('migrations applied');
+  const { db, pool } = createDb(process.env.DATABASE_URL, 2);
+  const { seeded } = await seedDemoData(db);
+  await pool.end();
+  if (seeded) say('seeded demo users, workflows and executions');
+
+  if (!dev) ensureBuild(root, say);
+
+  const childEnv = { ...process.env, WR_SKIP_MIGRATE: '1', NEXT_TELEMETRY_DISABLED: '1' };
+  const nextBin = path.join(root, 'node_modules/next/dist/bin/next');
+  const web = spawn(process.execPath, [nextBin, dev ? 'dev' : 'start', '-p', String(port)], { stdio: 'inherit', env: { ...childEnv, WR_SERVICE: 'web' } });
+  const worker = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/worker.ts')], {
+    stdio: 'inherit',
+    env: { ...childEnv, WR_SERVICE: 'worker' },
+  });
+  children.push(web, worker);
+  for (const c of children) {
+    c.once('exit', (code, signal) => {
+      if (!shuttingDown) {
+        say(`a child process exited (code ${code}, signal ${signal}); stopping`);
+        void shutdown(code || 1);
+      }
+    });
+  }
+
+  // Wait for the first answer, then print where to go.
+  const url = `http://localhost:${port}`;
+  for (let i = 0; i < 600 && !shuttingDown; i++) {
+    try {
+      const r = await fetch(`${url}/api/v1/health`);
+      if (r.ok) break;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  console.log(`\n  Workflow Resumer is running at ${url}\n`);
+  console.log('  Demo logins (seeded on first run):');
+  for (const u of DEMO_USERS) console.log(`    ${u.role.padEnd(9)} ${u.email.padEnd(24)} ${u.password}`);
+  console.log('\n  API token: npm run cli -- token create --name my-client --permissions execution:read,execution:create');
+  console.log('  Stop with Ctrl-C.\n');
+} catch (e) {
+  console.error(`[start] ${e instanceof Error ? e.message : String(e)}`);
+  await shutdown(1);
+}

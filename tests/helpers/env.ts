@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { createDb, type Db } from '@/lib/db/client';
+import { runMigrations } from '@/lib/db/migrate';
+import { createApiToken } from '@/lib/core/access/api-tokens';
+import { createUser } from '@/lib/core/access/users';
+import { ROLE_PERMISSIONS, type Permission, type Role } from '@/lib/core/access/permissions';
+
+export const BASE_URL = process.env.WR_BASE_URL ?? '';
+const TEST_DB = process.env.TEST_DATABASE_URL ?? '';
+if (!TEST_DB) throw new Error('run the tests with `npm test` (it provides TEST_DATABASE_URL and BASE_URL)');
+
+let shared: ReturnType<typeof createDb> | null = null;
+/** The database the test web server uses. */
+export function testDb(): Db {
+  shared ??= createDb(TEST_DB, 5);
+  return shared.db;
+}
+export function testPool(): pg.Pool {
+  testDb();
+  return shared!.pool;
+}
+
+export function uid(prefix = 't'): string {
+  return `${prefix}-${randomBytes(5).toString('hex')}`;
+}
+
+/** A fresh, migrated database of its own, for tests that run workers over the whole table. */
+export async function isolatedDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const admin = new pg.Client({ connectionString: process.env.TEST_ADMIN_URL });
+  await admin.connect();
+  const name = `${process.env.TEST_DB_PREFIX}_${randomBytes(4).toString('hex')}`;
+  await admin.query(`create database ${admin.escapeIdentifier(name)}`);
+  await admin.end();
+  const u = new URL(process.env.TEST_ADMIN_URL!);
+  u.pathname = `/${name}`;
+  await runMigrations(u.toString());
+  return {
+    url: u.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: process.env.TEST_ADMIN_URL });
+      await c.connect();
+      await c.query(`drop database if exists ${c.escapeIdentifier(name)} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+export async function tokenWith(permissions: readonly Permission[], opts: { expiresInMs?: number; userEmail?: string; db?: Db } = {}): Promise<string> {
+  const t = await createApiToken(opts.db ?? testDb(), { name: uid('tok'), permissions: [...permissions], expiresInMs: opts.expiresInMs, userEmail: opts.userEmail });
+  return t.token;
+}
+
+export async function tokenForRole(role: Role): Promise<string> {
+  return tokenWith(ROLE_PERMISSIONS[role]);
+}
+
+/** A user of the role plus a token issued to them, so the token acts as that user. */
+export async function userWithToken(role: Role, db: Db = testDb()): Promise<{ email: string; password: string; token: string }> {
+  const email = `${uid(role)}@example.com`;
+  const password = 'correct-horse-battery';
+  await createUser(db, { email, role, password });
+  const token = await tokenWith(ROLE_PERMISSIONS[role], { userEmail: email, db });
+  return { email, password, token };
+}

@@ -1,0 +1,32 @@
+import { BASE_URL } from './env';
+
+export type ApiResponse<T = any> = { status: number; body: T; headers: Headers }; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export async function call<T = any>( // eslint-disable-line @typescript-eslint/no-explicit-any
+  method: string,
+  path: string,
+  opts: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string>; baseUrl?: string } = {},
+): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = { ...opts.headers };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  let body: string | undefined;
+  if (opts.raw !== undefined) body = opts.raw;
+  else if (opts.body !== undefined) {
+    body = JSON.stringify(opts.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  const res = await fetch(`${opts.baseUrl ?? BASE_URL}${path}`, { method, headers, body });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    // keep the text
+  }
+  return { status: res.status, body: parsed as T, headers: res.headers };
+}
+
+export const api = (token?: string, baseUrl?: string) => ({
+  get: <T = any>(path: string) => call<T>('GET', path, { token, baseUrl }), // eslint-disable-line @typescript-eslint/no-explicit-any
+  post: <T = any>(path: string, body?: unknown, headers?: Record<string, string>) => call<T>('POST', path, { token, body, headers, baseUrl }), // eslint-disable-line @typescript-eslint/no-explicit-any
+});
