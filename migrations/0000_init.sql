@@ -6,8 +6,8 @@ CREATE TABLE "workflows" (
 	"version" integer DEFAULT 1 NOT NULL,
 	"definition" jsonb NOT NULL,
 	"enabled" boolean DEFAULT true NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "workflows_key_unique" UNIQUE("key")
 );
 --> statement-breakpoint
@@ -18,7 +18,7 @@ CREATE TABLE "execution_events" (
 	"step_id" text,
 	"actor" text NOT NULL,
 	"data" jsonb,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "workflow_executions" (
@@ -28,26 +28,26 @@ CREATE TABLE "workflow_executions" (
 	"trigger_payload" jsonb NOT NULL,
 	"context" jsonb NOT NULL,
 	"current_step_id" text,
-	"wake_at" timestamp with time zone,
-	"waiting_until" timestamp with time zone,
-	"started_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"wake_at" timestamp (3) with time zone,
+	"waiting_until" timestamp (3) with time zone,
+	"started_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	"started_by" text NOT NULL,
-	"completed_at" timestamp with time zone,
+	"completed_at" timestamp (3) with time zone,
 	"error" text,
-	"paused_at" timestamp with time zone,
+	"paused_at" timestamp (3) with time zone,
 	"paused_reason" text,
 	"paused_step_id" text,
 	"next_step_id" text,
 	"resume_data" jsonb,
 	"resume_count" integer DEFAULT 0 NOT NULL,
-	"last_resumed_at" timestamp with time zone,
+	"last_resumed_at" timestamp (3) with time zone,
 	"pause_kind" text,
 	"paused_by" text,
-	"pause_expires_at" timestamp with time zone,
-	"decided_at" timestamp with time zone,
-	"pause_warned_at" timestamp with time zone,
+	"pause_expires_at" timestamp (3) with time zone,
+	"decided_at" timestamp (3) with time zone,
+	"pause_warned_at" timestamp (3) with time zone,
 	"version" integer DEFAULT 0 NOT NULL,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "approval_decisions" (
@@ -56,7 +56,7 @@ CREATE TABLE "approval_decisions" (
 	"actor" text NOT NULL,
 	"decision" text NOT NULL,
 	"comment" text,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "approval_requests" (
@@ -68,8 +68,8 @@ CREATE TABLE "approval_requests" (
 	"approver_role" text,
 	"status" text DEFAULT 'pending' NOT NULL,
 	"approvals_received" integer DEFAULT 0 NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"decided_at" timestamp with time zone,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"decided_at" timestamp (3) with time zone,
 	"version" integer DEFAULT 0 NOT NULL
 );
 --> statement-breakpoint
@@ -80,10 +80,10 @@ CREATE TABLE "api_tokens" (
 	"token_hash" text NOT NULL,
 	"permissions" jsonb NOT NULL,
 	"user_id" uuid,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"last_used_at" timestamp with time zone,
-	"expires_at" timestamp with time zone,
-	"revoked_at" timestamp with time zone,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"last_used_at" timestamp (3) with time zone,
+	"expires_at" timestamp (3) with time zone,
+	"revoked_at" timestamp (3) with time zone,
 	CONSTRAINT "api_tokens_name_unique" UNIQUE("name"),
 	CONSTRAINT "api_tokens_token_hash_unique" UNIQUE("token_hash")
 );
@@ -94,7 +94,7 @@ CREATE TABLE "users" (
 	"name" text NOT NULL,
 	"password_hash" text NOT NULL,
 	"role" text NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "users_email_unique" UNIQUE("email")
 );
 --> statement-breakpoint
@@ -105,7 +105,7 @@ CREATE TABLE "idempotency_keys" (
 	"request_hash" text NOT NULL,
 	"status_code" integer,
 	"response" jsonb,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "idempotency_keys_actor_key_pk" PRIMARY KEY("actor","key")
 );
 --> statement-breakpoint
@@ -113,8 +113,8 @@ CREATE TABLE "worker_heartbeats" (
 	"worker_id" text PRIMARY KEY NOT NULL,
 	"hostname" text NOT NULL,
 	"pid" integer NOT NULL,
-	"started_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"last_cycle_at" timestamp with time zone,
+	"started_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"last_cycle_at" timestamp (3) with time zone,
 	"last_cycle_ms" integer,
 	"interval_ms" integer NOT NULL,
 	"resumed" integer DEFAULT 0 NOT NULL,

@@ -6,7 +6,13 @@ import { startWorker } from '../lib/core/worker/run-worker';
 
 const config = env();
 if (!process.env.WR_SKIP_MIGRATE) await runMigrations(databaseUrl());
-const worker = startWorker({ db: getDb(), log: log.child({ component: 'worker' }), intervalMs: config.WORKER_INTERVAL, batchSize: config.WORKER_BATCH_SIZE });
+const worker = startWorker({
+  db: getDb(),
+  log: log.child({ component: 'worker' }),
+  intervalMs: config.WORKER_INTERVAL,
+  batchSize: config.WORKER_BATCH_SIZE,
+  connectionString: databaseUrl(),
+});
 
 let stopping = false;
 async function shutdown(signal: string) {

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 const SOURCES = ['app', 'components', 'lib', 'next.config.mjs', 'postcss.config.mjs', 'tsconfig.json', 'package-lock.json'];
-const STAMP = '.next/wr-source-hash';
+const distDir = () => process.env.WR_DIST_DIR ?? '.next';
 
 function walk(p: string, out: string[]) {
   if (!fs.existsSync(p)) return;
@@ -24,8 +24,8 @@ export function sourceHash(root: string): string {
 /** Builds the production app unless .next holds a build of exactly these sources. */
 export function ensureBuild(root: string, say: (m: string) => void = console.log): void {
   const hash = sourceHash(root);
-  const stamp = path.join(root, STAMP);
-  if (fs.existsSync(path.join(root, '.next/BUILD_ID')) && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === hash) return;
+  const stamp = path.join(root, distDir(), 'wr-source-hash');
+  if (fs.existsSync(path.join(root, distDir(), 'BUILD_ID')) && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === hash) return;
   say('building the app (next build) — only when the sources changed');
   const r = spawnSync(process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'build'], {
     cwd: root,

@@ -176,7 +176,8 @@ async function runOneStep(db: Db, executionId: string, actor: string, now: Date)
     }
     const outcome = executeStep(step, row.context as JsonObject, now);
     const updated = await applyOutcome(tx, row, step, outcome, actor, now);
-    return { row: updated, stepId: step.id, done: updated.status !== 'running' || updated.waitingUntil !== null };
+    // A wait of zero (or one already due) goes straight on in the next iteration.
+    return { row: updated, stepId: step.id, done: updated.status !== 'running' || (updated.waitingUntil !== null && updated.waitingUntil > now) };
   });
 }
 

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/client';
 import { workerHeartbeats } from '../../db/schema';
 import type { Logger } from '../../log';
+import { listenForDecisions } from './listen-for-decisions';
 import { sweepOnce, type SweepCounts } from './sweep';
 
 export type WorkerOptions = {
@@ -11,6 +12,8 @@ export type WorkerOptions = {
   intervalMs: number;
   batchSize: number;
   now?: () => Date;
+  /** When given, the worker also LISTENs for decisions on its own connection and resumes them at once. */
+  connectionString?: string;
 };
 
 export function formatInterval(ms: number): string {
@@ -53,6 +56,10 @@ export function startWorker(opts: WorkerOptions) {
     `Starting workflow resumer worker interval=${formatInterval(opts.intervalMs)} batch_size=${opts.batchSize}`,
   );
 
+  const listener = opts.connectionString
+    ? listenForDecisions({ db: opts.db, connectionString: opts.connectionString, log: opts.log, now })
+    : null;
+
   const loop = (async () => {
     await writeHeartbeat(opts.db, workerId, opts.intervalMs, startedAt, null, null).catch(() => undefined);
     while (!stopping) {
@@ -90,7 +97,7 @@ export function startWorker(opts: WorkerOptions) {
       stopping = true;
       if (timer) clearTimeout(timer);
       wakeSleep?.();
-      await loop;
+      await Promise.all([loop, listener?.stop()]);
     },
   };
 }

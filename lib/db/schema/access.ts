@@ -8,7 +8,7 @@ export const users = pgTable('users', {
   /** scrypt: "scrypt$N$r$p$salt$hash" (base64url). */
   passwordHash: text('password_hash').notNull(),
   role: text('role').notNull(),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
 });
 
 export const apiTokens = pgTable('api_tokens', {
@@ -20,10 +20,10 @@ export const apiTokens = pgTable('api_tokens', {
   tokenHash: text('token_hash').notNull().unique(),
   permissions: jsonb('permissions').$type<string[]>().notNull(),
   userId: uuid('user_id').references(() => users.id, { onDelete: 'cascade' }),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-  lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
-  expiresAt: timestamp('expires_at', { withTimezone: true }),
-  revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  lastUsedAt: timestamp('last_used_at', { withTimezone: true, precision: 3 }),
+  expiresAt: timestamp('expires_at', { withTimezone: true, precision: 3 }),
+  revokedAt: timestamp('revoked_at', { withTimezone: true, precision: 3 }),
 });
 
 export type UserRow = typeof users.$inferSelect;

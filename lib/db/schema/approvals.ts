@@ -15,8 +15,8 @@ export const approvalRequests = pgTable(
     approverRole: text('approver_role'),
     status: text('status').notNull().default('pending'),
     approvalsReceived: integer('approvals_received').notNull().default(0),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    decidedAt: timestamp('decided_at', { withTimezone: true, precision: 3 }),
     version: integer('version').notNull().default(0),
   },
   (t) => [
@@ -36,7 +36,7 @@ export const approvalDecisions = pgTable(
     actor: text('actor').notNull(),
     decision: text('decision').notNull(),
     comment: text('comment'),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex('uq_decisions_approval_actor').on(t.approvalId, t.actor), index('idx_decisions_created').on(t.createdAt)],
 );

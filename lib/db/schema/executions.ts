@@ -15,31 +15,31 @@ export const workflowExecutions = pgTable(
     /** The step the execution is at: the next to run while running, the wait step while sleeping. */
     currentStepId: text('current_step_id'),
     /** While running: when a worker should pick it up (a wait step's end, or the lease of the process running it). */
-    wakeAt: timestamp('wake_at', { withTimezone: true }),
+    wakeAt: timestamp('wake_at', { withTimezone: true, precision: 3 }),
     /** Set while a wait step sleeps; kept across a manual pause so the timer's deadline stands. */
-    waitingUntil: timestamp('waiting_until', { withTimezone: true }),
-    startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+    waitingUntil: timestamp('waiting_until', { withTimezone: true, precision: 3 }),
+    startedAt: timestamp('started_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
     startedBy: text('started_by').notNull(),
-    completedAt: timestamp('completed_at', { withTimezone: true }),
+    completedAt: timestamp('completed_at', { withTimezone: true, precision: 3 }),
     error: text('error'),
     // The quick start's pause/resume columns.
-    pausedAt: timestamp('paused_at', { withTimezone: true }),
+    pausedAt: timestamp('paused_at', { withTimezone: true, precision: 3 }),
     pausedReason: text('paused_reason'),
     pausedStepId: text('paused_step_id'),
     nextStepId: text('next_step_id'),
     resumeData: jsonb('resume_data'),
     resumeCount: integer('resume_count').notNull().default(0),
-    lastResumedAt: timestamp('last_resumed_at', { withTimezone: true }),
+    lastResumedAt: timestamp('last_resumed_at', { withTimezone: true, precision: 3 }),
     // What the pause is waiting for: manual (an API/console pause), approval, or callback (a pause step).
     pauseKind: text('pause_kind'),
     pausedBy: text('paused_by'),
-    pauseExpiresAt: timestamp('pause_expires_at', { withTimezone: true }),
+    pauseExpiresAt: timestamp('pause_expires_at', { withTimezone: true, precision: 3 }),
     /** Set by the approval decision that made resume_data final; the worker resumes these. */
-    decidedAt: timestamp('decided_at', { withTimezone: true }),
-    pauseWarnedAt: timestamp('pause_warned_at', { withTimezone: true }),
+    decidedAt: timestamp('decided_at', { withTimezone: true, precision: 3 }),
+    pauseWarnedAt: timestamp('pause_warned_at', { withTimezone: true, precision: 3 }),
     /** Compare-and-set counter: every state change bumps it. */
     version: integer('version').notNull().default(0),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
   (t) => [
     // "paused, oldest first" is an index scan, keyset by (paused_at, id).
@@ -65,7 +65,7 @@ export const executionEvents = pgTable(
     stepId: text('step_id'),
     actor: text('actor').notNull(),
     data: jsonb('data'),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
   (t) => [index('idx_events_execution').on(t.executionId, t.id), index('idx_events_type_created').on(t.type, t.createdAt)],
 );

@@ -9,8 +9,8 @@ export const workflows = pgTable('workflows', {
   version: integer('version').notNull().default(1),
   definition: jsonb('definition').notNull(),
   enabled: boolean('enabled').notNull().default(true),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
 });
 
 export type WorkflowRow = typeof workflows.$inferSelect;

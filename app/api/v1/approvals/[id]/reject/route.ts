@@ -1,0 +1,12 @@
+import { parseBody } from '@/lib/api/parse-request';
+import { withApiAuth } from '@/lib/api/with-api-auth';
+import { decideApproval, ZDecideApproval } from '@/lib/core/approvals/decide-approval';
+
+export const dynamic = 'force-dynamic';
+
+export const POST = withApiAuth<{ id: string }>(
+  async ({ req, db, actor, params }) => ({
+    body: await decideApproval(db, actor, params.id, 'reject', await parseBody(req, ZDecideApproval, { optional: true })),
+  }),
+  { permissions: ['approval:decide'], idempotent: true },
+);

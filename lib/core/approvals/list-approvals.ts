@@ -1,0 +1,43 @@
+import { and, asc, eq, gt, or, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
+import type { DbOrTx } from '../../db/client';
+import { approvalRequests } from '../../db/schema';
+import { APPROVAL_STATUSES } from '../engine/state-machine';
+import { AppError } from '../errors';
+import { decodeCursor, encodeCursor, isUuid } from '../pagination';
+import { approvalQuery, toApprovalDtos } from './approval-dto';
+
+export const ZListApprovals = z.strictObject({
+  status: z.enum(APPROVAL_STATUSES).default('pending'),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(500).optional(),
+});
+export type ListApprovalsInput = z.infer<typeof ZListApprovals>;
+
+/** Approval requests of one status, oldest first, keyset-paged on (created_at, id). */
+export async function listApprovals(db: DbOrTx, input: ListApprovalsInput, now = new Date()) {
+  const where: SQL[] = [eq(approvalRequests.status, input.status)];
+  if (input.cursor) {
+    const [ts, id] = decodeCursor(input.cursor, ['string', 'string']) as [string, string];
+    const at = new Date(ts);
+    where.push(or(gt(approvalRequests.createdAt, at), and(eq(approvalRequests.createdAt, at), gt(approvalRequests.id, id)))!);
+  }
+  const rows = await approvalQuery(db)
+    .where(and(...where))
+    .orderBy(asc(approvalRequests.createdAt), asc(approvalRequests.id))
+    .limit(input.limit + 1);
+  const page = rows.slice(0, input.limit);
+  const last = page[page.length - 1];
+  return {
+    approvals: await toApprovalDtos(db, page, now),
+    count: page.length,
+    next_cursor: rows.length > input.limit && last ? encodeCursor([last.a.createdAt.toISOString(), last.a.id]) : null,
+  };
+}
+
+export async function getApproval(db: DbOrTx, id: string, now = new Date()) {
+  if (!isUuid(id)) throw new AppError('not_found', `approval ${id} not found`);
+  const rows = await approvalQuery(db).where(eq(approvalRequests.id, id));
+  if (!rows[0]) throw new AppError('not_found', `approval ${id} not found`);
+  return (await toApprovalDtos(db, rows, now))[0]!;
+}

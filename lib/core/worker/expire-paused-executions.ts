@@ -1,0 +1,95 @@
+import { and, asc, eq, isNull, lte } from 'drizzle-orm';
+import type { Db, Tx } from '../../db/client';
+import { approvalRequests, workflowExecutions, type ExecutionRow } from '../../db/schema';
+import type { Logger } from '../../log';
+import { SYSTEM_ACTOR } from '../access/permissions';
+import { casUpdateExecution, CLEARED_PAUSE, recordEvent, runExecution } from '../engine/run-execution';
+import { loadDefinition } from '../engine/workflow-definitions';
+import { applyResume } from '../resumer/apply-resume';
+import type { PhaseCounts } from './resume-decided-executions';
+
+type OnTimeout = 'reject' | 'approve' | 'fail';
+
+async function expireOne(tx: Tx, row: ExecutionRow, now: Date): Promise<'running' | 'ended'> {
+  const actor = SYSTEM_ACTOR.id;
+  let onTimeout: OnTimeout | null = null;
+  let approvalId: string | null = null;
+  if (row.pauseKind === 'approval') {
+    const def = await loadDefinition(tx, row.workflowId);
+    const step = row.pausedStepId ? def.byId.get(row.pausedStepId) : undefined;
+    onTimeout = step?.type === 'approval' ? (step.on_timeout ?? 'reject') : 'reject';
+    const [pending] = await tx
+      .update(approvalRequests)
+      .set({ status: 'expired', decidedAt: now })
+      .where(and(eq(approvalRequests.executionId, row.id), eq(approvalRequests.status, 'pending')))
+      .returning({ id: approvalRequests.id });
+    approvalId = pending?.id ?? null;
+  }
+  await recordEvent(tx, row.id, 'expired', actor, row.pausedStepId, { paused_at: row.pausedAt?.toISOString() ?? null, on_timeout: onTimeout, approval_id: approvalId }, now);
+
+  if (onTimeout === 'approve' || (onTimeout === 'reject' && row.pausedStepId)) {
+    const def = await loadDefinition(tx, row.workflowId);
+    const step = row.pausedStepId ? def.byId.get(row.pausedStepId) : undefined;
+    const hasRejectBranch = step?.type === 'approval' && step.on_reject !== undefined;
+    if (onTimeout === 'approve' || hasRejectBranch) {
+      const updated = await applyResume(tx, row, {
+        data: { approved: onTimeout === 'approve', approval_id: approvalId, decided_by: actor, timed_out: true, decided_at: now.toISOString() },
+        actor,
+        now,
+        source: 'worker',
+      });
+      return updated.status === 'running' ? 'running' : 'ended';
+    }
+  }
+  const status = onTimeout === 'fail' ? 'failed' : 'expired';
+  await casUpdateExecution(
+    tx,
+    row,
+    { ...CLEARED_PAUSE, status, completedAt: now, wakeAt: null, waitingUntil: null, error: status === 'failed' ? 'approval timed out' : 'pause expired' },
+    now,
+  );
+  if (status === 'failed') await recordEvent(tx, row.id, 'failed', actor, row.pausedStepId, { error: 'approval timed out' }, now);
+  return 'ended';
+}
+
+/**
+ * Ends pauses older than their limit (a step's `timeout`, else PAUSE_MAX_DURATION): approvals
+ * follow their `on_timeout` (default reject); anything else becomes `expired`. Decided executions
+ * are left to the resume phase — a decision that arrived in time is honoured.
+ */
+export async function expirePausedExecutions(db: Db, opts: { batchSize: number; now: () => Date; log: Logger }): Promise<PhaseCounts & { expired: number }> {
+  const counts = { resumed: 0, skipped: 0, errors: 0, expired: 0, claimed: 0 };
+  const now = opts.now();
+  const toRun = await db.transaction(async (tx) => {
+    const rows = await tx
+      .select()
+      .from(workflowExecutions)
+      .where(and(eq(workflowExecutions.status, 'paused'), lte(workflowExecutions.pauseExpiresAt, now), isNull(workflowExecutions.decidedAt)))
+      .orderBy(asc(workflowExecutions.pauseExpiresAt))
+      .limit(opts.batchSize)
+      .for('update', { skipLocked: true });
+    counts.claimed = rows.length;
+    const ids: string[] = [];
+    for (const row of rows) {
+      try {
+        const r = await tx.transaction((sp) => expireOne(sp, row, now));
+        counts.expired++;
+        opts.log.info({ execution_id: row.id, paused_at: row.pausedAt }, 'Paused execution expired');
+        if (r === 'running') ids.push(row.id);
+      } catch (e) {
+        counts.errors++;
+        opts.log.error({ execution_id: row.id, err: (e as Error).message }, 'Failed to expire execution');
+      }
+    }
+    return ids;
+  });
+  for (const id of toRun) {
+    try {
+      await runExecution(db, id, { actor: SYSTEM_ACTOR.id, now: opts.now });
+    } catch (e) {
+      counts.errors++;
+      opts.log.error({ execution_id: id, err: (e as Error).message }, 'Failed to run expired execution on');
+    }
+  }
+  return counts;
+}
