@@ -1,4 +1,5 @@
 import { and, eq } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Db } from '../../db/client';
 import { approvalRequests, workflowExecutions } from '../../db/schema';
 import type { Actor } from '../access/permissions';
@@ -7,6 +8,8 @@ import { canTransition } from '../engine/state-machine';
 import { AppError } from '../errors';
 import { isUuid } from '../pagination';
 import { toExecutionDto } from './execution-dto';
+
+export const ZCancelExecution = z.strictObject({ reason: z.string().trim().max(1000).optional() });
 
 /** Cancels a running (or sleeping) or paused execution; a pending approval is closed as expired. */
 export async function cancelExecution(db: Db, actor: Actor, id: string, input: { reason?: string } = {}, now = new Date()) {

@@ -1,8 +1,7 @@
+import { ROUTES } from '@/lib/api/route-table';
 import { withApiAuth } from '@/lib/api/with-api-auth';
 import { getApproval } from '@/lib/core/approvals/list-approvals';
 
 export const dynamic = 'force-dynamic';
 
-export const GET = withApiAuth<{ id: string }>(async ({ db, params }) => ({ body: await getApproval(db, params.id) }), {
-  permissions: ['approval:read'],
-});
+export const GET = withApiAuth<{ id: string }>(async ({ db, params }) => ({ body: await getApproval(db, params.id) }), ROUTES.getApproval);

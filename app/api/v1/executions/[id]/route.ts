@@ -1,8 +1,7 @@
+import { ROUTES } from '@/lib/api/route-table';
 import { withApiAuth } from '@/lib/api/with-api-auth';
 import { getExecution } from '@/lib/core/executions/get-execution';
 
 export const dynamic = 'force-dynamic';
 
-export const GET = withApiAuth<{ id: string }>(async ({ db, params }) => ({ body: await getExecution(db, params.id) }), {
-  permissions: ['execution:read'],
-});
+export const GET = withApiAuth<{ id: string }>(async ({ db, params }) => ({ body: await getExecution(db, params.id) }), ROUTES.getExecution);

@@ -1,8 +1,7 @@
+import { ROUTES } from '@/lib/api/route-table';
 import { withApiAuth } from '@/lib/api/with-api-auth';
 import { getWorkflow } from '@/lib/core/workflows/workflows';
 
 export const dynamic = 'force-dynamic';
 
-export const GET = withApiAuth<{ id: string }>(async ({ db, params }) => ({ body: await getWorkflow(db, params.id) }), {
-  permissions: ['workflow:read'],
-});
+export const GET = withApiAuth<{ id: string }>(async ({ db, params }) => ({ body: await getWorkflow(db, params.id) }), ROUTES.getWorkflow);

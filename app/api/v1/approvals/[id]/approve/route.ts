@@ -1,4 +1,5 @@
 import { parseBody } from '@/lib/api/parse-request';
+import { ROUTES } from '@/lib/api/route-table';
 import { withApiAuth } from '@/lib/api/with-api-auth';
 import { decideApproval, ZDecideApproval } from '@/lib/core/approvals/decide-approval';
 
@@ -8,5 +9,5 @@ export const POST = withApiAuth<{ id: string }>(
   async ({ req, db, actor, params }) => ({
     body: await decideApproval(db, actor, params.id, 'approve', await parseBody(req, ZDecideApproval, { optional: true })),
   }),
-  { permissions: ['approval:decide'], idempotent: true },
+  ROUTES.approveApproval,
 );
