@@ -4,6 +4,11 @@ import { users } from '../db/schema';
 import { createUser } from '../core/access/users';
 import { userActor } from '../core/access/permissions';
 import { startExecution } from '../core/executions/start-execution';
+import { pauseExecution } from '../core/resumer/pause-execution';
+import { decideApproval } from '../core/approvals/decide-approval';
+import { getExecution } from '../core/executions/get-execution';
+import { resumeDecidedExecutions } from '../core/worker/resume-decided-executions';
+import { log } from '../log';
 import { createWorkflow } from '../core/workflows/workflows';
 
 export const DEMO_USERS = [
@@ -64,15 +69,37 @@ export async function seedDemoData(db: Db): Promise<{ seeded: boolean }> {
   await createWorkflow(db, EXPENSE_WORKFLOW as never);
   const operator = userActor(DEMO_USERS[1]);
   const orders = [
-    { order_id: 'ORD-1001', customer: 'Acme GmbH', amount: 25000, currency: 'EUR' },
-    { order_id: 'ORD-1002', customer: 'Globex', amount: 480, currency: 'USD' },
-    { order_id: 'ORD-1003', customer: 'Initech', amount: 120000, currency: 'USD' },
-    { order_id: 'ORD-1004', customer: 'Umbrella plc', amount: 15500, currency: 'GBP' },
+    { order_id: 'ORD-1001', customer: 'Acme GmbH', amount: 25000, currency: 'EUR', hoursAgo: 30 },
+    { order_id: 'ORD-1002', customer: 'Globex', amount: 480, currency: 'USD', hoursAgo: 5 },
+    { order_id: 'ORD-1003', customer: 'Initech', amount: 120000, currency: 'USD', hoursAgo: 3 },
+    { order_id: 'ORD-1004', customer: 'Umbrella plc', amount: 15500, currency: 'GBP', hoursAgo: 0.2 },
   ];
-  for (const o of orders) await startExecution(db, operator, { workflow_id: HIGH_VALUE_ORDER_WORKFLOW.key, trigger_payload: o });
-  await startExecution(db, operator, {
+  // Started in the past so the inbox shows real ages (one pause is already over 24 h).
+  for (const { hoursAgo, ...o } of orders) {
+    const at = new Date(Date.now() - hoursAgo * 3_600_000);
+    await startExecution(db, operator, { workflow_id: HIGH_VALUE_ORDER_WORKFLOW.key, trigger_payload: o }, { now: () => at });
+  }
+  const expenseAt = new Date(Date.now() - 26 * 3_600_000);
+  await startExecution(
+    db,
+    operator,
+    { workflow_id: EXPENSE_WORKFLOW.key, trigger_payload: { report_id: 'EXP-77', employee: 'dana@example.com', total: 1840.5, currency: 'EUR' } },
+    { now: () => expenseAt },
+  );
+  // A manual pause: an expense approved earlier, held by ops during its cooling-off wait.
+  const held = await startExecution(db, operator, {
     workflow_id: EXPENSE_WORKFLOW.key,
-    trigger_payload: { report_id: 'EXP-77', employee: 'dana@example.com', total: 1840.5, currency: 'EUR' },
+    trigger_payload: { report_id: 'EXP-78', employee: 'sam@example.com', total: 96, currency: 'EUR' },
   });
+  if (held.status === 'paused') {
+    // Decide the approval as the two approvers would, then pause during the wait.
+    const approvalId = (await getExecution(db, held.id)).approvals[0]?.id;
+    if (approvalId) {
+      await decideApproval(db, userActor(DEMO_USERS[2]), approvalId, 'approve', { comment: 'receipts attached' });
+      await decideApproval(db, userActor(DEMO_USERS[3]), approvalId, 'approve', {});
+      await resumeDecidedExecutions(db, { batchSize: 1, now: () => new Date(), log, executionId: held.id });
+      await pauseExecution(db, operator, held.id, { reason: 'Manual review required: duplicate receipt?' });
+    }
+  }
   return { seeded: true };
 }
