@@ -42,6 +42,12 @@ async function main() {
   } catch (e) {
     fail(`${(e as Error).message}\n${USAGE}`);
   }
+  if (!process.env.DATABASE_URL) {
+    // While `npm start` runs its embedded PostgreSQL, it leaves the URL here.
+    const fs = await import('node:fs');
+    const file = `${process.cwd()}/.data/database-url`;
+    if (fs.existsSync(file)) process.env.DATABASE_URL = fs.readFileSync(file, 'utf8').trim();
+  }
   if (!process.env.DATABASE_URL) fail('DATABASE_URL is not set (with npm start running, use the URL it printed, or export DATABASE_URL)');
 
   const { getDb, closeDb } = await import('../lib/db/client');

@@ -6,7 +6,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { ensureBuild } from './lib/build';
-import { ensureDatabase, startEmbeddedPostgres, type EmbeddedDb } from './lib/embedded-postgres';
+import fs from 'node:fs';
+import { clearLeftover, ensureDatabase, startEmbeddedPostgres, type EmbeddedDb } from './lib/embedded-postgres';
 import { localSecret } from './lib/local-secret';
 import { freePort } from './lib/ports';
 
@@ -37,6 +38,7 @@ async function shutdown(code: number) {
     say('stopping embedded PostgreSQL…');
     await embedded.stop().catch(() => undefined);
   }
+  fs.rmSync(path.join(root, '.data', 'database-url'), { force: true });
   say('stopped');
   process.exit(code);
 }
@@ -45,10 +47,15 @@ process.on('SIGTERM', () => void shutdown(0));
 
 try {
   if (!process.env.DATABASE_URL) {
+    const dataDir = path.join(root, '.data', 'pg');
+    // A killed earlier run may still hold the port: stop it before choosing one.
+    await clearLeftover(dataDir, say);
     const port = await freePort(Number(process.env.EMBEDDED_PG_PORT ?? 54329));
     say(`starting embedded PostgreSQL on 127.0.0.1:${port} (data in .data/pg)`);
-    embedded = await startEmbeddedPostgres({ dataDir: path.join(root, '.data', 'pg'), port, persistent: true, log: say });
+    embedded = await startEmbeddedPostgres({ dataDir, port, persistent: true, log: say });
     process.env.DATABASE_URL = await ensureDatabase(embedded.adminUrl, 'workflow_resumer');
+    // `npm run cli` finds the running embedded database through this file.
+    fs.writeFileSync(path.join(root, '.data', 'database-url'), process.env.DATABASE_URL);
   } else {
     say('using DATABASE_URL');
   }
@@ -100,7 +107,8 @@ try {
   console.log(`\n  Workflow Resumer is running at ${url}\n`);
   console.log('  Demo logins (seeded on first run):');
   for (const u of DEMO_USERS) console.log(`    ${u.role.padEnd(9)} ${u.email.padEnd(24)} ${u.password}`);
-  console.log('\n  API token: npm run cli -- token create --name my-client --permissions execution:read,execution:create');
+  console.log(`\n  Database: ${process.env.DATABASE_URL}`);
+  console.log('  API token: npm run cli -- token create --name my-client --permissions execution:read,execution:create,execution:cancel');
   console.log('  Stop with Ctrl-C.\n');
 } catch (e) {
   console.error(`[start] ${e instanceof Error ? e.message : String(e)}`);

@@ -21,7 +21,7 @@ function processAlive(pid: number): boolean {
  * A run that was killed (kill -9, a closed terminal) leaves postgres running or a stale
  * postmaster.pid behind. Stop the leftover server, or drop the stale file, before starting.
  */
-async function clearLeftover(dataDir: string, log: (m: string) => void) {
+export async function clearLeftover(dataDir: string, log: (m: string) => void) {
   const pidFile = path.join(dataDir, 'postmaster.pid');
   if (!fs.existsSync(pidFile)) return;
   const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
