@@ -42,7 +42,7 @@ export async function sweepOnce(opts: SweepOptions): Promise<SweepCounts> {
     return { claimed: c.claimed, progress: c.resumed + c.skipped };
   });
   await phase('wake-due', async () => {
-    const c = await wakeDueExecutions(opts.db, opts.batchSize, opts.now);
+    const c = await wakeDueExecutions(opts.db, opts.batchSize, opts.now, opts.log);
     counts.woken += c.resumed;
     counts.errors += c.errors;
     return { claimed: c.claimed, progress: c.resumed };

@@ -3,6 +3,7 @@ import type { Db } from '../../db/client';
 import { workflowExecutions } from '../../db/schema';
 import { casUpdateExecution, leaseUntil, runExecution } from '../engine/run-execution';
 import { SYSTEM_ACTOR } from '../access/permissions';
+import type { Logger } from '../../log';
 
 /**
  * Claims running executions whose wake-up time has come — a finished wait step, or a lease that
@@ -29,7 +30,7 @@ export async function claimDueExecutions(db: Db, batchSize: number, now: Date): 
   });
 }
 
-export async function wakeDueExecutions(db: Db, batchSize: number, now: () => Date) {
+export async function wakeDueExecutions(db: Db, batchSize: number, now: () => Date, log?: Logger) {
   const ids = await claimDueExecutions(db, batchSize, now());
   let resumed = 0;
   let errors = 0;
@@ -37,8 +38,10 @@ export async function wakeDueExecutions(db: Db, batchSize: number, now: () => Da
     try {
       await runExecution(db, id, { actor: SYSTEM_ACTOR.id, now });
       resumed++;
-    } catch {
+    } catch (e) {
+      // The claim renewed its lease: the next sweep after the lease retries it.
       errors++;
+      log?.error({ execution_id: id, err: (e as Error).message }, 'Failed to continue execution');
     }
   }
   return { claimed: ids.length, resumed, errors };
