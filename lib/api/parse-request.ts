@@ -28,17 +28,36 @@ async function readLimited(req: Request, limit: number): Promise<string> {
   return new TextDecoder('utf-8', { fatal: false }).decode(Buffer.concat(chunks));
 }
 
+export const MAX_JSON_DEPTH = 64;
+
+/** Nesting depth of a parsed JSON value, without recursion (so a hostile body cannot overflow the stack). */
+export function jsonDepth(value: unknown): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (d > max) max = d;
+    if (max > MAX_JSON_DEPTH) return max;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, d + 1]);
+  }
+  return max;
+}
+
 /** Reads the raw JSON body (undefined when empty), enforcing size and content type. */
 export async function readJsonBody(req: Request): Promise<unknown> {
   const type = req.headers.get('content-type');
   const text = await readLimited(req, MAX_BODY_BYTES);
   if (text.trim() === '') return undefined;
   if (type && !ACCEPTED_TYPES.test(type)) throw new AppError('unsupported_media_type', 'send the body as application/json');
+  let parsed: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    parsed = JSON.parse(text) as unknown;
   } catch {
     throw new AppError('invalid_json', 'request body is not valid JSON');
   }
+  if (jsonDepth(parsed) > MAX_JSON_DEPTH) throw new AppError('validation_failed', `request body is nested deeper than ${MAX_JSON_DEPTH} levels`);
+  return parsed;
 }
 
 export function parseWith<T extends z.ZodType>(schema: T, value: unknown, where?: string): z.infer<T> {

@@ -25,6 +25,9 @@ export async function createApiToken(
   if (bad.length || input.permissions.length === 0) {
     throw new AppError('validation_failed', `unknown permission(s): ${bad.join(', ') || '(none given)'}`);
   }
+  if (input.expiresInMs !== undefined && input.expiresInMs !== null && !(input.expiresInMs > 0)) {
+    throw new AppError('validation_failed', 'expiry must be a positive duration (omit it for a token that does not expire)');
+  }
   let userId: string | null = null;
   if (input.userEmail) {
     const [u] = await db.select().from(users).where(eq(users.email, input.userEmail.toLowerCase()));

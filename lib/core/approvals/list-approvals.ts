@@ -4,7 +4,7 @@ import type { DbOrTx } from '../../db/client';
 import { approvalRequests } from '../../db/schema';
 import { APPROVAL_STATUSES } from '../engine/state-machine';
 import { AppError } from '../errors';
-import { decodeCursor, encodeCursor, isUuid } from '../pagination';
+import { decodeKeysetCursor, encodeKeysetCursor, isUuid } from '../pagination';
 import { approvalQuery, toApprovalDtos } from './approval-dto';
 
 export const ZListApprovals = z.strictObject({
@@ -18,8 +18,7 @@ export type ListApprovalsInput = z.infer<typeof ZListApprovals>;
 export async function listApprovals(db: DbOrTx, input: ListApprovalsInput, now = new Date()) {
   const where: SQL[] = [eq(approvalRequests.status, input.status)];
   if (input.cursor) {
-    const [ts, id] = decodeCursor(input.cursor, ['string', 'string']) as [string, string];
-    const at = new Date(ts);
+    const { at, id } = decodeKeysetCursor(input.cursor);
     where.push(or(gt(approvalRequests.createdAt, at), and(eq(approvalRequests.createdAt, at), gt(approvalRequests.id, id)))!);
   }
   const rows = await approvalQuery(db)
@@ -31,7 +30,7 @@ export async function listApprovals(db: DbOrTx, input: ListApprovalsInput, now =
   return {
     approvals: await toApprovalDtos(db, page, now),
     count: page.length,
-    next_cursor: rows.length > input.limit && last ? encodeCursor([last.a.createdAt.toISOString(), last.a.id]) : null,
+    next_cursor: rows.length > input.limit && last ? encodeKeysetCursor(last.a.createdAt!, last.a.id) : null,
   };
 }
 

@@ -13,10 +13,16 @@ export function readPath(context: Json, path: string): Json {
   return cur;
 }
 
+/** Deep equality on JSON values; object key order does not matter. */
 function equal(a: Json, b: Json): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  return JSON.stringify(a) === JSON.stringify(b);
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => equal(x, b[i]));
+  }
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  return ka.length === kb.length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && equal((a as Record<string, Json>)[k], (b as Record<string, Json>)[k]));
 }
 
 function ordered(a: Json, b: Json): [number, number] | [string, string] | null {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { DbOrTx } from '../../db/client';
 import { workflowExecutions, workflows } from '../../db/schema';
 import { EXECUTION_STATUSES } from '../engine/state-machine';
-import { decodeCursor, encodeCursor } from '../pagination';
+import { decodeKeysetCursor, encodeKeysetCursor } from '../pagination';
 import { findWorkflowRow } from '../workflows/workflows';
 import { toExecutionDto } from './execution-dto';
 
@@ -21,8 +21,7 @@ export async function listExecutions(db: DbOrTx, input: ListExecutionsInput) {
   if (input.status) where.push(eq(workflowExecutions.status, input.status));
   if (input.workflow_id) where.push(eq(workflowExecutions.workflowId, (await findWorkflowRow(db, input.workflow_id)).id));
   if (input.cursor) {
-    const [ts, id] = decodeCursor(input.cursor, ['string', 'string']) as [string, string];
-    const at = new Date(ts);
+    const { at, id } = decodeKeysetCursor(input.cursor);
     where.push(or(lt(workflowExecutions.startedAt, at), and(eq(workflowExecutions.startedAt, at), lt(workflowExecutions.id, id)))!);
   }
   const rows = await db
@@ -37,6 +36,6 @@ export async function listExecutions(db: DbOrTx, input: ListExecutionsInput) {
   return {
     executions: page.map((r) => toExecutionDto(r.e, { workflowName: r.name, workflowKey: r.key })),
     count: page.length,
-    next_cursor: rows.length > input.limit && last ? encodeCursor([last.e.startedAt.toISOString(), last.e.id]) : null,
+    next_cursor: rows.length > input.limit && last ? encodeKeysetCursor(last.e.startedAt!, last.e.id) : null,
   };
 }

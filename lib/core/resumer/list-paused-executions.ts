@@ -2,7 +2,7 @@ import { and, asc, count, eq, gt, ilike, inArray, or, sql, type SQL } from 'driz
 import { z } from 'zod';
 import type { DbOrTx } from '../../db/client';
 import { approvalDecisions, approvalRequests, workflowExecutions, workflows } from '../../db/schema';
-import { decodeCursor, encodeCursor } from '../pagination';
+import { decodeKeysetCursor, encodeKeysetCursor } from '../pagination';
 import { findWorkflowRow } from '../workflows/workflows';
 
 export const ZListPaused = z.strictObject({
@@ -24,9 +24,7 @@ export async function listPausedExecutions(db: DbOrTx, input: ListPausedInput, n
   if (input.reason) filters.push(ilike(workflowExecutions.pausedReason, `%${escapeLike(input.reason)}%`));
   const pageFilters = [...filters];
   if (input.cursor) {
-    const [ts, id] = decodeCursor(input.cursor, ['string', 'string']) as [string, string];
-    const at = new Date(ts);
-    if (Number.isNaN(at.getTime())) throw new Error('unreachable: cursor timestamps are written by us');
+    const { at, id } = decodeKeysetCursor(input.cursor);
     pageFilters.push(or(gt(workflowExecutions.pausedAt, at), and(eq(workflowExecutions.pausedAt, at), gt(workflowExecutions.id, id)))!);
   }
   const [rows, totalRow] = await Promise.all([
@@ -114,6 +112,6 @@ export async function listPausedExecutions(db: DbOrTx, input: ListPausedInput, n
     }),
     count: page.length,
     total: totalRow[0]?.n ?? 0,
-    next_cursor: rows.length > input.limit && last ? encodeCursor([last.e.pausedAt!.toISOString(), last.e.id]) : null,
+    next_cursor: rows.length > input.limit && last ? encodeKeysetCursor(last.e.pausedAt!, last.e.id) : null,
   };
 }
