@@ -1,7 +1,7 @@
 import { defineConfig, devices } from '@playwright/test';
 
-// `npm test` starts the app and sets BASE_URL; Debian's Chromium is used because browser downloads
-// are not possible on these machines (CHROMIUM_PATH overrides the path).
+// `npm test` starts the app and sets WR_BASE_URL and DATABASE_URL; Debian's Chromium is used because
+// browser downloads are not possible on these machines (CHROMIUM_PATH overrides the path).
 const chromiumArgs = [
   '--no-sandbox',
   '--disable-gpu',
@@ -20,6 +20,7 @@ export default defineConfig({
   forbidOnly: true,
   retries: 0,
   timeout: 60_000,
+  expect: { timeout: 10_000 },
   reporter: [['list']],
   use: {
     baseURL: process.env.WR_BASE_URL ?? 'http://localhost:3000',
@@ -27,5 +28,6 @@ export default defineConfig({
     screenshot: 'only-on-failure',
     launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: chromiumArgs },
   },
-  projects: [{ name: 'chromium', use: { ...devices['Desktop Chrome'] } }],
+  // Screenshots the tests take on purpose go to e2e/artifacts/ (git-ignored).
+  projects: [{ name: 'chromium', use: { ...devices['Desktop Chrome'], viewport: { width: 1280, height: 900 } } }],
 });

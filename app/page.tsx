@@ -1,10 +1,14 @@
-export const dynamic = 'force-dynamic';
+import type { Metadata } from 'next';
+import { Suspense } from 'react';
+import { Inbox } from '@/components/inbox/inbox';
+import { LoadingRows } from '@/components/ui';
 
-export default function HomePage() {
+export const metadata: Metadata = { title: 'Inbox' };
+
+export default function InboxPage() {
   return (
-    <main className="mx-auto max-w-3xl p-8">
-      <h1 className="text-2xl font-semibold">Workflow Resumer</h1>
-      <p className="mt-2 text-slate-600 dark:text-slate-400">Pause workflow executions and resume them later, by API or by approval.</p>
-    </main>
+    <Suspense fallback={<LoadingRows />}>
+      <Inbox />
+    </Suspense>
   );
 }

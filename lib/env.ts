@@ -2,7 +2,8 @@ import { z } from 'zod';
 
 /**
  * Every environment variable the product reads, parsed once. A wrong value stops start-up with a
- * message naming the variable instead of failing later in some request.
+ * message naming the variable instead of failing later in some request. The README's Configuration
+ * table lists the same variables with the same defaults.
  */
 const durationSeconds = z
   .string()
@@ -27,33 +28,82 @@ export function parseDurationToMs(v: string): number {
   }
 }
 
-const ZEnv = z.object({
+const port = z.coerce.number().int().min(1).max(65535);
+const flag = z
+  .enum(['', '0', '1', 'false', 'true', 'no', 'yes'], { error: 'expected 1/0, true/false or yes/no' })
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const ZEnv = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   DATABASE_URL: z.string().url().optional(),
-  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  PORT: port.default(3000),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   NEXTAUTH_SECRET: z.string().min(16).optional(),
+  NEXTAUTH_URL: z.string().url().optional(),
   WORKER_INTERVAL: durationSeconds.default(60_000),
   WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(50),
   PAUSE_MAX_DURATION: durationSeconds.default(7 * 86_400_000),
   PAUSE_WARN_AFTER: durationSeconds.default(86_400_000),
   EXECUTION_LEASE: durationSeconds.default(30_000),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  /** A shared secret Prometheus may send as `Authorization: Bearer …` to read /api/v1/metrics. */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** When set, each worker serves its own counters at http://0.0.0.0:PORT/metrics. */
+  WORKER_METRICS_PORT: port.optional(),
+  EMBEDDED_PG_PORT: port.default(54329),
+  WR_SERVICE: z.string().min(1).max(64).default('workflow-resumer'),
+  WR_SKIP_MIGRATE: flag.default(false),
+  WR_DIST_DIR: z.string().min(1).default('.next'),
 });
 
 export type Env = z.infer<typeof ZEnv>;
 
 let cached: Env | undefined;
 
-export function env(): Env {
-  if (cached) return cached;
-  const parsed = ZEnv.safeParse(process.env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new Error(`Invalid environment configuration:\n${lines.join('\n')}`);
+/** Empty variables count as unset (`FOO= npm start` is a common way to clear one). */
+function withoutEmpty(source: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(source)) if (v !== undefined && v !== '') out[k] = v;
+  return out;
+}
+
+export class EnvError extends Error {
+  constructor(readonly issues: { variable: string; message: string }[]) {
+    super(`Invalid environment configuration:\n${issues.map((i) => `  ${i.variable}: ${i.message}`).join('\n')}`);
+    this.name = 'EnvError';
   }
-  cached = parsed.data;
+}
+
+export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const parsed = ZEnv.safeParse(withoutEmpty(source));
+  if (!parsed.success) throw new EnvError(parsed.error.issues.map((i) => ({ variable: i.path.join('.'), message: i.message })));
+  return parsed.data;
+}
+
+export function env(): Env {
+  cached ??= parseEnv();
   return cached;
+}
+
+/**
+ * For entry points (web, worker, CLI): parse the environment now and stop with a message naming the
+ * bad variables instead of a stack trace.
+ */
+export function envOrExit(who: string): Env {
+  try {
+    return env();
+  } catch (e) {
+    console.error(`[${who}] ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  }
+}
+
+/** The log level without failing: a bad LOG_LEVEL is reported by env() at start, not by the logger. */
+export function logLevelFromEnv(source: NodeJS.ProcessEnv = process.env): (typeof LOG_LEVELS)[number] {
+  const r = ZEnv.shape.LOG_LEVEL.safeParse(source.LOG_LEVEL || undefined);
+  return r.success ? r.data : 'info';
 }
 
 /** For tests that change process.env between cases. */

@@ -48,10 +48,17 @@ async function main() {
     const file = `${process.cwd()}/.data/database-url`;
     if (fs.existsSync(file)) process.env.DATABASE_URL = fs.readFileSync(file, 'utf8').trim();
   }
+  // Every variable is parsed before anything else: a wrong value stops here, naming it.
+  const { env, EnvError, parseDurationToMs } = await import('../lib/env');
+  try {
+    env();
+  } catch (e) {
+    if (e instanceof EnvError) fail(`invalid environment: ${e.issues.map((i) => `${i.variable}: ${i.message}`).join('; ')}`);
+    fail((e as Error).message);
+  }
   if (!process.env.DATABASE_URL) fail('DATABASE_URL is not set (with npm start running, use the URL it printed, or export DATABASE_URL)');
 
   const { getDb, closeDb } = await import('../lib/db/client');
-  const { parseDurationToMs } = await import('../lib/env');
   const tokens = await import('../lib/core/access/api-tokens');
   const { createUser } = await import('../lib/core/access/users');
   const db = getDb();
@@ -59,7 +66,7 @@ async function main() {
     if (group === 'token' && command === 'create') {
       if (!values.name) fail('--name is required');
       if (!values.permissions) fail('--permissions is required (comma separated, e.g. execution:read,execution:cancel)');
-      let expiresInMs: number | null = null;
+      let expiresInMs: number | undefined;
       if (values['expires-in']) {
         try {
           expiresInMs = parseDurationToMs(values['expires-in']);

@@ -1,23 +1,39 @@
-/** `npm run web`: the production web server only (migrations first; builds when sources changed). */
+/**
+ * `npm run web`: the production web server only. Checks the environment, applies migrations
+ * (unless WR_SKIP_MIGRATE=1: then they are a release step, `npm run db:migrate`, and /api/v1/ready
+ * answers 503 until they are applied), builds when the sources changed, then runs `next start`.
+ *
+ * `npm run web -- --build-only` builds (when the sources changed) and exits: the build step of an
+ * image, which needs no database. The server started from that image finds the build current.
+ */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { ensureBuild } from './lib/build';
+import { envOrExit } from '../lib/env';
 
 const root = process.cwd();
-if (!process.env.DATABASE_URL) {
-  console.error('DATABASE_URL is required for npm run web (npm start runs an embedded PostgreSQL for you)');
-  process.exit(1);
-}
 if (!process.env.NEXTAUTH_SECRET) {
   const { localSecret } = await import('./lib/local-secret');
   process.env.NEXTAUTH_SECRET = localSecret(root);
 }
-const { runMigrations } = await import('../lib/db/migrate');
-await runMigrations(process.env.DATABASE_URL);
+// Every variable is parsed before anything starts: a wrong value stops here, naming it.
+const config = envOrExit('web');
+if (process.argv.includes('--build-only')) {
+  ensureBuild(root);
+  process.exit(0);
+}
+if (!config.DATABASE_URL) {
+  console.error('[web] DATABASE_URL is required for npm run web (npm start runs an embedded PostgreSQL for you)');
+  process.exit(1);
+}
+if (!config.WR_SKIP_MIGRATE) {
+  const { runMigrations } = await import('../lib/db/migrate');
+  await runMigrations(config.DATABASE_URL);
+}
 ensureBuild(root);
-const web = spawn(process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'start', '-p', process.env.PORT ?? '3000'], {
+const web = spawn(process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'start', '-p', String(config.PORT)], {
   stdio: 'inherit',
-  env: { ...process.env, WR_SERVICE: 'web', NEXT_TELEMETRY_DISABLED: '1' },
+  env: { ...process.env, WR_SERVICE: process.env.WR_SERVICE || 'web', NEXT_TELEMETRY_DISABLED: '1' },
 });
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => web.kill(sig));
 web.on('exit', (code) => process.exit(code ?? 0));

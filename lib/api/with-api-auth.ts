@@ -6,6 +6,8 @@ import { AppError } from '../core/errors';
 import { getDb, type Db } from '../db/client';
 import { idempotencyKeys } from '../db/schema';
 import { resolveSessionActor } from '../auth/session-actor';
+import { log, withLogContext } from '../log';
+import { observeHttpRequest } from '../observability/registry';
 import { toErrorResponse } from './http-errors';
 
 type Params = Record<string, string | string[] | undefined>;
@@ -25,7 +27,38 @@ type Options = {
   permissions: readonly Permission[];
   /** Honour an Idempotency-Key header: a retry returns the first response. */
   idempotent?: boolean;
+  /** The route template (route-table.ts carries it), used as the route label of logs and metrics. */
+  path?: string;
 };
+
+const UUID_SEGMENT = /\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?=\/|$)/gi;
+
+/** A bounded route label: the template when known, else the path with ids replaced by {id}. */
+function routeLabel(req: Request, template?: string): string {
+  if (template) return template;
+  try {
+    return new URL(req.url).pathname.replace(UUID_SEGMENT, '/{id}').replace(/\/\d+(?=\/|$)/g, '/{id}');
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * The one request log line and the request duration metric. Only method, route template, status,
+ * duration and actor id: never headers, bodies, query strings, tokens or cookies.
+ */
+function finishRequest(req: Request, route: string, res: Response, startedAt: number, actorId: string | null, quiet = false) {
+  try {
+    const seconds = (performance.now() - startedAt) / 1000;
+    observeHttpRequest(req.method, route, res.status, seconds);
+    const fields = { method: req.method, route, status: res.status, duration_ms: Math.round(seconds * 10_000) / 10, actor: actorId };
+    if (res.status >= 500) log.warn(fields, 'request failed');
+    else if (quiet) log.debug(fields, 'request');
+    else log.info(fields, 'request');
+  } catch {
+    // observability must never fail a request
+  }
+}
 
 function isWrite(method: string) {
   return !['GET', 'HEAD', 'OPTIONS'].includes(method);
@@ -128,29 +161,53 @@ export function withApiAuth<P extends Params = Params>(
 ) {
   return async (req: Request, routeCtx: { params: Promise<P> }): Promise<Response> => {
     const requestId = req.headers.get('x-request-id')?.slice(0, 100) || randomUUID();
-    try {
-      const actor = await resolveActor(req);
-      if (!hasPermissions(actor, options.permissions)) {
-        throw new AppError('forbidden', `missing permission: ${options.permissions.filter((p) => !actor.permissions.has(p)).join(', ')}`);
+    const startedAt = performance.now();
+    const route = routeLabel(req, options.path);
+    return withLogContext({ requestId }, async () => {
+      let actorId: string | null = null;
+      let res: Response;
+      try {
+        const actor = await resolveActor(req);
+        actorId = actor.id;
+        if (!hasPermissions(actor, options.permissions)) {
+          throw new AppError('forbidden', `missing permission: ${options.permissions.filter((p) => !actor.permissions.has(p)).join(', ')}`);
+        }
+        const params = (await routeCtx.params) ?? ({} as P);
+        const ctx: ApiContext<P> = { req, actor, params, db: getDb(), requestId };
+        const key = options.idempotent ? req.headers.get('idempotency-key') : null;
+        if (key) res = await withIdempotency(ctx as ApiContext, key, (r) => handler({ ...ctx, req: r }));
+        else res = toResponse(await handler(ctx), requestId);
+      } catch (e) {
+        res = toErrorResponse(e, requestId);
       }
-      const params = (await routeCtx.params) ?? ({} as P);
-      const ctx: ApiContext<P> = { req, actor, params, db: getDb(), requestId };
-      const key = options.idempotent ? req.headers.get('idempotency-key') : null;
-      if (key) return await withIdempotency(ctx as ApiContext, key, (r) => handler({ ...ctx, req: r }));
-      return toResponse(await handler(ctx), requestId);
-    } catch (e) {
-      return toErrorResponse(e, requestId);
-    }
+      finishRequest(req, route, res, startedAt, actorId);
+      return res;
+    });
   };
 }
 
-/** For routes without authentication (health): the same error mapping. */
-export function withErrors(handler: (req: Request) => Promise<Response>) {
+/**
+ * For routes without authentication (health, ready, the OpenAPI document): the same error mapping,
+ * request id, request log line (at debug level: probes are frequent) and duration metric.
+ */
+export function withErrors(handler: (req: Request) => Promise<Response>, options: { path?: string } = {}) {
   return async (req: Request): Promise<Response> => {
-    try {
-      return await handler(req);
-    } catch (e) {
-      return toErrorResponse(e);
-    }
+    const requestId = req.headers.get('x-request-id')?.slice(0, 100) || randomUUID();
+    const startedAt = performance.now();
+    return withLogContext({ requestId }, async () => {
+      let res: Response;
+      try {
+        res = await handler(req);
+        try {
+          if (!res.headers.has('x-request-id')) res.headers.set('x-request-id', requestId);
+        } catch {
+          // immutable headers (a proxied response): leave them
+        }
+      } catch (e) {
+        res = toErrorResponse(e, requestId);
+      }
+      finishRequest(req, routeLabel(req, options.path), res, startedAt, null, true);
+      return res;
+    });
   };
 }

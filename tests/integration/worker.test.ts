@@ -75,12 +75,15 @@ describe('worker processes', () => {
     expect(counts[0]).toEqual({ resumed: 2000, fulfilled: 2000, bad: 0 });
     // Each worker did part of the work and logged the spec's cycle line.
     for (const p of procs) expect(p.output()).toMatch(/Paused executions processed: resumed=\d+, skipped=\d+, errors=\d+/);
-    // SIGTERM: finish the item in hand and exit 0.
+    // Each worker keeps a heartbeat row while it runs…
+    const beats = await rows<{ n: number }>(db, sql`select count(*)::int as n from worker_heartbeats where last_cycle_at is not null`);
+    expect(beats[0]!.n).toBe(3);
+    // …and on SIGTERM finishes the item in hand, removes its heartbeat and exits 0.
     for (const p of procs) p.child.kill('SIGTERM');
     const exits = await Promise.all(procs.map((p) => p.exited));
     expect(exits.map((e) => e.code)).toEqual([0, 0, 0]);
-    const beats = await rows<{ n: number }>(db, sql`select count(*)::int as n from worker_heartbeats where last_cycle_at is not null`);
-    expect(beats[0]!.n).toBe(3);
+    const after = await rows<{ n: number }>(db, sql`select count(*)::int as n from worker_heartbeats`);
+    expect(after[0]!.n).toBe(0);
   });
 
   it('resumes a decision within a second through LISTEN/NOTIFY, long before the next sweep', async () => {

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { workerHeartbeats } from '../../db/schema';
 import type { Logger } from '../../log';
@@ -98,6 +99,8 @@ export function startWorker(opts: WorkerOptions) {
       if (timer) clearTimeout(timer);
       wakeSleep?.();
       await Promise.all([loop, listener?.stop()]);
+      // A worker that stops cleanly takes its heartbeat with it, so scaling down raises no alert.
+      await opts.db.delete(workerHeartbeats).where(eq(workerHeartbeats.workerId, workerId)).catch(() => undefined);
     },
   };
 }

@@ -1,0 +1,6 @@
+import { metricsRoute } from '@/lib/observability/metrics-endpoint';
+
+export const dynamic = 'force-dynamic';
+
+// Prometheus text format: this process's HTTP metrics plus global numbers read from the database.
+export const GET = metricsRoute;

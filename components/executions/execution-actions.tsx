@@ -1,0 +1,197 @@
+'use client';
+import { useId, useState } from 'react';
+import { useCancelExecution, usePauseExecution, useResumeExecution } from '@/lib/client/hooks';
+import type { Execution, JsonObject } from '@/lib/client/types';
+import { Modal } from '../dialog';
+import { useToast } from '../toast';
+import { Button, errorMessage, inputClass } from '../ui';
+
+type Validation = { ok: true; value: JsonObject | undefined } | { ok: false; message: string };
+
+/** Mirrors the API's checks, so mistakes show before anything is sent. */
+export function validateResumeData(text: string, approvalPause: boolean): Validation {
+  if (text.trim() === '') {
+    return approvalPause ? { ok: false, message: 'An approval pause needs {"approved": true} or {"approved": false}.' } : { ok: true, value: undefined };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    return { ok: false, message: `Not valid JSON: ${(e as Error).message}` };
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return { ok: false, message: 'resume_data must be a JSON object, like {"key": "value"}.' };
+  if (approvalPause && typeof (parsed as Record<string, unknown>).approved !== 'boolean') {
+    return { ok: false, message: 'For an approval pause, "approved" must be true or false.' };
+  }
+  return { ok: true, value: parsed as JsonObject };
+}
+
+export function PauseDialog({ execution, onClose }: { execution: Execution; onClose: () => void }) {
+  const [reason, setReason] = useState('');
+  const pause = usePauseExecution();
+  const toast = useToast();
+  const id = useId();
+  return (
+    <Modal
+      open
+      onClose={onClose}
+      title="Pause this execution?"
+      description="It stops at the next step boundary and waits until someone resumes it."
+      footer={
+        <>
+          <Button onClick={onClose}>Keep running</Button>
+          <Button
+            variant="primary"
+            busy={pause.isPending}
+            onClick={() =>
+              pause.mutate(
+                { id: execution.id, reason: reason.trim() || undefined },
+                {
+                  onSuccess: () => {
+                    toast.show({ kind: 'success', title: 'Execution paused' });
+                    onClose();
+                  },
+                },
+              )
+            }
+          >
+            Pause
+          </Button>
+        </>
+      }
+    >
+      <label htmlFor={id} className="block text-sm font-medium">
+        Reason <span className="font-normal text-slate-500">(optional, shown to everyone)</span>
+      </label>
+      <input id={id} autoFocus maxLength={1000} value={reason} onChange={(e) => setReason(e.target.value)} className={`${inputClass} mt-1.5`} />
+      {pause.isError ? (
+        <p role="alert" className="mt-3 text-sm text-rose-700 dark:text-rose-300">
+          {errorMessage(pause.error)}
+        </p>
+      ) : null}
+    </Modal>
+  );
+}
+
+export function ResumeDialog({ execution, onClose }: { execution: Execution; onClose: () => void }) {
+  const approvalPause = execution.pause_kind === 'approval';
+  const [text, setText] = useState(approvalPause ? '{\n  "approved": true\n}' : '{\n  \n}');
+  const resume = useResumeExecution();
+  const toast = useToast();
+  const id = useId();
+  const helpId = useId();
+  const errId = useId();
+  const v = validateResumeData(text, approvalPause);
+  const submit = () => {
+    if (!v.ok) return;
+    resume.mutate(
+      { id: execution.id, resumeData: v.value },
+      {
+        onSuccess: () => {
+          toast.show({ kind: 'success', title: 'Execution resumed' });
+          onClose();
+        },
+      },
+    );
+  };
+  return (
+    <Modal
+      open
+      onClose={onClose}
+      title="Resume this execution"
+      description={
+        <>
+          It continues at <code className="font-mono">{execution.next_step_id ?? 'the next step'}</code>. The JSON object below is merged into its
+          context as <code className="font-mono">resume_data</code>.
+        </>
+      }
+      footer={
+        <>
+          <Button onClick={onClose}>Cancel</Button>
+          <Button variant="primary" disabled={!v.ok} busy={resume.isPending} onClick={submit} data-testid="confirm-resume">
+            Resume
+          </Button>
+        </>
+      }
+    >
+      <label htmlFor={id} className="block text-sm font-medium">
+        resume_data (JSON)
+      </label>
+      <p id={helpId} className="mt-0.5 text-xs text-slate-500 dark:text-slate-400">
+        {approvalPause ? 'An approval pause needs "approved": true or false.' : 'Optional; leave {} to resume without data.'}
+      </p>
+      <textarea
+        id={id}
+        autoFocus
+        spellCheck={false}
+        rows={8}
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        aria-invalid={!v.ok}
+        aria-describedby={`${helpId} ${errId}`}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+            e.preventDefault();
+            submit();
+          }
+        }}
+        className={`${inputClass} mt-1.5 font-mono text-xs ${v.ok ? '' : 'border-rose-400 focus:border-rose-500 focus:ring-rose-500/40'}`}
+      />
+      <p id={errId} aria-live="polite" className="mt-2 min-h-5 text-sm">
+        {v.ok ? <span className="text-emerald-700 dark:text-emerald-300">✓ Valid JSON object</span> : <span className="text-rose-700 dark:text-rose-300">{v.message}</span>}
+      </p>
+      {resume.isError ? (
+        <p role="alert" className="mt-1 text-sm text-rose-700 dark:text-rose-300">
+          {errorMessage(resume.error)}
+        </p>
+      ) : null}
+    </Modal>
+  );
+}
+
+export function CancelDialog({ execution, onClose }: { execution: Execution; onClose: () => void }) {
+  const [reason, setReason] = useState('');
+  const cancel = useCancelExecution();
+  const toast = useToast();
+  const id = useId();
+  return (
+    <Modal
+      open
+      onClose={onClose}
+      title="Cancel this execution?"
+      description="This ends it for good; it cannot be resumed afterwards. Any pending approval closes."
+      footer={
+        <>
+          <Button onClick={onClose}>Keep it</Button>
+          <Button
+            variant="danger"
+            busy={cancel.isPending}
+            onClick={() =>
+              cancel.mutate(
+                { id: execution.id, reason: reason.trim() || undefined },
+                {
+                  onSuccess: () => {
+                    toast.show({ kind: 'success', title: 'Execution cancelled' });
+                    onClose();
+                  },
+                },
+              )
+            }
+          >
+            Cancel execution
+          </Button>
+        </>
+      }
+    >
+      <label htmlFor={id} className="block text-sm font-medium">
+        Reason <span className="font-normal text-slate-500">(optional)</span>
+      </label>
+      <input id={id} autoFocus maxLength={1000} value={reason} onChange={(e) => setReason(e.target.value)} className={`${inputClass} mt-1.5`} />
+      {cancel.isError ? (
+        <p role="alert" className="mt-3 text-sm text-rose-700 dark:text-rose-300">
+          {errorMessage(cancel.error)}
+        </p>
+      ) : null}
+    </Modal>
+  );
+}

@@ -1,0 +1,348 @@
+'use client';
+import { useState, type ReactNode } from 'react';
+import { can, checkDecide } from '@/lib/client/access';
+import { isApiError } from '@/lib/client/api';
+import { formatDateTime } from '@/lib/client/format';
+import { useDecide, useExecution, useMe } from '@/lib/client/hooks';
+import { buildTimeline, resumeHistory, stepPath, type TimelineEntry } from '@/lib/client/timeline';
+import type { Decision, ExecutionApproval, ExecutionDetail } from '@/lib/client/types';
+import { DecideDialog, rowLabel } from '../inbox/decide-dialog';
+import { JsonView } from '../json-view';
+import { LiveAge, TimeAgo } from '../live-age';
+import { useToast } from '../toast';
+import { Button, Card, cx, ErrorState, errorMessage, LoadingRows, StatusBadge, TextLink } from '../ui';
+import { CancelDialog, PauseDialog, ResumeDialog } from './execution-actions';
+
+type Action = 'pause' | 'resume' | 'cancel' | null;
+
+function Section({ title, children, id, actions }: { title: string; children: ReactNode; id: string; actions?: ReactNode }) {
+  return (
+    <Card aria-labelledby={id} className="p-4 sm:p-5">
+      <div className="mb-3 flex items-center justify-between gap-2">
+        <h2 id={id} className="text-sm font-semibold tracking-wide text-slate-500 uppercase dark:text-slate-400">
+          {title}
+        </h2>
+        {actions}
+      </div>
+      {children}
+    </Card>
+  );
+}
+
+function Field({ label, children, wide }: { label: string; children: ReactNode; wide?: boolean }) {
+  return (
+    <div className={cx('min-w-0', wide && 'col-span-2')}>
+      <dt className="text-xs text-slate-500 dark:text-slate-400">{label}</dt>
+      <dd className="mt-0.5 break-words text-sm">{children}</dd>
+    </div>
+  );
+}
+
+export function ExecutionDetailView({ id }: { id: string }) {
+  const q = useExecution(id);
+  const me = useMe().data;
+  const [action, setAction] = useState<Action>(null);
+  const [deciding, setDeciding] = useState<{ decision: Decision; approval: ExecutionApproval } | null>(null);
+  const decide = useDecide(me);
+  const toast = useToast();
+
+  if (q.isPending) return <LoadingRows rows={3} label="Loading the execution…" />;
+  if (q.isError && !q.data) {
+    return (
+      <div className="space-y-4">
+        <p>
+          <TextLink href="/executions">← Executions</TextLink>
+        </p>
+        <ErrorState
+          error={q.error}
+          title={isApiError(q.error) && q.error.status === 404 ? 'Execution not found' : 'Could not load the execution'}
+          onRetry={() => void q.refetch()}
+        />
+      </div>
+    );
+  }
+  const e: ExecutionDetail = q.data!;
+  const canOperate = can(me, 'execution:cancel');
+  const pending = e.approvals.find((a) => a.status === 'pending') ?? null;
+  const check = pending ? checkDecide(me, pending, e) : null;
+  const timeline = buildTimeline(e);
+  const path = stepPath(e);
+  const resumes = resumeHistory(e.events);
+  const workflowName = e.workflow_name ?? e.workflow_key ?? e.workflow_id;
+  const target = {
+    id: e.id,
+    workflow_name: workflowName,
+    trigger_payload: e.trigger_payload,
+    paused_reason: e.paused_reason,
+    approval: pending,
+  };
+
+  const runDecision = (decision: Decision, approval: ExecutionApproval, comment: string) => {
+    setDeciding(null);
+    const label = rowLabel(target);
+    decide.mutate(
+      { approvalId: approval.id, executionId: e.id, decision, comment: comment || undefined },
+      {
+        onSuccess: () => toast.show({ kind: 'success', title: `${decision === 'approve' ? 'Approved' : 'Rejected'}: ${label}` }),
+        onError: (err) => toast.show({ kind: 'error', title: `Could not ${decision} ${label}`, message: errorMessage(err) }),
+      },
+    );
+  };
+
+  return (
+    <div className="space-y-5">
+      <nav aria-label="Breadcrumb" className="text-sm">
+        <TextLink href="/executions">Executions</TextLink>
+        <span className="mx-1.5 text-slate-400">/</span>
+        <span className="font-mono text-slate-600 dark:text-slate-400">{e.id.slice(0, 8)}</span>
+      </nav>
+
+      <div className="flex flex-wrap items-start justify-between gap-4">
+        <div className="min-w-0">
+          <div className="flex flex-wrap items-center gap-3">
+            <h1 className="text-xl font-semibold tracking-tight sm:text-2xl">{workflowName}</h1>
+            <StatusBadge status={e.status} className="text-sm" testId="execution-status" />
+          </div>
+          <p className="mt-1 font-mono text-xs break-all text-slate-500 dark:text-slate-400" data-testid="execution-id">
+            {e.id}
+          </p>
+        </div>
+        <div className="flex flex-wrap gap-2" data-testid="execution-actions">
+          {pending && check && !check.hidden ? (
+            <>
+              <Button variant="approve" disabled={!check.allowed} title={check.allowed ? undefined : check.reason} onClick={() => setDeciding({ decision: 'approve', approval: pending })}>
+                Approve
+              </Button>
+              <Button variant="reject" disabled={!check.allowed} title={check.allowed ? undefined : check.reason} onClick={() => setDeciding({ decision: 'reject', approval: pending })}>
+                Reject
+              </Button>
+            </>
+          ) : null}
+          {canOperate && e.status === 'running' ? <Button onClick={() => setAction('pause')}>Pause…</Button> : null}
+          {canOperate && e.status === 'paused' ? (
+            <Button variant="primary" onClick={() => setAction('resume')}>
+              Resume…
+            </Button>
+          ) : null}
+          {canOperate && (e.status === 'running' || e.status === 'paused') ? (
+            <Button variant="ghost" className="text-rose-700 dark:text-rose-300" onClick={() => setAction('cancel')}>
+              Cancel…
+            </Button>
+          ) : null}
+        </div>
+      </div>
+      {pending && check && !check.allowed && !check.hidden ? (
+        <p className="-mt-2 text-sm text-slate-600 dark:text-slate-400" data-testid="disabled-reason">
+          {check.reason}
+        </p>
+      ) : null}
+      {q.isError ? (
+        <p role="alert" className="rounded-md bg-rose-50 px-3 py-2 text-sm text-rose-900 dark:bg-rose-950/50 dark:text-rose-100">
+          Live updates paused: {errorMessage(q.error)}
+        </p>
+      ) : null}
+
+      {e.status === 'paused' ? (
+        <div className="rounded-lg border border-amber-300 bg-amber-50 p-4 dark:border-amber-800 dark:bg-amber-950/30" data-testid="pause-card">
+          <div className="flex flex-wrap items-baseline justify-between gap-2">
+            <h2 className="font-semibold text-amber-950 dark:text-amber-100">
+              Paused {e.pause_kind === 'approval' ? 'for approval' : e.pause_kind === 'callback' ? 'for a callback' : 'by hand'} at step{' '}
+              <code className="font-mono">{e.paused_step_id ?? '—'}</code>
+            </h2>
+            <span className="text-sm text-amber-900 dark:text-amber-200">
+              for{' '}
+              <strong>
+                <LiveAge ageSeconds={e.paused_at ? Math.max(0, (q.dataUpdatedAt - new Date(e.paused_at).getTime()) / 1000) : 0} dataUpdatedAt={q.dataUpdatedAt} />
+              </strong>
+            </span>
+          </div>
+          <p className="mt-2 whitespace-pre-wrap break-words text-sm text-amber-950 dark:text-amber-50" data-testid="pause-reason">
+            {e.paused_reason ?? 'No reason given'}
+          </p>
+          <p className="mt-2 flex flex-wrap gap-x-4 gap-y-1 text-xs text-amber-900/80 dark:text-amber-200/80">
+            <span>paused by {e.paused_by ?? '—'}</span>
+            <span>continues at {e.next_step_id ?? 'the end'}</span>
+            {e.pause_expires_at ? <span>expires {formatDateTime(e.pause_expires_at)}</span> : null}
+          </p>
+        </div>
+      ) : null}
+
+      <div className="grid grid-cols-1 gap-5 lg:grid-cols-3">
+        <div className="space-y-5 lg:col-span-2">
+          <Section title="Path" id="path-title">
+            {path.length === 0 ? (
+              <p className="text-sm text-slate-500">No steps have run yet.</p>
+            ) : (
+              <ol className="flex flex-wrap items-center gap-1.5" data-testid="step-path">
+                {path.map((s, i) => (
+                  <li key={`${s.id}-${i}`} className="flex items-center gap-1.5">
+                    {i > 0 ? (
+                      <span aria-hidden="true" className="text-slate-400">
+                        →
+                      </span>
+                    ) : null}
+                    <span
+                      className={cx(
+                        'rounded-md px-2 py-1 font-mono text-xs ring-1 ring-inset',
+                        s.state === 'done' && 'bg-slate-50 text-slate-700 ring-slate-200 dark:bg-slate-800 dark:text-slate-300 dark:ring-slate-700',
+                        s.state === 'paused' && 'bg-amber-100 text-amber-900 ring-amber-300 dark:bg-amber-900/40 dark:text-amber-100 dark:ring-amber-700',
+                        s.state === 'current' && 'bg-sky-100 text-sky-900 ring-sky-300 dark:bg-sky-900/40 dark:text-sky-100 dark:ring-sky-700',
+                      )}
+                    >
+                      {s.id}
+                      {s.state !== 'done' ? <span className="sr-only"> ({s.state})</span> : null}
+                    </span>
+                  </li>
+                ))}
+              </ol>
+            )}
+          </Section>
+
+          <Section title="Timeline" id="timeline-title">
+            <Timeline entries={timeline} />
+          </Section>
+
+          <Section title="Context" id="context-title">
+            <div className="space-y-3">
+              <JsonView value={e.context} label="context (current)" />
+              <details className="group">
+                <summary className="cursor-pointer text-sm font-medium text-slate-700 dark:text-slate-300">Trigger payload</summary>
+                <JsonView className="mt-2" value={e.trigger_payload} label="trigger_payload" />
+              </details>
+              {e.resume_data !== null && e.resume_data !== undefined ? <JsonView value={e.resume_data} label="resume_data (last resume)" /> : null}
+            </div>
+          </Section>
+        </div>
+
+        <div className="space-y-5">
+          <Section title="Details" id="details-title">
+            <dl className="grid grid-cols-2 gap-3">
+              <Field label="Status">
+                <StatusBadge status={e.status} />
+              </Field>
+              <Field label="Current step">
+                <code className="font-mono text-xs">{e.current_step_id ?? '—'}</code>
+              </Field>
+              <Field label="Started by" wide>
+                {e.started_by}
+              </Field>
+              <Field label="Started" wide>
+                {formatDateTime(e.started_at)}
+              </Field>
+              <Field label="Finished" wide>
+                {formatDateTime(e.completed_at)}
+              </Field>
+              {e.sleeping_until ? (
+                <Field label="Sleeping until" wide>
+                  {formatDateTime(e.sleeping_until)}
+                </Field>
+              ) : null}
+              <Field label="Resumed">{e.resume_count}×</Field>
+              <Field label="Workflow">
+                <TextLink href={`/workflows/${encodeURIComponent(e.workflow_key ?? e.workflow_id)}`}>{workflowName}</TextLink>
+              </Field>
+            </dl>
+            {e.error ? (
+              <p className="mt-3 rounded-md bg-rose-50 px-3 py-2 text-sm whitespace-pre-wrap break-words text-rose-900 dark:bg-rose-950/40 dark:text-rose-100">
+                {e.error}
+              </p>
+            ) : null}
+          </Section>
+
+          {e.approvals.length ? (
+            <Section title="Approvals" id="approvals-title">
+              <ul className="space-y-4">
+                {e.approvals.map((a) => (
+                  <li key={a.id} className="text-sm">
+                    <div className="flex flex-wrap items-center gap-2">
+                      <StatusBadge status={a.status} />
+                      <span className="font-medium" data-testid="quorum">
+                        {a.approvals_received} of {a.required_approvals} approval{a.required_approvals === 1 ? '' : 's'}
+                      </span>
+                      {a.approver_role ? <span className="text-xs text-slate-500">role {a.approver_role}</span> : null}
+                    </div>
+                    <p className="mt-1 whitespace-pre-wrap break-words text-slate-700 dark:text-slate-300">{a.reason}</p>
+                    {a.decisions.length ? (
+                      <ul className="mt-2 space-y-1.5 border-l-2 border-slate-200 pl-3 dark:border-slate-700">
+                        {a.decisions.map((d) => (
+                          <li key={d.actor + d.created_at}>
+                            <span className={d.decision === 'approve' ? 'text-emerald-700 dark:text-emerald-300' : 'text-rose-700 dark:text-rose-300'}>
+                              {d.decision === 'approve' ? 'Approved' : 'Rejected'}
+                            </span>{' '}
+                            by {d.actor} · <TimeAgo iso={d.created_at} className="text-slate-500" />
+                            {d.comment ? <p className="mt-0.5 whitespace-pre-wrap break-words text-slate-600 italic dark:text-slate-400">“{d.comment}”</p> : null}
+                          </li>
+                        ))}
+                      </ul>
+                    ) : (
+                      <p className="mt-1 text-xs text-slate-500">No decisions yet.</p>
+                    )}
+                  </li>
+                ))}
+              </ul>
+            </Section>
+          ) : null}
+
+          <Section title="Resume history" id="resumes-title">
+            {resumes.length === 0 ? (
+              <p className="text-sm text-slate-500 dark:text-slate-400">{e.resume_count ? `Resumed ${e.resume_count}×.` : 'Never resumed.'}</p>
+            ) : (
+              <ol className="space-y-3" data-testid="resume-history">
+                {resumes.map((r) => (
+                  <li key={r.id} className="text-sm">
+                    <div>
+                      <span className="font-medium">{r.actor}</span> · <TimeAgo iso={r.created_at} className="text-slate-500" />
+                    </div>
+                    <p className="text-xs text-slate-500">{formatDateTime(r.created_at)}</p>
+                    {r.data && Object.keys(r.data).length ? <JsonView className="mt-1.5" value={r.data} label="data" openDepth={1} /> : null}
+                  </li>
+                ))}
+              </ol>
+            )}
+          </Section>
+        </div>
+      </div>
+
+      {action === 'pause' ? <PauseDialog execution={e} onClose={() => setAction(null)} /> : null}
+      {action === 'resume' ? <ResumeDialog execution={e} onClose={() => setAction(null)} /> : null}
+      {action === 'cancel' ? <CancelDialog execution={e} onClose={() => setAction(null)} /> : null}
+      {deciding ? (
+        <DecideDialog
+          decision={deciding.decision}
+          rows={[target]}
+          onClose={() => setDeciding(null)}
+          onConfirm={(comment) => runDecision(deciding.decision, deciding.approval, comment)}
+        />
+      ) : null}
+    </div>
+  );
+}
+
+const TONE_DOT: Record<TimelineEntry['tone'], string> = {
+  neutral: 'bg-slate-400',
+  info: 'bg-sky-500',
+  good: 'bg-emerald-500',
+  bad: 'bg-rose-500',
+  pause: 'bg-amber-500',
+};
+
+function Timeline({ entries }: { entries: TimelineEntry[] }) {
+  if (entries.length === 0) return <p className="text-sm text-slate-500">Nothing has happened yet.</p>;
+  return (
+    <ol className="relative space-y-4 border-l border-slate-200 pl-5 dark:border-slate-700" data-testid="timeline">
+      {entries.map((t) => (
+        <li key={t.key} className="relative" data-kind={t.kind}>
+          <span aria-hidden="true" className={cx('absolute top-1.5 -left-[1.62rem] h-2.5 w-2.5 rounded-full ring-4 ring-white dark:ring-slate-900', TONE_DOT[t.tone])} />
+          <div className="flex flex-wrap items-baseline gap-x-2">
+            <span className="text-sm font-medium">{t.title}</span>
+            {t.stepId ? <code className="font-mono text-xs text-slate-500">{t.stepId}</code> : null}
+            <span className="text-xs text-slate-500 dark:text-slate-400">
+              by {t.actor ?? '—'} · <time dateTime={t.at}>{formatDateTime(t.at)}</time>
+            </span>
+          </div>
+          {t.note ? <p className="mt-1 whitespace-pre-wrap break-words text-sm text-slate-700 dark:text-slate-300">{t.note}</p> : null}
+        </li>
+      ))}
+    </ol>
+  );
+}

@@ -1,0 +1,97 @@
+'use client';
+import { useQueryClient } from '@tanstack/react-query';
+import { useRouter } from 'next/navigation';
+import { signIn } from 'next-auth/react';
+import { useState, type FormEvent } from 'react';
+import { Button, FieldLabel, inputClass } from './ui';
+
+/** Only same-site paths: a callbackUrl must never send a signed-in user elsewhere. */
+function safeCallback(raw: string | null): string {
+  if (!raw || !raw.startsWith('/') || raw.startsWith('//') || raw.startsWith('/\\')) return '/';
+  return raw;
+}
+
+function messageFor(error: string | null | undefined): string | null {
+  if (!error) return null;
+  if (error === 'CredentialsSignin') return 'Wrong email or password. Check both and try again.';
+  if (/too many/i.test(error)) return error;
+  if (error === 'SessionRequired') return 'Please sign in to continue.';
+  return 'Sign-in failed. Please try again.';
+}
+
+export function SignInForm(props: { callbackUrl?: string; error?: string; signedOut?: boolean }) {
+  const router = useRouter();
+  const queryClient = useQueryClient();
+  const callbackUrl = safeCallback(props.callbackUrl ?? null);
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string | null>(() => messageFor(props.error));
+  const [busy, setBusy] = useState(false);
+  const signedOut = !!props.signedOut;
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const res = await signIn('credentials', { email, password, redirect: false, callbackUrl });
+      if (!res || res.error || !res.ok) {
+        setError(messageFor(res?.error ?? 'failed'));
+        setPassword('');
+        setBusy(false);
+        return;
+      }
+      // Nothing from before (a 401, another user's data) may survive into the new session.
+      queryClient.clear();
+      router.replace(callbackUrl);
+    } catch {
+      setError('Cannot reach the server. Check your connection and try again.');
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form onSubmit={submit} className="space-y-4" noValidate aria-describedby={error ? 'signin-error' : undefined}>
+      {signedOut && !error ? (
+        <p role="status" className="rounded-md bg-slate-100 px-3 py-2 text-sm text-slate-700 dark:bg-slate-800 dark:text-slate-300">
+          You have signed out.
+        </p>
+      ) : null}
+      {error ? (
+        <p id="signin-error" data-testid="signin-error" role="alert" className="rounded-md border border-rose-200 bg-rose-50 px-3 py-2 text-sm text-rose-900 dark:border-rose-900 dark:bg-rose-950/50 dark:text-rose-100">
+          {error}
+        </p>
+      ) : null}
+      <div className="space-y-1.5">
+        <FieldLabel htmlFor="email">Email</FieldLabel>
+        <input
+          id="email"
+          name="email"
+          type="email"
+          autoComplete="username"
+          required
+          autoFocus
+          value={email}
+          onChange={(e) => setEmail(e.target.value)}
+          className={inputClass}
+        />
+      </div>
+      <div className="space-y-1.5">
+        <FieldLabel htmlFor="password">Password</FieldLabel>
+        <input
+          id="password"
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          required
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          className={inputClass}
+        />
+      </div>
+      <Button type="submit" variant="primary" className="w-full" busy={busy} disabled={busy || !email || !password}>
+        {busy ? 'Signing in…' : 'Sign in'}
+      </Button>
+    </form>
+  );
+}

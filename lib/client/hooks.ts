@@ -1,0 +1,248 @@
+'use client';
+/**
+ * TanStack Query hooks over the public /api/v1: the console's only data path. Lists refetch every
+ * few seconds and on window focus; decisions update the caches at once and roll back on failure.
+ */
+import { keepPreviousData, useMutation, useQuery, useQueryClient, type QueryClient, type QueryKey } from '@tanstack/react-query';
+import { ApiError, apiFetch, isApiError, withQuery } from './api';
+import type {
+  ApprovalDto,
+  Decision,
+  Execution,
+  ExecutionDetail,
+  ExecutionPage,
+  ExecutionStatus,
+  InboxApproval,
+  JsonObject,
+  Me,
+  OpsSummary,
+  PausedPage,
+  Workflow,
+  WorkflowList,
+} from './types';
+
+export const LIVE_INTERVAL_MS = 5_000;
+
+export const queryKeys = {
+  me: ['me'] as const,
+  paused: (f: PausedFilter) => ['paused', f] as const,
+  pausedAll: ['paused'] as const,
+  executions: (f: ExecutionFilter) => ['executions', f] as const,
+  executionsAll: ['executions'] as const,
+  execution: (id: string) => ['execution', id] as const,
+  workflows: ['workflows'] as const,
+  workflow: (idOrKey: string) => ['workflow', idOrKey] as const,
+  ops: ['ops'] as const,
+};
+
+export function useMe(opts: { enabled?: boolean } = {}) {
+  return useQuery({
+    queryKey: queryKeys.me,
+    queryFn: ({ signal }) => apiFetch<Me>('/me', { signal }),
+    staleTime: 60_000,
+    refetchInterval: 60_000,
+    enabled: opts.enabled ?? true,
+  });
+}
+
+export type PausedFilter = { workflow?: string; reason?: string; cursor?: string; limit?: number };
+
+export function usePausedExecutions(f: PausedFilter) {
+  return useQuery({
+    queryKey: queryKeys.paused(f),
+    queryFn: ({ signal }) =>
+      apiFetch<PausedPage>(withQuery('/executions/paused', { limit: f.limit ?? 25, cursor: f.cursor, workflow_id: f.workflow, reason: f.reason }), { signal }),
+    placeholderData: keepPreviousData,
+    refetchInterval: LIVE_INTERVAL_MS,
+  });
+}
+
+export type ExecutionFilter = { status?: ExecutionStatus; workflow?: string; cursor?: string; limit?: number };
+
+export function useExecutions(f: ExecutionFilter) {
+  return useQuery({
+    queryKey: queryKeys.executions(f),
+    queryFn: ({ signal }) =>
+      apiFetch<ExecutionPage>(withQuery('/executions', { limit: f.limit ?? 25, cursor: f.cursor, status: f.status, workflow_id: f.workflow }), { signal }),
+    placeholderData: keepPreviousData,
+    refetchInterval: LIVE_INTERVAL_MS,
+  });
+}
+
+export function useExecution(id: string | undefined) {
+  return useQuery({
+    queryKey: queryKeys.execution(id ?? ''),
+    queryFn: ({ signal }) => apiFetch<ExecutionDetail>(`/executions/${encodeURIComponent(id!)}`, { signal }),
+    enabled: !!id,
+    refetchInterval: (q) => (q.state.error && isApiError(q.state.error) && q.state.error.status === 404 ? false : 3_000),
+  });
+}
+
+export function useWorkflows() {
+  return useQuery({ queryKey: queryKeys.workflows, queryFn: ({ signal }) => apiFetch<WorkflowList>('/workflows', { signal }), staleTime: 30_000, refetchInterval: 60_000 });
+}
+
+export function useWorkflow(idOrKey: string | undefined) {
+  return useQuery({
+    queryKey: queryKeys.workflow(idOrKey ?? ''),
+    queryFn: ({ signal }) => apiFetch<Workflow>(`/workflows/${encodeURIComponent(idOrKey!)}`, { signal }),
+    enabled: !!idOrKey,
+    staleTime: 30_000,
+  });
+}
+
+export function useOpsSummary(opts: { enabled?: boolean; intervalMs?: number } = {}) {
+  return useQuery({
+    queryKey: queryKeys.ops,
+    queryFn: ({ signal }) => apiFetch<OpsSummary>('/ops/summary', { signal }),
+    refetchInterval: opts.intervalMs ?? LIVE_INTERVAL_MS,
+    enabled: opts.enabled ?? true,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decisions: optimistic, per row, rolled back on failure with a message naming who decided.
+
+export type DecideVars = { approvalId: string; executionId: string; decision: Decision; comment?: string };
+
+function applyDecision(a: InboxApproval, me: Me, v: DecideVars): InboxApproval {
+  const received = v.decision === 'approve' ? a.approvals_received + 1 : a.approvals_received;
+  const status = v.decision === 'reject' ? 'rejected' : received >= a.required_approvals ? 'approved' : 'pending';
+  return {
+    ...a,
+    status,
+    approvals_received: received,
+    decisions: [...a.decisions, { actor: me.id, decision: v.decision, comment: v.comment ?? null, created_at: new Date().toISOString() }],
+  };
+}
+
+type Snapshot = { key: QueryKey; approval: InboxApproval | null }[];
+
+/** Puts one approval back as it was in each cache, leaving every other row (and other in-flight decisions) alone. */
+function restoreApproval(qc: QueryClient, v: DecideVars, snapshot: Snapshot) {
+  for (const { key, approval } of snapshot) {
+    if (key[0] === 'paused') {
+      qc.setQueryData<PausedPage>(
+        key,
+        (page) => (page ? { ...page, executions: page.executions.map((e) => (e.approval?.id === v.approvalId ? { ...e, approval } : e)) } : page),
+        { updatedAt: qc.getQueryState(key)?.dataUpdatedAt },
+      );
+    } else {
+      qc.setQueryData<ExecutionDetail>(key, (d) =>
+        d && approval ? { ...d, approvals: d.approvals.map((a) => (a.id === v.approvalId ? { ...a, ...approval } : a)) } : d,
+      );
+    }
+  }
+}
+
+function decidedBy(a: ApprovalDto): string {
+  const wanted = a.status === 'rejected' ? 'reject' : 'approve';
+  const actors = a.decisions.filter((d) => d.decision === wanted).map((d) => d.actor);
+  return actors.length ? actors.join(', ') : 'someone else';
+}
+
+/** A 409 becomes "Already decided by …", read from the approval itself, whatever the server's wording. */
+async function explainConflict(e: ApiError, v: DecideVars): Promise<ApiError> {
+  if (e.code === 'already_decided') return new ApiError(e.status, e.code, 'You already decided on this approval.');
+  if (e.code !== 'not_pending') return e;
+  try {
+    const a = await apiFetch<ApprovalDto>(`/approvals/${encodeURIComponent(v.approvalId)}`);
+    if (a.status !== 'pending') return new ApiError(e.status, e.code, `Already decided by ${decidedBy(a)} (${a.status}).`);
+  } catch {
+    // fall back to the server's message
+  }
+  return new ApiError(e.status, e.code, /already decided/i.test(e.message) ? e.message : `Already decided: ${e.message}`);
+}
+
+export function useDecide(me: Me | undefined) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: async (v: DecideVars) => {
+      try {
+        return await apiFetch<ApprovalDto>(`/approvals/${encodeURIComponent(v.approvalId)}/${v.decision}`, {
+          method: 'POST',
+          body: v.comment ? { comment: v.comment } : {},
+        });
+      } catch (e) {
+        if (isApiError(e) && e.status === 409) throw await explainConflict(e, v);
+        throw e;
+      }
+    },
+    onMutate: async (v): Promise<{ snapshot: Snapshot }> => {
+      await Promise.all([qc.cancelQueries({ queryKey: queryKeys.pausedAll }), qc.cancelQueries({ queryKey: queryKeys.execution(v.executionId) })]);
+      const snapshot: Snapshot = [];
+      if (!me) return { snapshot };
+      for (const [key, page] of qc.getQueriesData<PausedPage>({ queryKey: queryKeys.pausedAll })) {
+        const row = page?.executions.find((e) => e.approval?.id === v.approvalId);
+        if (!row?.approval) continue;
+        snapshot.push({ key, approval: row.approval });
+        // Keep the fetch time: live ages count from it, and this data is no fresher than before.
+        const updatedAt = qc.getQueryState(key)?.dataUpdatedAt;
+        qc.setQueryData<PausedPage>(
+          key,
+          { ...page!, executions: page!.executions.map((e) => (e === row ? { ...e, approval: applyDecision(row.approval!, me, v) } : e)) },
+          { updatedAt },
+        );
+      }
+      const detailKey = queryKeys.execution(v.executionId);
+      const detail = qc.getQueryData<ExecutionDetail>(detailKey);
+      const a = detail?.approvals.find((x) => x.id === v.approvalId);
+      if (detail && a) {
+        snapshot.push({ key: detailKey, approval: a });
+        qc.setQueryData<ExecutionDetail>(detailKey, { ...detail, approvals: detail.approvals.map((x) => (x === a ? { ...x, ...applyDecision(a, me, v) } : x)) });
+      }
+      return { snapshot };
+    },
+    onError: (_e, v, ctx) => {
+      if (ctx) restoreApproval(qc, v, ctx.snapshot);
+    },
+    onSettled: (_d, _e, v) => {
+      void qc.invalidateQueries({ queryKey: queryKeys.pausedAll });
+      void qc.invalidateQueries({ queryKey: queryKeys.execution(v.executionId) });
+      void qc.invalidateQueries({ queryKey: queryKeys.ops });
+    },
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pause, resume, cancel (execution:cancel).
+
+function useExecutionAction<V>(request: (v: V) => Promise<Execution>, executionId: (v: V) => string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: request,
+    onSuccess: (_d, v) => {
+      void qc.invalidateQueries({ queryKey: queryKeys.execution(executionId(v)) });
+      void qc.invalidateQueries({ queryKey: queryKeys.pausedAll });
+      void qc.invalidateQueries({ queryKey: queryKeys.executionsAll });
+      void qc.invalidateQueries({ queryKey: queryKeys.ops });
+    },
+  });
+}
+
+export function usePauseExecution() {
+  return useExecutionAction(
+    (v: { id: string; reason?: string }) =>
+      apiFetch<Execution>(`/executions/${encodeURIComponent(v.id)}/pause`, { method: 'POST', body: v.reason ? { reason: v.reason } : {} }),
+    (v) => v.id,
+  );
+}
+
+export function useResumeExecution() {
+  return useExecutionAction(
+    (v: { id: string; resumeData?: JsonObject }) =>
+      apiFetch<Execution>(`/executions/${encodeURIComponent(v.id)}/resume`, {
+        method: 'POST',
+        body: v.resumeData === undefined ? {} : { resume_data: v.resumeData },
+      }),
+    (v) => v.id,
+  );
+}
+
+export function useCancelExecution() {
+  return useExecutionAction(
+    (v: { id: string; reason?: string }) =>
+      apiFetch<Execution>(`/executions/${encodeURIComponent(v.id)}/cancel`, { method: 'POST', body: v.reason ? { reason: v.reason } : {} }),
+    (v) => v.id,
+  );
+}

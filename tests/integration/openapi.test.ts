@@ -1,0 +1,215 @@
+/**
+ * The OpenAPI document: served without auth, generated from the route table's zod schemas, covering
+ * every route the app has (the route table and every route.ts under app/api/v1), and telling the
+ * truth: real responses of the running server validate against the documented schemas.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import { openApiDocument, responseSchema } from '@/lib/api/openapi/document';
+import { documentedRoutes } from '@/lib/api/openapi/routes';
+import { ROUTES } from '@/lib/api/route-table';
+import { PERMISSIONS } from '@/lib/core/access/permissions';
+import { resumeDecidedExecutions } from '@/lib/core/worker/resume-decided-executions';
+import { log } from '@/lib/log';
+import { testDb, tokenWith, uid } from '../helpers/env';
+import { call, type ApiResponse } from '../helpers/http';
+import { APPROVAL_FLOW, CALLBACK_FLOW } from '../helpers/resumer';
+
+type Doc = ReturnType<typeof openApiDocument>;
+type Operation = { parameters?: { name: string; in: string; required?: boolean }[]; requestBody?: { required: boolean }; responses: Record<string, unknown>; 'x-permissions': string[] };
+
+const API_DIR = path.resolve('app/api/v1');
+
+/** Every route.ts under app/api/v1 as [METHOD, /api/v1/path/{param}]. */
+function routeFiles(): [string, string][] {
+  const out: [string, string][] = [];
+  const walk = (dir: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, e.name);
+      if (e.isDirectory()) walk(full);
+      else if (e.name === 'route.ts') {
+        const rel = path.relative(API_DIR, path.dirname(full)).split(path.sep).filter(Boolean);
+        const p = ['/api/v1', ...rel.map((s) => s.replace(/^\[(\w+)\]$/, '{$1}'))].join('/');
+        const src = fs.readFileSync(full, 'utf8');
+        const methods = new Set<string>();
+        for (const m of src.matchAll(/export\s+(?:const|async\s+function|function)\s+(GET|POST|PUT|PATCH|DELETE)\b/g)) methods.add(m[1]!);
+        for (const m of src.matchAll(/export\s*\{([^}]*)\}/g)) for (const x of m[1]!.matchAll(/\bas\s+(GET|POST|PUT|PATCH|DELETE)\b/g)) methods.add(x[1]!);
+        for (const method of methods) out.push([method, p]);
+      }
+    }
+  };
+  walk(API_DIR);
+  return out;
+}
+
+function op(doc: Doc, method: string, p: string): Operation | undefined {
+  return doc.paths[p]?.[method.toLowerCase()] as Operation | undefined;
+}
+
+describe('OpenAPI document', () => {
+  let doc: Doc;
+  beforeAll(async () => {
+    const res = await call<Doc>('GET', '/api/v1/openapi.json');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    doc = res.body;
+  });
+
+  it('is OpenAPI 3.1, served without auth, and is the document generated from the schemas', () => {
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc).toEqual(JSON.parse(JSON.stringify(openApiDocument())));
+  });
+
+  it('documents every route of the route table with its permissions, inputs and idempotency', () => {
+    for (const [name, r] of Object.entries(ROUTES)) {
+      const o = op(doc, r.method, r.path);
+      expect(o, `${name}: ${r.method} ${r.path}`).toBeDefined();
+      expect(o!['x-permissions'], name).toEqual([...r.permissions]);
+      const spec = r as { body?: z.ZodType; bodyOptional?: boolean; query?: z.ZodObject; idempotent?: boolean };
+      if (spec.body) expect(o!.requestBody, name).toMatchObject({ required: !spec.bodyOptional });
+      else expect(o!.requestBody, name).toBeUndefined();
+      const queryNames = (o!.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name).sort();
+      expect(queryNames, name).toEqual(spec.query ? Object.keys(spec.query.shape).sort() : []);
+      expect((o!.parameters ?? []).some((p) => p.in === 'header' && p.name === 'Idempotency-Key'), name).toBe(Boolean(spec.idempotent));
+      const pathParams = (o!.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name);
+      expect(pathParams, name).toEqual([...r.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]));
+      expect(Object.keys(o!.responses), name).toContain(String((r as { successStatus?: number }).successStatus ?? 200));
+      expect(Object.keys(o!.responses), name).toEqual(expect.arrayContaining(['401', '403']));
+    }
+  });
+
+  it('documents every route.ts under app/api/v1, and nothing that does not exist', () => {
+    const files = routeFiles();
+    expect(files.length).toBeGreaterThan(10);
+    for (const [method, p] of files) expect(op(doc, method, p), `${method} ${p} (app/api/v1 route.ts) is not in the OpenAPI document`).toBeDefined();
+    const fileSet = new Set(files.map(([m, p]) => `${m} ${p}`));
+    for (const [p, ops] of Object.entries(doc.paths)) {
+      for (const method of Object.keys(ops)) expect(fileSet.has(`${method.toUpperCase()} ${p}`), `${method} ${p} is documented but has no route.ts`).toBe(true);
+    }
+  });
+
+  it('resolves every $ref and uses only known permissions', () => {
+    const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"([^"]+)"/g)].map((m) => m[1]!);
+    expect(refs.length).toBeGreaterThan(10);
+    for (const ref of refs) {
+      expect(ref).toMatch(/^#\/components\/schemas\/\w+$/);
+      expect(doc.components.schemas[ref.split('/').pop()!], ref).toBeDefined();
+    }
+    for (const ops of Object.values(doc.paths)) {
+      for (const o of Object.values(ops) as Operation[]) for (const p of o['x-permissions']) expect(PERMISSIONS).toContain(p);
+    }
+  });
+});
+
+describe('real responses validate against the documented schemas', () => {
+  const validated = new Set<string>();
+  let admin: string;
+  let approver: string;
+  let viewer: string;
+
+  /** The response's status is documented for the operation, and its body matches that status's schema. */
+  function expectDocumented(method: string, template: string, res: ApiResponse) {
+    const schema = responseSchema(method, template, res.status);
+    expect(schema, `${method} ${template} answered ${res.status}, which the document does not list: ${JSON.stringify(res.body)}`).toBeDefined();
+    const r = schema!.safeParse(res.body);
+    expect(r.success, `${method} ${template} ${res.status}: ${r.error ? JSON.stringify(r.error.issues.slice(0, 5)) : ''}\n${JSON.stringify(res.body).slice(0, 1500)}`).toBe(true);
+    if (res.status < 300) validated.add(`${method} ${template}`);
+    return res;
+  }
+
+  const get = async (template: string, p: string, token?: string) => expectDocumented('GET', template, await call('GET', p, { token }));
+  const post = async (template: string, p: string, token: string | undefined, body?: unknown) => expectDocumented('POST', template, await call('POST', p, { token, body }));
+
+  beforeAll(async () => {
+    admin = await tokenWith(PERMISSIONS);
+    approver = await tokenWith(['approval:read', 'approval:decide']);
+    viewer = await tokenWith(['workflow:read']);
+  });
+
+  afterAll(() => {
+    // Every operation's success response was checked against a real one at least once.
+    const missing = documentedRoutes()
+      .map((r) => `${r.method} ${r.path}`)
+      .filter((k) => !validated.has(k));
+    expect(missing).toEqual([]);
+  });
+
+  it('workflows, executions, paused lists, approvals and decisions', async () => {
+    const key = uid('oas');
+    await post('/api/v1/workflows', '/api/v1/workflows', admin, { key, name: 'OpenAPI check', description: 'documented', definition: APPROVAL_FLOW });
+    await get('/api/v1/workflows', '/api/v1/workflows', admin);
+    await get('/api/v1/workflows/{id}', `/api/v1/workflows/${key}`, admin);
+
+    const started = await post('/api/v1/executions', '/api/v1/executions', admin, { workflow_id: key, trigger_payload: { amount: 50_000 } });
+    const id = (started.body as { id: string }).id;
+    expect((started.body as { status: string }).status).toBe('paused');
+    await get('/api/v1/executions', '/api/v1/executions?limit=3', admin);
+    await get('/api/v1/executions', `/api/v1/executions?status=paused&workflow_id=${key}`, admin);
+    const paused = await get('/api/v1/executions/paused', `/api/v1/executions/paused?workflow_id=${key}`, admin);
+    expect((paused.body as { executions: { approval: unknown }[] }).executions[0]!.approval).not.toBeNull();
+
+    const detail = await get('/api/v1/executions/{id}', `/api/v1/executions/${id}`, admin);
+    const approvalId = (detail.body as { approvals: { id: string }[] }).approvals[0]!.id;
+    await get('/api/v1/approvals', '/api/v1/approvals?status=pending&limit=5', approver);
+    await get('/api/v1/approvals/{id}', `/api/v1/approvals/${approvalId}`, approver);
+    await post('/api/v1/approvals/{id}/approve', `/api/v1/approvals/${approvalId}/approve`, approver, { comment: 'fine' });
+    await post('/api/v1/approvals/{id}/approve', `/api/v1/approvals/${approvalId}/approve`, approver, {}); // 409 not_pending
+    await resumeDecidedExecutions(testDb(), { batchSize: 1, now: () => new Date(), log, executionId: id });
+    const after = await get('/api/v1/executions/{id}', `/api/v1/executions/${id}`, admin);
+    expect((after.body as { events: { type: string }[] }).events.map((e) => e.type)).toContain('resumed');
+    await get('/api/v1/approvals', '/api/v1/approvals?status=approved&limit=2', approver);
+
+    // A second approval, rejected.
+    const second = await post('/api/v1/executions', '/api/v1/executions', admin, { workflow_id: key, trigger_payload: { amount: 60_000 } });
+    const d2 = await get('/api/v1/executions/{id}', `/api/v1/executions/${(second.body as { id: string }).id}`, admin);
+    await post('/api/v1/approvals/{id}/reject', `/api/v1/approvals/${(d2.body as { approvals: { id: string }[] }).approvals[0]!.id}/reject`, approver);
+  });
+
+  it('pause, resume and cancel', async () => {
+    const key = uid('oas-cb');
+    await post('/api/v1/workflows', '/api/v1/workflows', admin, { key, name: 'Callback', definition: CALLBACK_FLOW });
+    const cb = await post('/api/v1/executions', '/api/v1/executions', admin, { workflow_id: key });
+    const cbId = (cb.body as { id: string }).id;
+    await post('/api/v1/executions/{id}/resume', `/api/v1/executions/${cbId}/resume`, admin, { resume_data: { paid: true } });
+    await post('/api/v1/executions/{id}/resume', `/api/v1/executions/${cbId}/resume`, admin, { resume_data: { paid: true } }); // 409 not_paused
+
+    const waitKey = uid('oas-wait');
+    await post('/api/v1/workflows', '/api/v1/workflows', admin, {
+      key: waitKey,
+      name: 'Wait',
+      definition: { steps: [{ id: 'w', type: 'wait', duration: 'PT1H', next: 'x' }, { id: 'x', type: 'action', action: { type: 'allow' } }] },
+    });
+    const sleeping = await post('/api/v1/executions', '/api/v1/executions', admin, { workflow_id: waitKey });
+    const sid = (sleeping.body as { id: string }).id;
+    await post('/api/v1/executions/{id}/pause', `/api/v1/executions/${sid}/pause`, admin, { reason: 'hold on' });
+    await post('/api/v1/executions/{id}/resume', `/api/v1/executions/${sid}/resume`, admin);
+    await post('/api/v1/executions/{id}/cancel', `/api/v1/executions/${sid}/cancel`, admin, { reason: 'done here' });
+  });
+
+  it('errors: every documented error status carries the one error body', async () => {
+    await get('/api/v1/executions', '/api/v1/executions'); // 401
+    await get('/api/v1/executions', '/api/v1/executions', viewer); // 403
+    await get('/api/v1/executions/{id}', '/api/v1/executions/00000000-0000-4000-8000-000000000000', admin); // 404
+    await get('/api/v1/executions', '/api/v1/executions?limit=1000', admin); // 422
+    await post('/api/v1/executions', '/api/v1/executions', admin, { workflow_id: '' }); // 422 with details
+    expectDocumented('POST', '/api/v1/workflows', await call('POST', '/api/v1/workflows', { token: admin, raw: '{not json', headers: { 'content-type': 'application/json' } })); // 400
+    expectDocumented('POST', '/api/v1/workflows', await call('POST', '/api/v1/workflows', { token: admin, raw: '<x/>', headers: { 'content-type': 'application/xml' } })); // 415
+  });
+
+  it('account, operations, health, readiness, metrics and the document itself', async () => {
+    await get('/api/v1/me', '/api/v1/me', admin);
+    await get('/api/v1/ops/summary', '/api/v1/ops/summary', admin);
+    await get('/api/v1/health', '/api/v1/health');
+    await get('/api/v1/ready', '/api/v1/ready');
+    const metrics = await call('GET', '/api/v1/metrics', { token: admin });
+    expect(metrics.status).toBe(200);
+    expect(metrics.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    validated.add('GET /api/v1/metrics');
+    await get('/api/v1/metrics', '/api/v1/metrics'); // 401 is documented with the error body
+    const openapi = await call('GET', '/api/v1/openapi.json');
+    expect(openapi.status).toBe(200);
+    validated.add('GET /api/v1/openapi.json');
+  });
+});
