@@ -38,10 +38,15 @@ export function zodToAppError(err: ZodError, where?: string): AppError {
 // Errors from the database driver that mean "the database is away", not "the request is wrong".
 const UNAVAILABLE_PG_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004', '53300']);
 function isDatabaseUnavailable(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
-  if (!e || typeof e !== 'object') return false;
-  if (e.code && (UNAVAILABLE_PG_CODES.has(e.code) || ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(e.code))) return true;
-  return /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(e.message ?? '');
+  // drizzle wraps driver errors (DrizzleQueryError), so look down the cause chain.
+  for (let e = err as { code?: string; message?: string; cause?: unknown } | undefined, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+    if (e.code && (UNAVAILABLE_PG_CODES.has(e.code) || ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(e.code))) return true;
+    if (/Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect|terminating connection due to administrator command|the database system is (starting up|shutting down)/i.test(e.message ?? '')) {
+      return true;
+    }
+    e = e.cause as typeof e;
+  }
+  return false;
 }
 
 /** Turns any thrown value into the one error body. Unknown errors stay opaque and go to the log. */

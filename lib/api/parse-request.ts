@@ -30,6 +30,29 @@ async function readLimited(req: Request, limit: number): Promise<string> {
 
 export const MAX_JSON_DEPTH = 64;
 
+// PostgreSQL cannot store NUL in text or jsonb, and a lone UTF-16 surrogate is not text at all:
+// both are refused at the door instead of failing deep in a query.
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+export function assertStorableText(value: string, where: string): void {
+  if (UNSTORABLE.test(value)) throw new AppError('validation_failed', `${where} contains a NUL character or invalid unicode`);
+}
+
+/** Every string (keys too) in a parsed JSON value must be storable text. */
+function assertStorableJson(value: unknown): void {
+  const stack: unknown[] = [value];
+  while (stack.length) {
+    const v = stack.pop();
+    if (typeof v === 'string') assertStorableText(v, 'request body');
+    else if (v !== null && typeof v === 'object') {
+      for (const [k, child] of Object.entries(v)) {
+        if (!Array.isArray(v)) assertStorableText(k, 'request body');
+        stack.push(child);
+      }
+    }
+  }
+}
+
 /** Nesting depth of a parsed JSON value, without recursion (so a hostile body cannot overflow the stack). */
 export function jsonDepth(value: unknown): number {
   let max = 0;
@@ -57,6 +80,7 @@ export async function readJsonBody(req: Request): Promise<unknown> {
     throw new AppError('invalid_json', 'request body is not valid JSON');
   }
   if (jsonDepth(parsed) > MAX_JSON_DEPTH) throw new AppError('validation_failed', `request body is nested deeper than ${MAX_JSON_DEPTH} levels`);
+  assertStorableJson(parsed);
   return parsed;
 }
 
@@ -77,6 +101,8 @@ export function parseQuery<T extends z.ZodType>(req: Request, schema: T): z.infe
   const obj: Record<string, string> = {};
   for (const [k, v] of url.searchParams) {
     if (k in obj) throw new AppError('validation_failed', `query parameter ${k} given more than once`);
+    assertStorableText(k, 'query');
+    assertStorableText(v, `query parameter ${k}`);
     obj[k] = v;
   }
   return parseWith(schema, obj);

@@ -19,6 +19,11 @@ export function createDb(connectionString: string, max = env().DATABASE_POOL_SIZ
   // A connection dropped by the server (restart, terminate) must not crash the process: the pool
   // discards the client and the next query opens a new one.
   pool.on('error', (err) => log.warn({ err: err.message }, 'database connection lost'));
+  // The pool listens for errors only on idle clients. A client that is checked out (a transaction
+  // waiting on the application between two queries) and loses its connection would emit 'error'
+  // with nobody listening — an uncaught exception. Its next query fails instead, and the pool drops
+  // it on release.
+  pool.on('connect', (client) => client.on('error', (err) => log.warn({ err: err.message }, 'database connection lost (in use)')));
   return { pool, db: drizzle(pool, { schema }) };
 }
 

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { and, desc, eq, isNull } from 'drizzle-orm';
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
+import { prepared } from '../../db/prepared';
 import { apiTokens, users } from '../../db/schema';
 import { AppError } from '../errors';
 import { isPermission, tokenActor, type Actor, type Permission } from './permissions';
@@ -78,11 +79,16 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 /** The actor behind a Bearer token; 401 for unknown, revoked or expired tokens. */
 export async function authenticateToken(db: DbOrTx, token: string, now = new Date()): Promise<Actor> {
   if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) throw new AppError('unauthorized', 'invalid API token');
-  const [row] = await db
-    .select({ token: apiTokens, user: users })
-    .from(apiTokens)
-    .leftJoin(users, eq(users.id, apiTokens.userId))
-    .where(eq(apiTokens.tokenHash, hashToken(token)));
+  // Every API request does this lookup: a prepared statement, built and planned once.
+  const lookup = prepared(db, 'wr_token_lookup', (d) =>
+    d
+      .select({ token: apiTokens, user: users })
+      .from(apiTokens)
+      .leftJoin(users, eq(users.id, apiTokens.userId))
+      .where(eq(apiTokens.tokenHash, sql.placeholder('hash')))
+      .prepare('wr_token_lookup'),
+  );
+  const [row] = await lookup.execute({ hash: hashToken(token) });
   if (!row) throw new AppError('unauthorized', 'invalid API token');
   if (row.token.revokedAt) throw new AppError('unauthorized', 'API token has been revoked');
   if (row.token.expiresAt && row.token.expiresAt <= now) throw new AppError('unauthorized', 'API token has expired');

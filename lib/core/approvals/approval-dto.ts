@@ -1,6 +1,6 @@
 import { asc, eq, inArray } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
-import { approvalDecisions, approvalRequests, workflowExecutions, workflows, type ApprovalRow } from '../../db/schema';
+import { approvalDecisions, approvalRequests, workflowExecutions, workflows, type ApprovalDecisionRow, type ApprovalRow } from '../../db/schema';
 
 export const approvalSelection = {
   a: approvalRequests,
@@ -23,12 +23,15 @@ type Joined = {
   execution: { status: string; startedBy: string; pausedBy: string | null; triggerPayload: unknown; resumeCount: number; pausedAt: Date | null };
 };
 
-/** Approval DTOs with their decisions (one extra query for the whole page, not one per row). */
-export async function toApprovalDtos(db: DbOrTx, rows: Joined[], now = new Date()) {
+/**
+ * Approval DTOs with their decisions (one extra query for the whole page, not one per row — none
+ * when the caller already holds the decisions, oldest first).
+ */
+export async function toApprovalDtos(db: DbOrTx, rows: Joined[], now = new Date(), preloaded?: ApprovalDecisionRow[]) {
   const ids = rows.map((r) => r.a.id);
-  const decisions = ids.length
-    ? await db.select().from(approvalDecisions).where(inArray(approvalDecisions.approvalId, ids)).orderBy(asc(approvalDecisions.createdAt))
-    : [];
+  const decisions =
+    preloaded ??
+    (ids.length ? await db.select().from(approvalDecisions).where(inArray(approvalDecisions.approvalId, ids)).orderBy(asc(approvalDecisions.createdAt)) : []);
   return rows.map(({ a, workflowId, workflowName, execution }) => ({
     id: a.id,
     execution_id: a.executionId,

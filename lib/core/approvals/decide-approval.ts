@@ -1,12 +1,12 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/client';
-import { approvalDecisions, approvalRequests, workflowExecutions } from '../../db/schema';
+import { approvalDecisions, approvalRequests, workflowExecutions, workflows, type ApprovalDecisionRow } from '../../db/schema';
 import type { Actor } from '../access/permissions';
 import { casUpdateExecution, recordEvent } from '../engine/run-execution';
 import { AppError } from '../errors';
 import { isUuid } from '../pagination';
-import { getApproval } from './list-approvals';
+import { toApprovalDtos } from './approval-dto';
 
 export const ZDecideApproval = z.strictObject({ comment: z.string().trim().max(2000).optional() });
 export type DecideApprovalInput = z.infer<typeof ZDecideApproval>;
@@ -30,14 +30,27 @@ export async function decideApproval(
 ) {
   if (!isUuid(approvalId)) throw new AppError('not_found', `approval ${approvalId} not found`);
   const comment = input.comment ? input.comment : null;
-  await db.transaction(async (tx) => {
-    const [ref] = await tx.select({ executionId: approvalRequests.executionId }).from(approvalRequests).where(eq(approvalRequests.id, approvalId));
-    if (!ref) throw new AppError('not_found', `approval ${approvalId} not found`);
-    const [exec] = await tx.select().from(workflowExecutions).where(eq(workflowExecutions.id, ref.executionId)).for('update');
-    const [approval] = await tx.select().from(approvalRequests).where(eq(approvalRequests.id, approvalId)).for('update');
-    if (!exec || !approval) throw new AppError('not_found', `approval ${approvalId} not found`);
-
-    const previous = await tx.select().from(approvalDecisions).where(eq(approvalDecisions.approvalId, approvalId));
+  const result = await db.transaction(async (tx) => {
+    // The execution first (found through the request in the same statement), then the request with
+    // the decisions so far: two statements, the lock order of a manual resume.
+    const [found] = await tx
+      .select({ exec: workflowExecutions, workflowName: workflows.name })
+      .from(workflowExecutions)
+      .innerJoin(workflows, eq(workflows.id, workflowExecutions.workflowId))
+      .where(eq(workflowExecutions.id, sql`(select ${approvalRequests.executionId} from ${approvalRequests} where ${approvalRequests.id} = ${approvalId}::uuid)`))
+      .for('update', { of: workflowExecutions });
+    if (!found) throw new AppError('not_found', `approval ${approvalId} not found`);
+    const exec = found.exec;
+    const locked = await tx
+      .select({ approval: approvalRequests, decision: approvalDecisions })
+      .from(approvalRequests)
+      .leftJoin(approvalDecisions, eq(approvalDecisions.approvalId, approvalRequests.id))
+      .where(eq(approvalRequests.id, approvalId))
+      .orderBy(asc(approvalDecisions.createdAt))
+      .for('update', { of: approvalRequests });
+    const approval = locked[0]?.approval;
+    if (!approval) throw new AppError('not_found', `approval ${approvalId} not found`);
+    const previous: ApprovalDecisionRow[] = locked.flatMap((r) => (r.decision ? [r.decision] : []));
     if (approval.status !== 'pending' || exec.status !== 'paused' || exec.decidedAt) {
       const by = previous.map((d) => d.actor).join(', ');
       throw new AppError('not_pending', `approval is already ${approval.status === 'pending' ? 'decided' : approval.status}${by ? ` by ${by}` : ''}`);
@@ -50,16 +63,16 @@ export async function decideApproval(
       throw new AppError('forbidden', `this approval needs the ${approval.approverRole} role`);
     }
 
-    await tx.insert(approvalDecisions).values({ approvalId, actor: actor.id, decision, comment, createdAt: now });
+    const [mine] = await tx.insert(approvalDecisions).values({ approvalId, actor: actor.id, decision, comment, createdAt: now }).returning();
     const received = approval.approvalsReceived + (decision === 'approve' ? 1 : 0);
     const final = decision === 'reject' || received >= approval.requiredApprovals;
     const status = final ? (decision === 'approve' ? 'approved' : 'rejected') : 'pending';
-    const changed = await tx
+    const [changed] = await tx
       .update(approvalRequests)
       .set({ approvalsReceived: received, status, decidedAt: final ? now : null, version: approval.version + 1 })
       .where(and(eq(approvalRequests.id, approvalId), eq(approvalRequests.version, approval.version)))
-      .returning({ id: approvalRequests.id });
-    if (changed.length === 0) throw new AppError('conflict', 'the approval changed while deciding; retry');
+      .returning();
+    if (!changed) throw new AppError('conflict', 'the approval changed while deciding; retry');
     await recordEvent(
       tx,
       exec.id,
@@ -89,6 +102,22 @@ export async function decideApproval(
       );
       await tx.execute(sql`select pg_notify(${DECISION_CHANNEL}, ${exec.id})`);
     }
+    return { approval: changed, exec, workflowName: found.workflowName, decisions: [...previous, mine!] };
   });
-  return getApproval(db, approvalId, now);
+  // The answer is built from what the transaction read and wrote: no second round of queries.
+  const { approval, exec, workflowName, decisions } = result;
+  const [dto] = await toApprovalDtos(
+    db,
+    [
+      {
+        a: approval,
+        workflowId: exec.workflowId,
+        workflowName,
+        execution: { status: exec.status, startedBy: exec.startedBy, pausedBy: exec.pausedBy, triggerPayload: exec.triggerPayload, resumeCount: exec.resumeCount, pausedAt: exec.pausedAt },
+      },
+    ],
+    now,
+    decisions,
+  );
+  return dto!;
 }

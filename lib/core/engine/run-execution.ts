@@ -1,4 +1,5 @@
-import { and, eq } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import { and, eq, getTableColumns, getTableName, sql, type SQL } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client';
 import { approvalRequests, executionEvents, workflowExecutions, type ExecutionRow } from '../../db/schema';
 import { env } from '../../env';
@@ -14,17 +15,32 @@ export type RunOptions = {
   now?: () => Date;
   /** Safety valve for definitions that loop: past this the worker continues the execution later. */
   maxSteps?: number;
-  /** Called after each step's transaction commits (tests use it to kill the process between steps). */
+  /**
+   * Called after each step's transaction commits (tests use it to kill the process between steps).
+   * When given, every step commits in a transaction of its own.
+   */
   onStepCommitted?: (stepId: string) => void | Promise<void>;
 };
 
 export type ExecutionPatch = Partial<typeof workflowExecutions.$inferInsert>;
+
+/**
+ * Steps run back to back in one transaction, up to this many. Steps have no effects outside the
+ * database, so a run of them commits together: a crash before the commit leaves the execution at the
+ * step it had reached (nothing of the run happened), after it at the next one — never in between.
+ * The bound keeps a looping definition from holding the row lock for long.
+ */
+export const STEPS_PER_TRANSACTION = 50;
 
 /** Compare-and-set on the version: fails with 409 when somebody else changed the row first. */
 export async function casUpdateExecution(tx: Tx, row: ExecutionRow, patch: ExecutionPatch, now: Date): Promise<ExecutionRow> {
   if (patch.status && patch.status !== row.status && !canTransition(row.status, patch.status as ExecutionStatus)) {
     throw new AppError('conflict', `cannot move an execution from ${row.status} to ${patch.status}`);
   }
+  return writeExecution(tx, row, patch, now);
+}
+
+async function writeExecution(tx: Tx, row: ExecutionRow, patch: ExecutionPatch, now: Date): Promise<ExecutionRow> {
   const [updated] = await tx
     .update(workflowExecutions)
     .set({ ...patch, version: row.version + 1, updatedAt: now })
@@ -64,136 +80,281 @@ const CLEARED_PAUSE = {
 
 export { CLEARED_PAUSE };
 
-async function finish(
-  tx: Tx,
-  row: ExecutionRow,
-  status: 'completed' | 'failed' | 'rejected',
-  actor: string,
-  now: Date,
-  extra: ExecutionPatch = {},
-): Promise<ExecutionRow> {
-  const updated = await casUpdateExecution(tx, row, { ...extra, status, completedAt: now, wakeAt: null, waitingUntil: null }, now);
-  await recordEvent(tx, row.id, status, actor, row.currentStepId, status === 'failed' ? { error: extra.error ?? null } : null, now);
-  return updated;
+/**
+ * The changes one transaction makes to one locked execution, gathered in memory and written at the
+ * end (see commitChanges). Every status change is checked against the state machine as it is made,
+ * so a paused → running → completed sequence is allowed while a paused → completed jump is not.
+ */
+export class ExecutionChange {
+  readonly original: ExecutionRow;
+  private row: ExecutionRow;
+  private patched = false;
+  /** @internal read by commitChanges */
+  events: (typeof executionEvents.$inferInsert)[] = [];
+  /** @internal read by commitChanges */
+  approvals: (typeof approvalRequests.$inferInsert)[] = [];
+
+  constructor(row: ExecutionRow) {
+    this.original = row;
+    this.row = row;
+  }
+
+  /** The execution as it will be once written. */
+  get current(): ExecutionRow {
+    return this.row;
+  }
+
+  get changed(): boolean {
+    return this.patched;
+  }
+
+  set(patch: ExecutionPatch): void {
+    if (patch.status && patch.status !== this.row.status && !canTransition(this.row.status, patch.status as ExecutionStatus)) {
+      throw new AppError('conflict', `cannot move an execution from ${this.row.status} to ${patch.status}`);
+    }
+    this.patched = true;
+    this.row = { ...this.row, ...patch } as ExecutionRow;
+  }
+
+  event(type: string, actor: string, stepId: string | null, data: JsonObject | null, now: Date): void {
+    this.events.push({ executionId: this.original.id, type, actor, stepId, data, createdAt: now });
+  }
+
+  /** An approval request to open; its id is known at once (events refer to it). */
+  approval(values: Omit<typeof approvalRequests.$inferInsert, 'id' | 'executionId'>): string {
+    const id = randomUUID();
+    this.approvals.push({ ...values, id, executionId: this.original.id });
+    return id;
+  }
+
+  async commit(tx: Tx, now: Date): Promise<ExecutionRow> {
+    return (await commitChanges(tx, [this], now))[0]!;
+  }
 }
 
-/** Turns a step's outcome into the execution's next state, inside the step's transaction. */
-async function applyOutcome(tx: Tx, row: ExecutionRow, step: Step, outcome: StepOutcome, actor: string, now: Date): Promise<ExecutionRow> {
-  const context = row.context as JsonObject;
+// The columns a change may write, with the PostgreSQL array type they travel in.
+const WRITTEN = (
+  [
+    ['status', 'text[]'],
+    ['context', 'jsonb[]'],
+    ['currentStepId', 'text[]'],
+    ['wakeAt', 'timestamptz[]'],
+    ['waitingUntil', 'timestamptz[]'],
+    ['completedAt', 'timestamptz[]'],
+    ['error', 'text[]'],
+    ['pausedAt', 'timestamptz[]'],
+    ['pausedReason', 'text[]'],
+    ['pausedStepId', 'text[]'],
+    ['nextStepId', 'text[]'],
+    ['resumeData', 'jsonb[]'],
+    ['resumeCount', 'int[]'],
+    ['lastResumedAt', 'timestamptz[]'],
+    ['pauseKind', 'text[]'],
+    ['pausedBy', 'text[]'],
+    ['pauseExpiresAt', 'timestamptz[]'],
+    ['decidedAt', 'timestamptz[]'],
+    ['pauseWarnedAt', 'timestamptz[]'],
+  ] as const
+).map(([key, arrayType]) => ({ key, arrayType, name: getTableColumns(workflowExecutions)[key].name }));
+
+function toParam(value: unknown, arrayType: string): unknown {
+  if (value === null || value === undefined) return null;
+  if (arrayType === 'jsonb[]') return JSON.stringify(value);
+  if (value instanceof Date) return value.toISOString();
+  return value;
+}
+
+/** A statement from text with $1…$n placeholders and their values, run through drizzle's session. */
+function statement(text: string, values: unknown[]): SQL {
+  const parts = text.split(/\$(\d+)/);
+  const chunks: SQL[] = [];
+  for (let i = 0; i < parts.length; i++) chunks.push(i % 2 === 0 ? sql.raw(parts[i]!) : sql`${sql.param(values[Number(parts[i]) - 1])}`);
+  return sql.join(chunks);
+}
+
+const UPDATE_TEXT = `update ${getTableName(workflowExecutions)} as e
+   set ${WRITTEN.map((c) => `${c.name} = v.${c.name}`).join(', ')}, version = e.version + 1, updated_at = $1
+  from unnest($2::uuid[], $3::int[], ${WRITTEN.map((c, i) => `$${i + 4}::${c.arrayType}`).join(', ')})
+       as v(id, version, ${WRITTEN.map((c) => c.name).join(', ')})
+ where e.id = v.id and e.version = v.version
+returning e.id`;
+
+const EVENTS_TEXT = `insert into ${getTableName(executionEvents)} (execution_id, type, step_id, actor, data, created_at)
+select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[])`;
+
+/**
+ * Writes changes to locked executions — one or a whole batch — in a fixed number of statements: one
+ * compare-and-set UPDATE for every changed row (each row's version must still be the one read, and
+ * goes up by one), one INSERT for the approval requests opened, one for the timeline events, in
+ * order. Returns each execution as written.
+ */
+export async function commitChanges(tx: Tx, changes: readonly ExecutionChange[], now: Date): Promise<ExecutionRow[]> {
+  const patched = changes.filter((c) => c.changed);
+  if (patched.length > 0) {
+    const values: unknown[] = [now.toISOString(), patched.map((c) => c.original.id), patched.map((c) => c.original.version)];
+    for (const col of WRITTEN) values.push(patched.map((c) => toParam(c.current[col.key], col.arrayType)));
+    const res = await tx.execute(statement(UPDATE_TEXT, values));
+    if (res.rows.length !== patched.length) throw new AppError('conflict', 'the execution was changed by another request; retry');
+  }
+  const approvals = changes.flatMap((c) => c.approvals);
+  if (approvals.length > 0) await tx.insert(approvalRequests).values(approvals);
+  const events = changes.flatMap((c) => c.events);
+  if (events.length > 0) {
+    await tx.execute(
+      statement(EVENTS_TEXT, [
+        events.map((e) => e.executionId),
+        events.map((e) => e.type),
+        events.map((e) => e.stepId ?? null),
+        events.map((e) => e.actor),
+        events.map((e) => toParam(e.data, 'jsonb[]')),
+        events.map((e) => toParam(e.createdAt, 'timestamptz[]')),
+      ]),
+    );
+  }
+  return changes.map((c) => {
+    const row = c.changed ? ({ ...c.current, version: c.original.version + 1, updatedAt: now } as ExecutionRow) : c.original;
+    c.events = [];
+    c.approvals = [];
+    return row;
+  });
+}
+
+function finish(change: ExecutionChange, status: 'completed' | 'failed' | 'rejected', actor: string, now: Date, extra: ExecutionPatch = {}): void {
+  const stepId = change.current.currentStepId;
+  change.set({ ...extra, status, completedAt: now, wakeAt: null, waitingUntil: null });
+  change.event(status, actor, stepId, status === 'failed' ? { error: extra.error ?? null } : null, now);
+}
+
+/** Turns a step's outcome into the execution's next state. */
+function applyOutcome(change: ExecutionChange, step: Step, outcome: StepOutcome, actor: string, now: Date): void {
+  const context = change.current.context as JsonObject;
   switch (outcome.kind) {
     case 'advance': {
-      await recordEvent(tx, row.id, 'step_completed', actor, step.id, { type: step.type, ...outcome.eventData }, now);
+      change.event('step_completed', actor, step.id, { type: step.type, ...outcome.eventData }, now);
       const patch: ExecutionPatch = { context: outcome.context ?? context, currentStepId: outcome.next };
-      if (outcome.next === null) return finish(tx, row, 'completed', actor, now, patch);
-      return casUpdateExecution(tx, row, { ...patch, wakeAt: leaseUntil(now) }, now);
+      if (outcome.next === null) return finish(change, 'completed', actor, now, patch);
+      return change.set({ ...patch, wakeAt: leaseUntil(now) });
     }
     case 'complete':
-      await recordEvent(tx, row.id, 'step_completed', actor, step.id, { type: step.type, ...outcome.eventData }, now);
-      return finish(tx, row, 'completed', actor, now, { context: outcome.context ?? context });
+      change.event('step_completed', actor, step.id, { type: step.type, ...outcome.eventData }, now);
+      return finish(change, 'completed', actor, now, { context: outcome.context ?? context });
     case 'fail':
-      return finish(tx, row, 'failed', actor, now, { error: outcome.reason });
+      return finish(change, 'failed', actor, now, { error: outcome.reason });
     case 'sleep':
-      await recordEvent(tx, row.id, 'waiting', actor, step.id, { until: outcome.until.toISOString() }, now);
-      return casUpdateExecution(tx, row, { waitingUntil: outcome.until, wakeAt: outcome.until }, now);
+      change.event('waiting', actor, step.id, { until: outcome.until.toISOString() }, now);
+      return change.set({ waitingUntil: outcome.until, wakeAt: outcome.until });
     case 'pause': {
       const maxMs = outcome.timeoutMs ?? env().PAUSE_MAX_DURATION;
-      const updated = await casUpdateExecution(
-        tx,
-        row,
-        {
-          status: 'paused',
-          wakeAt: null,
-          pausedAt: now,
-          pausedReason: outcome.reason,
-          pausedStepId: step.id,
-          nextStepId: outcome.nextStepId,
-          pauseKind: outcome.pauseKind,
-          pausedBy: actor,
-          pauseExpiresAt: new Date(now.getTime() + maxMs),
-          decidedAt: null,
-          pauseWarnedAt: null,
-          resumeData: null,
-        },
-        now,
-      );
-      await recordEvent(tx, row.id, 'paused', actor, step.id, { reason: outcome.reason, kind: outcome.pauseKind }, now);
+      change.set({
+        status: 'paused',
+        wakeAt: null,
+        pausedAt: now,
+        pausedReason: outcome.reason,
+        pausedStepId: step.id,
+        nextStepId: outcome.nextStepId,
+        pauseKind: outcome.pauseKind,
+        pausedBy: actor,
+        pauseExpiresAt: new Date(now.getTime() + maxMs),
+        decidedAt: null,
+        pauseWarnedAt: null,
+        resumeData: null,
+      });
+      change.event('paused', actor, step.id, { reason: outcome.reason, kind: outcome.pauseKind }, now);
       if (outcome.approval) {
-        const [approval] = await tx
-          .insert(approvalRequests)
-          .values({
-            executionId: row.id,
-            stepId: step.id,
-            reason: outcome.approval.reason,
-            requiredApprovals: outcome.approval.requiredApprovals,
-            approverRole: outcome.approval.approverRole,
-            createdAt: now,
-          })
-          .returning({ id: approvalRequests.id });
-        await recordEvent(
-          tx,
-          row.id,
+        const approvalId = change.approval({
+          stepId: step.id,
+          reason: outcome.approval.reason,
+          requiredApprovals: outcome.approval.requiredApprovals,
+          approverRole: outcome.approval.approverRole,
+          createdAt: now,
+        });
+        change.event(
           'approval_requested',
           actor,
           step.id,
-          { approval_id: approval!.id, required_approvals: outcome.approval.requiredApprovals, approver_role: outcome.approval.approverRole },
+          { approval_id: approvalId, required_approvals: outcome.approval.requiredApprovals, approver_role: outcome.approval.approverRole },
           now,
         );
       }
-      return updated;
+      return;
     }
   }
 }
 
-type StepResult = { row: ExecutionRow; stepId: string | null; done: boolean };
+/** Whether a running execution can go on now (not ended, not paused, not sleeping). */
+function canGoOn(row: ExecutionRow, now: Date): boolean {
+  return row.status === 'running' && !(row.waitingUntil !== null && row.waitingUntil > now);
+}
 
-/** One step in one transaction, holding the execution's row lock: a step never runs twice. */
-async function runOneStep(db: Db, executionId: string, actor: string, now: Date): Promise<StepResult> {
-  return db.transaction(async (tx) => {
-    const [row] = await tx.select().from(workflowExecutions).where(eq(workflowExecutions.id, executionId)).for('update');
-    if (!row) throw new AppError('not_found', 'execution not found');
-    if (row.status !== 'running') return { row, stepId: null, done: true };
-    const def: CompiledDefinition = await loadDefinition(tx, row.workflowId);
-
+/**
+ * Runs up to `maxSteps` steps of an execution whose row lock the caller holds, in memory: the caller
+ * commits `change`. Stops when the execution completes, fails, pauses or sleeps. Returns the steps
+ * that ran and whether the execution is done for now (false: it hit `maxSteps` and can go on).
+ */
+export function runSteps(change: ExecutionChange, def: CompiledDefinition, actor: string, now: Date, maxSteps: number): { ran: string[]; done: boolean } {
+  const ran: string[] = [];
+  while (ran.length < maxSteps) {
+    const row = change.current;
+    if (row.status !== 'running') return { ran, done: true };
     if (row.waitingUntil) {
-      if (row.waitingUntil > now) return { row, stepId: null, done: true }; // still sleeping
+      if (row.waitingUntil > now) return { ran, done: true }; // still sleeping
       // The wait is over: the wait step completes now and the execution moves past it.
       const waitStep = row.currentStepId ? def.byId.get(row.currentStepId) : undefined;
       const next = waitStep && waitStep.type === 'wait' ? (waitStep.next ?? null) : null;
-      await recordEvent(tx, row.id, 'step_completed', actor, row.currentStepId, { type: 'wait' }, now);
+      change.event('step_completed', actor, row.currentStepId, { type: 'wait' }, now);
       const patch: ExecutionPatch = { waitingUntil: null, currentStepId: next };
-      const updated = next === null ? await finish(tx, row, 'completed', actor, now, patch) : await casUpdateExecution(tx, row, { ...patch, wakeAt: leaseUntil(now) }, now);
-      return { row: updated, stepId: row.currentStepId, done: updated.status !== 'running' };
+      if (next === null) finish(change, 'completed', actor, now, patch);
+      else change.set({ ...patch, wakeAt: leaseUntil(now) });
+      if (row.currentStepId) ran.push(row.currentStepId);
+      continue;
     }
-
     if (row.currentStepId === null) {
-      const updated = await finish(tx, row, 'completed', actor, now);
-      return { row: updated, stepId: null, done: true };
+      finish(change, 'completed', actor, now);
+      return { ran, done: true };
     }
     const step = def.byId.get(row.currentStepId);
     if (!step) {
-      const updated = await finish(tx, row, 'failed', actor, now, { error: `unknown step ${row.currentStepId}` });
-      return { row: updated, stepId: null, done: true };
+      finish(change, 'failed', actor, now, { error: `unknown step ${row.currentStepId}` });
+      return { ran, done: true };
     }
-    const outcome = executeStep(step, row.context as JsonObject, now);
-    const updated = await applyOutcome(tx, row, step, outcome, actor, now);
-    // A wait of zero (or one already due) goes straight on in the next iteration.
-    return { row: updated, stepId: step.id, done: updated.status !== 'running' || (updated.waitingUntil !== null && updated.waitingUntil > now) };
+    applyOutcome(change, step, executeStep(step, row.context as JsonObject, now), actor, now);
+    ran.push(step.id);
+  }
+  return { ran, done: !canGoOn(change.current, now) };
+}
+
+type BatchResult = { row: ExecutionRow; ran: string[]; done: boolean };
+
+/** One transaction holding the execution's row lock: up to `maxSteps` steps, committed together. */
+async function runBatch(db: Db, executionId: string, actor: string, now: Date, maxSteps: number): Promise<BatchResult> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx.select().from(workflowExecutions).where(eq(workflowExecutions.id, executionId)).for('update');
+    if (!row) throw new AppError('not_found', 'execution not found');
+    if (!canGoOn(row, now)) return { row, ran: [], done: true };
+    const def: CompiledDefinition = await loadDefinition(tx, row.workflowId);
+    const change = new ExecutionChange(row);
+    const { ran, done } = runSteps(change, def, actor, now, maxSteps);
+    return { row: await change.commit(tx, now), ran, done };
   });
 }
 
 /**
  * Runs an execution until it completes, fails, pauses or sleeps. Each step's effect and the pointer
- * to the next step commit together; a concurrent pause wins at the next step boundary because every
- * step re-reads the row under its lock.
+ * to the next step commit together (runs of steps share a transaction, see STEPS_PER_TRANSACTION);
+ * a concurrent pause wins at the next transaction boundary because every transaction re-reads the
+ * row under its lock.
  */
 export async function runExecution(db: Db, executionId: string, opts: RunOptions): Promise<ExecutionRow> {
   const clock = opts.now ?? (() => new Date());
   const maxSteps = opts.maxSteps ?? 1000;
-  for (let i = 0; ; i++) {
-    const res = await runOneStep(db, executionId, opts.actor, clock());
-    if (res.stepId && opts.onStepCommitted) await opts.onStepCommitted(res.stepId);
+  const perTransaction = opts.onStepCommitted ? 1 : STEPS_PER_TRANSACTION;
+  let total = 0;
+  for (;;) {
+    const res = await runBatch(db, executionId, opts.actor, clock(), Math.max(1, Math.min(perTransaction, maxSteps - total)));
+    total += res.ran.length;
+    if (opts.onStepCommitted) for (const stepId of res.ran) await opts.onStepCommitted(stepId);
     if (res.done) return res.row;
-    if (i + 1 >= maxSteps) {
+    if (total >= maxSteps) {
       // Hand the rest to the worker instead of holding this request forever.
       return db.transaction(async (tx) => {
         const [row] = await tx.select().from(workflowExecutions).where(eq(workflowExecutions.id, executionId)).for('update');

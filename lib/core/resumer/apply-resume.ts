@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { Tx } from '../../db/client';
-import { approvalDecisions, approvalRequests, type ExecutionRow } from '../../db/schema';
-import { casUpdateExecution, CLEARED_PAUSE, leaseUntil, recordEvent } from '../engine/run-execution';
+import { approvalDecisions, approvalRequests } from '../../db/schema';
+import { CLEARED_PAUSE, leaseUntil, type ExecutionChange } from '../engine/run-execution';
 import { approvalBranch, type JsonObject } from '../engine/execute-step';
 import { loadDefinition } from '../engine/workflow-definitions';
 import { AppError } from '../errors';
@@ -10,15 +10,16 @@ export type ResumeSource = 'api' | 'worker';
 
 /**
  * The paused → running transition, shared by the resume route and the worker. The caller holds the
- * execution's row lock and has checked it is paused. Returns the updated row; the caller runs the
- * engine on after committing.
+ * execution's row lock, has checked it is paused, and commits `change` (after running steps on in
+ * the same transaction, if it likes).
  */
 export async function applyResume(
   tx: Tx,
-  row: ExecutionRow,
+  change: ExecutionChange,
   opts: { data: JsonObject; actor: string; now: Date; source: ResumeSource; comment?: string | null },
-): Promise<ExecutionRow> {
+): Promise<void> {
   const { data, actor, now } = opts;
+  const row = change.current;
   let next: string | null = row.nextStepId;
   let endAs: 'rejected' | null = null;
 
@@ -46,7 +47,7 @@ export async function applyResume(
           .update(approvalRequests)
           .set({ status: data.approved ? 'approved' : 'rejected', decidedAt: now, version: pending.version + 1 })
           .where(and(eq(approvalRequests.id, pending.id), eq(approvalRequests.version, pending.version)));
-        await recordEvent(tx, row.id, data.approved ? 'approved' : 'rejected', actor, row.pausedStepId, { approval_id: pending.id, manual_resume: true, final: true }, now);
+        change.event(data.approved ? 'approved' : 'rejected', actor, row.pausedStepId, { approval_id: pending.id, manual_resume: true, final: true }, now);
       }
     }
   }
@@ -59,17 +60,12 @@ export async function applyResume(
     resumeCount: row.resumeCount + 1,
     lastResumedAt: now,
   };
-  await recordEvent(tx, row.id, 'resumed', actor, row.pausedStepId, { resume_data: data, resume_count: row.resumeCount + 1, next_step_id: next, source: opts.source }, now);
+  change.event('resumed', actor, row.pausedStepId, { resume_data: data, resume_count: row.resumeCount + 1, next_step_id: next, source: opts.source }, now);
 
   if (endAs === 'rejected') {
-    const updated = await casUpdateExecution(tx, row, { ...resumed, status: 'rejected', completedAt: now, wakeAt: null, waitingUntil: null, currentStepId: null }, now);
-    await recordEvent(tx, row.id, 'rejected', actor, row.pausedStepId, { ended: true }, now);
-    return updated;
+    change.set({ ...resumed, status: 'rejected', completedAt: now, wakeAt: null, waitingUntil: null, currentStepId: null });
+    change.event('rejected', actor, row.pausedStepId, { ended: true }, now);
+    return;
   }
-  return casUpdateExecution(
-    tx,
-    row,
-    { ...resumed, status: 'running', currentStepId: next, wakeAt: row.waitingUntil ?? leaseUntil(now) },
-    now,
-  );
+  change.set({ ...resumed, status: 'running', currentStepId: next, wakeAt: row.waitingUntil ?? leaseUntil(now) });
 }

@@ -1,10 +1,10 @@
-import { eq } from 'drizzle-orm';
+import { eq, getTableColumns, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/client';
-import { workflowExecutions } from '../../db/schema';
+import { workflowExecutions, type ExecutionRow } from '../../db/schema';
 import { env } from '../../env';
 import type { Actor } from '../access/permissions';
-import { casUpdateExecution, recordEvent } from '../engine/run-execution';
+import { canTransition } from '../engine/state-machine';
 import { AppError } from '../errors';
 import { toExecutionDto } from '../executions/execution-dto';
 import { isUuid } from '../pagination';
@@ -14,38 +14,59 @@ export const DEFAULT_PAUSE_REASON = 'Paused manually';
 export const ZPauseExecution = z.strictObject({ reason: z.string().trim().min(1).max(1000).optional() });
 export type PauseExecutionInput = z.infer<typeof ZPauseExecution>;
 
+// The statement below encodes this transition in its WHERE clause; the state machine stays the one
+// place that allows it.
+if (!canTransition('running', 'paused')) throw new Error('the state machine no longer allows running → paused; update pauseExecution');
+
+const columns = Object.entries(getTableColumns(workflowExecutions));
+
+/** A workflow_executions row as the driver returned it (snake_case, raw values) → the drizzle row type. */
+function fromDriver(raw: Record<string, unknown>): ExecutionRow {
+  const out: Record<string, unknown> = {};
+  for (const [key, col] of columns) {
+    const v = raw[col.name];
+    out[key] = v === null || v === undefined ? null : col.mapFromDriverValue(v);
+  }
+  return out as ExecutionRow;
+}
+
 /**
  * Pauses a running execution — also one sleeping in a wait step. It takes effect at the step
  * boundary: a step in flight holds the row lock, so this waits for it to commit, and the next step
  * sees the pause and does not start.
+ *
+ * One statement, one round trip: the compare-and-set UPDATE (status must still be running when the
+ * row lock is ours — PostgreSQL re-checks the WHERE clause after waiting for a concurrent writer)
+ * and the timeline event commit together. Only a refusal costs a second query, to say why.
  */
 export async function pauseExecution(db: Db, actor: Actor, id: string, input: PauseExecutionInput = {}, now = new Date()) {
   if (!isUuid(id)) throw new AppError('not_found', `execution ${id} not found`);
-  const row = await db.transaction(async (tx) => {
-    const [cur] = await tx.select().from(workflowExecutions).where(eq(workflowExecutions.id, id)).for('update');
+  const reason = input.reason ?? DEFAULT_PAUSE_REASON;
+  const expiresAt = new Date(now.getTime() + env().PAUSE_MAX_DURATION);
+  const at = now.toISOString();
+  const result = await db.execute(sql`
+    with paused as (
+      update ${workflowExecutions}
+         set status = 'paused', wake_at = null, paused_at = ${at}::timestamptz, paused_reason = ${reason}::text,
+             paused_step_id = current_step_id, next_step_id = current_step_id, pause_kind = 'manual', paused_by = ${actor.id}::text,
+             pause_expires_at = ${expiresAt.toISOString()}::timestamptz, decided_at = null, pause_warned_at = null,
+             version = version + 1, updated_at = ${at}::timestamptz
+       where id = ${id}::uuid and status = 'running'
+       returning *
+    ), event as (
+      insert into execution_events (execution_id, type, step_id, actor, data, created_at)
+      select id, 'paused', current_step_id, ${actor.id}::text,
+             jsonb_build_object('reason', ${reason}::text, 'kind', 'manual',
+               'sleeping_until', to_char(waiting_until at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')),
+             ${at}::timestamptz
+      from paused
+    )
+    select * from paused`);
+  const raw = result.rows[0] as Record<string, unknown> | undefined;
+  if (!raw) {
+    const [cur] = await db.select({ status: workflowExecutions.status }).from(workflowExecutions).where(eq(workflowExecutions.id, id));
     if (!cur) throw new AppError('not_found', `execution ${id} not found`);
-    if (cur.status !== 'running') throw new AppError('not_running', `execution is ${cur.status}; only running executions can be paused`);
-    const reason = input.reason ?? DEFAULT_PAUSE_REASON;
-    const updated = await casUpdateExecution(
-      tx,
-      cur,
-      {
-        status: 'paused',
-        wakeAt: null,
-        pausedAt: now,
-        pausedReason: reason,
-        pausedStepId: cur.currentStepId,
-        nextStepId: cur.currentStepId,
-        pauseKind: 'manual',
-        pausedBy: actor.id,
-        pauseExpiresAt: new Date(now.getTime() + env().PAUSE_MAX_DURATION),
-        decidedAt: null,
-        pauseWarnedAt: null,
-      },
-      now,
-    );
-    await recordEvent(tx, id, 'paused', actor.id, cur.currentStepId, { reason, kind: 'manual', sleeping_until: cur.waitingUntil?.toISOString() ?? null }, now);
-    return updated;
-  });
-  return toExecutionDto(row);
+    throw new AppError('not_running', `execution is ${cur.status}; only running executions can be paused`);
+  }
+  return toExecutionDto(fromDriver(raw));
 }

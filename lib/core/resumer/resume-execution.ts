@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { Db } from '../../db/client';
 import { workflowExecutions, workflows } from '../../db/schema';
 import type { Actor } from '../access/permissions';
-import { runExecution, type RunOptions } from '../engine/run-execution';
+import { ExecutionChange, runExecution, runSteps, STEPS_PER_TRANSACTION, type RunOptions } from '../engine/run-execution';
+import { loadDefinition } from '../engine/workflow-definitions';
 import { AppError } from '../errors';
 import { toExecutionDto } from '../executions/execution-dto';
 import { isUuid } from '../pagination';
@@ -21,26 +22,44 @@ export type ResumeExecutionInput = z.infer<typeof ZResumeExecution>;
 
 /**
  * Resumes a paused execution with `resume_data` shallow-merged into its context, then runs it on
- * in the same request. Of many concurrent resumes exactly one wins: the row lock serialises them
- * and the rest find it no longer paused (409 not_paused).
+ * in the same request — in the same transaction, so the resume and the steps after it commit
+ * together. Of many concurrent resumes exactly one wins: the row lock serialises them and the rest
+ * find it no longer paused (409 not_paused).
  */
 export async function resumeExecution(db: Db, actor: Actor, id: string, input: ResumeExecutionInput = {}, opts: Partial<RunOptions> = {}) {
   if (!isUuid(id)) throw new AppError('not_found', `execution ${id} not found`);
   const now = opts.now?.() ?? new Date();
   const data = input.resume_data ?? {};
-  const row = await db.transaction(async (tx) => {
-    const [cur] = await tx.select().from(workflowExecutions).where(eq(workflowExecutions.id, id)).for('update');
-    if (!cur) throw new AppError('not_found', `execution ${id} not found`);
+  // With a step hook, every step commits on its own (runExecution); otherwise they run right here.
+  const stepsHere = opts.onStepCommitted ? 0 : Math.min(STEPS_PER_TRANSACTION, opts.maxSteps ?? STEPS_PER_TRANSACTION);
+  const { row, done, workflow } = await db.transaction(async (tx) => {
+    const [found] = await tx
+      .select({ e: workflowExecutions, name: workflows.name, key: workflows.key })
+      .from(workflowExecutions)
+      .innerJoin(workflows, eq(workflows.id, workflowExecutions.workflowId))
+      .where(eq(workflowExecutions.id, id))
+      .for('update', { of: workflowExecutions });
+    if (!found) throw new AppError('not_found', `execution ${id} not found`);
+    const cur = found.e;
     if (cur.status !== 'paused') throw new AppError('not_paused', `execution is ${cur.status}; only paused executions can be resumed`);
+    if (cur.pauseKind === 'approval' && cur.decidedAt) {
+      // The decision is final and carries the resume data; the worker resumes with it. A manual
+      // resume now would be a second state change, possibly contradicting the decision.
+      throw new AppError('not_pending', 'the approval is already decided; the worker resumes the execution with that decision');
+    }
     if (!cur.decidedAt && cur.pauseExpiresAt && cur.pauseExpiresAt <= now) {
       throw new AppError('pause_expired', `the pause expired at ${cur.pauseExpiresAt.toISOString()}; it can no longer be resumed`);
     }
     if (cur.pauseKind === 'approval' && !cur.decidedAt && (actor.id === cur.startedBy || actor.id === cur.pausedBy)) {
       throw new AppError('self_approval', 'you started this execution, so you cannot decide its approval');
     }
-    return applyResume(tx, cur, { data, actor: actor.id, now, source: 'api' });
+    const change = new ExecutionChange(cur);
+    await applyResume(tx, change, { data, actor: actor.id, now, source: 'api' });
+    let finished = change.current.status !== 'running';
+    if (!finished && stepsHere > 0) finished = runSteps(change, await loadDefinition(tx, cur.workflowId), actor.id, now, stepsHere).done;
+    return { row: await change.commit(tx, now), done: finished, workflow: { name: found.name, key: found.key } };
   });
-  const final = row.status === 'running' ? await runExecution(db, row.id, { actor: actor.id, ...opts }) : row;
-  const [wf] = await db.select({ name: workflows.name, key: workflows.key }).from(workflows).where(eq(workflows.id, final.workflowId));
-  return toExecutionDto(final, { workflowName: wf?.name, workflowKey: wf?.key });
+  // Left over: steps past the first transaction's share (or every step, with a hook).
+  const final = !done && row.status === 'running' ? await runExecution(db, row.id, { actor: actor.id, ...opts }) : row;
+  return toExecutionDto(final, { workflowName: workflow.name, workflowKey: workflow.key });
 }

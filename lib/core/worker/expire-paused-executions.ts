@@ -3,7 +3,7 @@ import type { Db, Tx } from '../../db/client';
 import { approvalRequests, workflowExecutions, type ExecutionRow } from '../../db/schema';
 import type { Logger } from '../../log';
 import { SYSTEM_ACTOR } from '../access/permissions';
-import { casUpdateExecution, CLEARED_PAUSE, recordEvent, runExecution } from '../engine/run-execution';
+import { casUpdateExecution, CLEARED_PAUSE, ExecutionChange, recordEvent, runExecution } from '../engine/run-execution';
 import { loadDefinition } from '../engine/workflow-definitions';
 import { applyResume } from '../resumer/apply-resume';
 import type { PhaseCounts } from './resume-decided-executions';
@@ -32,12 +32,14 @@ async function expireOne(tx: Tx, row: ExecutionRow, now: Date): Promise<'running
     const step = row.pausedStepId ? def.byId.get(row.pausedStepId) : undefined;
     const hasRejectBranch = step?.type === 'approval' && step.on_reject !== undefined;
     if (onTimeout === 'approve' || hasRejectBranch) {
-      const updated = await applyResume(tx, row, {
+      const change = new ExecutionChange(row);
+      await applyResume(tx, change, {
         data: { approved: onTimeout === 'approve', approval_id: approvalId, decided_by: actor, timed_out: true, decided_at: now.toISOString() },
         actor,
         now,
         source: 'worker',
       });
+      const updated = await change.commit(tx, now);
       return updated.status === 'running' ? 'running' : 'ended';
     }
   }

@@ -1,19 +1,23 @@
-import { and, asc, eq, isNotNull } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { workflowExecutions } from '../../db/schema';
 import type { Logger } from '../../log';
 import { SYSTEM_ACTOR } from '../access/permissions';
-import { runExecution } from '../engine/run-execution';
+import { commitChanges, ExecutionChange, runExecution, runSteps, STEPS_PER_TRANSACTION } from '../engine/run-execution';
 import type { JsonObject } from '../engine/execute-step';
+import { loadDefinition } from '../engine/workflow-definitions';
 import { applyResume } from '../resumer/apply-resume';
 
 export type PhaseCounts = { resumed: number; skipped: number; errors: number; claimed: number };
 
 /**
  * Claims decided executions (FOR UPDATE SKIP LOCKED: parallel workers split the rows), moves each
- * to running in the claim's transaction, then runs them on. Each row gets its own savepoint, so a
- * bad row is skipped without undoing the others. A worker that dies after the commit leaves the
- * executions running with a lease, which the wake-up phase picks up: nothing is lost.
+ * to running and runs its steps on, all in the claim's transaction — so a claimed execution is
+ * either untouched (the transaction never committed: a crashed worker's locks are released and
+ * another worker claims it) or resumed and as far along as it goes. Each row gets its own savepoint,
+ * so a bad row is skipped without undoing the others. An execution with more steps than one
+ * transaction takes is committed running with a lease and run on afterwards; should the worker die
+ * first, the wake-up phase picks it up once the lease lapses: nothing is lost.
  */
 export async function resumeDecidedExecutions(
   db: Db,
@@ -21,7 +25,7 @@ export async function resumeDecidedExecutions(
 ): Promise<PhaseCounts> {
   const counts: PhaseCounts = { resumed: 0, skipped: 0, errors: 0, claimed: 0 };
   const now = opts.now();
-  const resumedIds = await db.transaction(async (tx) => {
+  const runOn = await db.transaction(async (tx) => {
     const conditions = [eq(workflowExecutions.status, 'paused'), isNotNull(workflowExecutions.decidedAt)];
     if (opts.executionId) conditions.push(eq(workflowExecutions.id, opts.executionId));
     const rows = await tx
@@ -32,31 +36,53 @@ export async function resumeDecidedExecutions(
       .limit(opts.batchSize)
       .for('update', { skipLocked: true });
     counts.claimed = rows.length;
-    const ids: string[] = [];
+    // Each row is resumed and run on in memory first; then the whole batch is written in a few
+    // statements. Should that fail, each row is written under a savepoint of its own, so one bad row
+    // is skipped without undoing the others.
+    const resumed: { change: ExecutionChange; done: boolean }[] = [];
+    const invalid: string[] = [];
     for (const row of rows) {
       const data = (row.resumeData ?? {}) as JsonObject;
       if (typeof data.approved !== 'boolean') {
         // Not a valid decision (written by hand?): take it off the queue instead of retrying forever.
         counts.skipped++;
         opts.log.warn({ execution_id: row.id }, 'Failed to resume: resume_data.approved is not a boolean');
-        await tx.update(workflowExecutions).set({ decidedAt: null }).where(eq(workflowExecutions.id, row.id));
+        invalid.push(row.id);
         continue;
       }
       try {
-        const updated = await tx.transaction((sp) => applyResume(sp, row, { data, actor: SYSTEM_ACTOR.id, now, source: 'worker' }));
-        if (updated.status === 'running') ids.push(row.id);
-        else counts.resumed++; // ended right away (rejected with nothing to run)
+        const change = new ExecutionChange(row);
+        await applyResume(tx, change, { data, actor: SYSTEM_ACTOR.id, now, source: 'worker' });
+        const done = change.current.status !== 'running' || runSteps(change, await loadDefinition(tx, row.workflowId), SYSTEM_ACTOR.id, now, STEPS_PER_TRANSACTION).done;
+        resumed.push({ change, done });
       } catch (e) {
         counts.errors++;
         opts.log.error({ execution_id: row.id, err: (e as Error).message }, 'Failed to resume execution');
       }
     }
+    if (invalid.length > 0) await tx.update(workflowExecutions).set({ decidedAt: null }).where(inArray(workflowExecutions.id, invalid));
+    let written = resumed;
+    try {
+      if (resumed.length > 0) await tx.transaction((sp) => commitChanges(sp, resumed.map((r) => r.change), now));
+    } catch {
+      written = [];
+      for (const r of resumed) {
+        try {
+          await tx.transaction((sp) => commitChanges(sp, [r.change], now));
+          written.push(r);
+        } catch (e) {
+          counts.errors++;
+          opts.log.error({ execution_id: r.change.original.id, err: (e as Error).message }, 'Failed to resume execution');
+        }
+      }
+    }
+    counts.resumed += written.length;
+    const ids = written.filter((r) => !r.done).map((r) => r.change.original.id);
     return ids;
   });
-  for (const id of resumedIds) {
+  for (const id of runOn) {
     try {
       await runExecution(db, id, { actor: SYSTEM_ACTOR.id, now: opts.now });
-      counts.resumed++;
     } catch (e) {
       // The execution is running with a lease; the wake-up phase will retry it.
       counts.errors++;

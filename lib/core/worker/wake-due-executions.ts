@@ -1,7 +1,7 @@
-import { and, asc, eq, isNotNull, lte } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, lte, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { workflowExecutions } from '../../db/schema';
-import { casUpdateExecution, leaseUntil, runExecution } from '../engine/run-execution';
+import { leaseUntil, runExecution } from '../engine/run-execution';
 import { SYSTEM_ACTOR } from '../access/permissions';
 import type { Logger } from '../../log';
 
@@ -20,11 +20,14 @@ export async function claimDueExecutions(db: Db, batchSize: number, now: Date): 
       .orderBy(asc(workflowExecutions.wakeAt))
       .limit(batchSize)
       .for('update', { skipLocked: true });
-    const ids: string[] = [];
-    for (const row of rows) {
-      // A sleeping row keeps its wait deadline; only the pick-up time moves to a fresh lease.
-      await casUpdateExecution(tx, row, { wakeAt: leaseUntil(now) }, now);
-      ids.push(row.id);
+    // A sleeping row keeps its wait deadline; only the pick-up time moves to a fresh lease. The rows
+    // are locked, so one statement renews them all (a state change: the version goes up).
+    const ids = rows.map((r) => r.id);
+    if (ids.length > 0) {
+      await tx
+        .update(workflowExecutions)
+        .set({ wakeAt: leaseUntil(now), version: sql`${workflowExecutions.version} + 1`, updatedAt: now })
+        .where(and(inArray(workflowExecutions.id, ids), eq(workflowExecutions.status, 'running')));
     }
     return ids;
   });

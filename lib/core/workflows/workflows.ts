@@ -35,6 +35,8 @@ export async function listWorkflows(db: DbOrTx) {
 }
 
 export async function findWorkflowRow(db: DbOrTx, idOrKey: string): Promise<WorkflowRow> {
+  // No stored key can hold these (keys are validated slugs); PostgreSQL would reject them as text.
+  if (idOrKey.length > 200 || /[\u0000\uD800-\uDFFF]/.test(idOrKey)) throw new AppError('not_found', 'workflow not found');
   const [row] = await db
     .select()
     .from(workflows)

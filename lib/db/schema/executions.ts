@@ -47,6 +47,9 @@ export const workflowExecutions = pgTable(
     index('idx_executions_paused_workflow').on(t.workflowId, t.pausedAt, t.id).where(sql`status = 'paused'`),
     index('idx_executions_decided').on(t.decidedAt).where(sql`status = 'paused' and decided_at is not null`),
     index('idx_executions_pause_expires').on(t.pauseExpiresAt).where(sql`status = 'paused'`),
+    // The warn phase: pauses never warned about, oldest first, and those last warned about over a day ago.
+    index('idx_executions_pause_unwarned').on(t.pausedAt).where(sql`status = 'paused' and pause_warned_at is null`),
+    index('idx_executions_pause_warned').on(t.pauseWarnedAt).where(sql`status = 'paused' and pause_warned_at is not null`),
     index('idx_executions_wake').on(t.wakeAt).where(sql`status = 'running' and wake_at is not null`),
     index('idx_executions_started').on(t.startedAt, t.id),
     index('idx_executions_status_started').on(t.status, t.startedAt, t.id),

@@ -1,0 +1,2 @@
+CREATE INDEX "idx_executions_pause_unwarned" ON "workflow_executions" USING btree ("paused_at") WHERE status = 'paused' and pause_warned_at is null;--> statement-breakpoint
+CREATE INDEX "idx_executions_pause_warned" ON "workflow_executions" USING btree ("pause_warned_at") WHERE status = 'paused' and pause_warned_at is not null;

@@ -1,0 +1,67 @@
+/** The production web server and worker processes the bench drives. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+export type Proc = { child: ChildProcess; output: () => string; exited: Promise<number | null>; stop: () => Promise<void> };
+
+function track(child: ChildProcess, keep = 200_000): Proc {
+  let out = '';
+  const add = (d: Buffer) => {
+    out += d.toString();
+    if (out.length > keep) out = out.slice(-keep);
+  };
+  child.stdout?.on('data', add);
+  child.stderr?.on('data', add);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    child,
+    output: () => out,
+    exited,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export async function startServer(root: string, env: NodeJS.ProcessEnv, port: number): Promise<Proc & { baseUrl: string }> {
+  const child = spawn(process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'start', '-p', String(port), '-H', '127.0.0.1'], {
+    cwd: root,
+    env: { ...env, WR_SERVICE: 'web' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const proc = track(child);
+  const baseUrl = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`the web server exited (${child.exitCode}):\n${proc.output().slice(-3000)}`);
+    try {
+      if ((await fetch(`${baseUrl}/api/v1/health`)).ok) return { ...proc, baseUrl };
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  await proc.stop();
+  throw new Error(`the web server did not come up:\n${proc.output().slice(-3000)}`);
+}
+
+export function startWorker(root: string, env: NodeJS.ProcessEnv): Proc {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/worker.ts')], {
+    cwd: root,
+    env: { ...env, WR_SKIP_MIGRATE: '1', WR_SERVICE: 'worker' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return track(child);
+}
+
+export async function waitForOutput(p: Proc, pattern: RegExp, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!pattern.test(p.output())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${pattern}:\n${p.output().slice(-2000)}`);
+    if (p.child.exitCode !== null) throw new Error(`process exited (${p.child.exitCode}) before ${pattern}:\n${p.output().slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,471 @@
+/**
+ * `npm run bench`: the product under load, against the targets of docs/benchmarks.md.
+ *
+ * Starts its own embedded PostgreSQL (or, with DATABASE_URL, creates and later drops a database of
+ * its own there), generates the data set in SQL, builds the app into WR_DIST_DIR (default
+ * .next-bench) when the sources changed, starts `next start`, and measures over HTTP with
+ * keep-alive connections (autocannon):
+ *   the floor (the pause UPDATE sent straight with pg), list paused (first page, deep cursor),
+ *   pause, resume (runs the rest of a five-step workflow), approve, decision → running (push path,
+ *   one worker LISTENing) and the worker drain with 1, 2 and 4 worker processes.
+ * Prints a table, writes bench-results/bench-<date>.json (+ latest.json) and the generated part of
+ * docs/benchmarks.md. Sizes: see scripts/bench/config.ts (BENCH_EXECUTIONS, BENCH_PAUSED, …).
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { createApiToken } from '../../lib/core/access/api-tokens';
+import { ROLE_PERMISSIONS, tokenActor, userActor } from '../../lib/core/access/permissions';
+import { createUser } from '../../lib/core/access/users';
+import { encodeCursor } from '../../lib/core/pagination';
+import { createDb } from '../../lib/db/client';
+import { runMigrations } from '../../lib/db/migrate';
+import { ensureBuild } from '../lib/build';
+import { ensureDatabase, startEmbeddedPostgres, type EmbeddedDb } from '../lib/embedded-postgres';
+import { freePort } from '../lib/ports';
+import { benchConfig } from './config';
+import { createBenchWorkflows, executionsOfApprovals, generateDataset, loadPools, type Pools } from './dataset';
+import { explainHotQueries, type ExplainedQuery } from './explain';
+import { runFloor, type FloorRun } from './floor';
+import { idPool, runHttp, type HttpRun, type HttpSpec } from './http-load';
+import { startServer, startWorker, waitForOutput, type Proc } from './processes';
+import { consoleReport, writeDoc, writeJson, type BenchResult, type DrainRun, type PushRun, type Target } from './report';
+import { ms, summarize } from './stats';
+
+const root = process.cwd();
+process.env.WR_DIST_DIR ??= '.next-bench';
+const started = Date.now();
+const loadAtStart = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+const say = (m: string) => console.log(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${m}`);
+const sleep = (msec: number) => new Promise((r) => setTimeout(r, msec));
+
+const cfg = benchConfig();
+const runId = `wr_bench_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+
+let embedded: EmbeddedDb | null = null;
+let tmpDir: string | null = null;
+let adminUrl = '';
+const procs: Proc[] = [];
+
+async function cleanup() {
+  for (const p of procs) await p.stop().catch(() => undefined);
+  if (adminUrl && !embedded) {
+    const c = new pg.Client({ connectionString: adminUrl });
+    await c.connect();
+    await c.query(`drop database if exists ${c.escapeIdentifier(runId)} with (force)`).catch(() => undefined);
+    await c.end();
+  }
+  if (embedded) await embedded.stop().catch(() => undefined);
+  if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
+}
+
+// Last resort when a signal cuts the cleanup short: never leave the temporary data folder behind.
+process.on('exit', () => {
+  if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
+});
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    say(`${sig}: cleaning up`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+async function main() {
+  say(`config: ${JSON.stringify({ ...cfg, only: [...cfg.only], pools: undefined })}`);
+  if (process.env.DATABASE_URL) {
+    adminUrl = process.env.DATABASE_URL;
+    say(`using the PostgreSQL at DATABASE_URL, database ${runId} (dropped afterwards)`);
+  } else {
+    tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wr-bench-'));
+    fs.chmodSync(tmpDir, 0o755);
+    const port = await freePort();
+    say(`starting embedded PostgreSQL on port ${port} in ${tmpDir}`);
+    embedded = await startEmbeddedPostgres({ dataDir: path.join(tmpDir, 'pg'), port, persistent: false, log: say });
+    adminUrl = embedded.adminUrl;
+  }
+  const url = await ensureDatabase(adminUrl, runId);
+  await runMigrations(url);
+
+  const handle = createDb(url, 4);
+  const db = handle.db;
+  const admin = new pg.Client({ connectionString: url });
+  admin.on('error', (e) => say(`bench connection lost: ${e.message}`));
+  await admin.connect();
+  const q = async <T extends pg.QueryResultRow>(text: string, values: unknown[] = []) => (await admin.query<T>(text, values)).rows;
+
+  try {
+    // ---- data set
+    say(`generating ${cfg.executions.toLocaleString('en-US')} executions, ${cfg.paused.toLocaleString('en-US')} paused`);
+    const wf = await createBenchWorkflows(db);
+    await generateDataset(admin, cfg, wf, say);
+    const pools: Pools = await loadPools(admin, cfg);
+    const dataset = Object.fromEntries(
+      (
+        await q<{ name: string; n: number }>(
+          `select 'executions' as name, count(*)::int as n from workflow_executions
+           union all select 'paused', count(*)::int from workflow_executions where status = 'paused'
+           union all select 'workflows', count(*)::int from workflows
+           union all select 'events', count(*)::int from execution_events
+           union all select 'approval requests', count(*)::int from approval_requests`,
+        )
+      ).map((r) => [r.name, r.n]),
+    ) as Record<string, number>;
+    say(`data set: ${JSON.stringify(dataset)}`);
+
+    // ---- tokens: an operator (pause, resume, list) and an approver acting as a user of that role
+    const password = randomBytes(12).toString('base64url');
+    await createUser(db, { email: 'bench-approver@example.com', role: 'approver', password });
+    const operatorToken = (await createApiToken(db, { name: 'bench-operator', permissions: [...ROLE_PERMISSIONS.operator] })).token;
+    const approverToken = (await createApiToken(db, { name: 'bench-approver', permissions: [...ROLE_PERMISSIONS.approver], userEmail: 'bench-approver@example.com' })).token;
+    const operator = tokenActor({ name: 'bench-operator', permissions: [...ROLE_PERMISSIONS.operator] });
+    const approver = userActor({ email: 'bench-approver@example.com', name: 'bench-approver', role: 'approver' });
+
+    // A cursor 90% of the way through the paused executions (oldest first).
+    const [deep] = await q<{ paused_at: Date; id: string }>(
+      `select paused_at, id from workflow_executions where status = 'paused' order by paused_at, id offset $1 limit 1`,
+      [Math.floor(cfg.paused * 0.9)],
+    );
+    const deepCursor = encodeCursor([deep!.paused_at.toISOString(), deep!.id]);
+
+    // ---- query plans (before the server starts, so nothing else runs)
+    const want = (part: string) => cfg.only.has(part);
+    say('EXPLAIN ANALYZE of the hot statements');
+    const explain: ExplainedQuery[] = !want('explain') ? [] : await explainHotQueries({
+      url,
+      token: operatorToken,
+      operator,
+      approver,
+      ids: { pause: pools.explain.pause[0]!, resume: pools.explain.resume[0]!, approve: pools.explain.approve[0]!, workerApprovals: pools.explain.worker.slice(0, 10) },
+      deepCursor,
+    });
+    for (const x of explain) say(`  ${x.operation}: ${ms(x.executionMs)} ${x.sql.replace(/\s+/g, ' ').slice(0, 90)}`);
+
+    // ---- floor
+    const floorPool = idPool('floor', pools.floor);
+    const floor: FloorRun[] = [];
+    if (want('floor')) await runFloor(url, floorPool, 1, Math.min(200, cfg.warmupRequests));
+    for (const c of want('floor') ? [1, cfg.connections] : []) {
+      const r = await runFloor(url, floorPool, c, c === 1 ? cfg.latencyRequests : cfg.loadRequests);
+      say(`floor c=${c}: p50 ${ms(r.latency.p50)} p95 ${ms(r.latency.p95)} p99 ${ms(r.latency.p99)} ${r.throughput} req/s`);
+      floor.push(r);
+    }
+
+    if (process.env.BENCH_HOLD) {
+      // For poking at the data set by hand: keep everything up until Ctrl-C.
+      say(`holding: the data set is at ${url}; Ctrl-C ends the run`);
+      await new Promise(() => undefined);
+    }
+
+    // ---- the web server
+    const needsServer = ['overhead', 'list', 'pause', 'resume', 'approve', 'push'].some(want);
+    if (needsServer) say(`production build in ${process.env.WR_DIST_DIR}`);
+    if (needsServer) ensureBuild(root, say);
+    const port = await freePort();
+    const serverEnv: NodeJS.ProcessEnv = {
+      ...process.env,
+      NODE_ENV: 'production',
+      DATABASE_URL: url,
+      NEXTAUTH_SECRET: randomBytes(32).toString('base64url'),
+      NEXTAUTH_URL: `http://127.0.0.1:${port}`,
+      NEXT_TELEMETRY_DISABLED: '1',
+      PORT: String(port),
+    };
+    const server = needsServer ? await startServer(root, serverEnv, port) : { baseUrl: '', stop: async () => undefined };
+    if ('child' in server) procs.push(server);
+    say(`server up at ${server.baseUrl} (DATABASE_POOL_SIZE=${process.env.DATABASE_POOL_SIZE ?? '10 (default)'})`);
+    const base = { baseUrl: server.baseUrl };
+
+    const http: HttpRun[] = [];
+    const record = (r: HttpRun) => {
+      http.push(r);
+      const codes = Object.entries(r.status)
+        .map(([k, v]) => `${k}×${v}`)
+        .join(' ');
+      say(`${r.scenario} c=${r.connections}: p50 ${ms(r.latency.p50)} p95 ${ms(r.latency.p95)} p99 ${ms(r.latency.p99)} ${r.throughput} req/s [${codes}]`);
+      if (r.sampleErrors.length) say(`  errors: ${r.sampleErrors.join(' | ')}`);
+    };
+    /** Warm-up, then a latency run (1 connection) and a throughput run (cfg.connections). */
+    const measure = async (spec: Omit<HttpSpec, 'connections' | 'amount' | 'seconds' | 'baseUrl'>, read: boolean) => {
+      await runHttp({ ...base, ...spec, connections: 2, amount: cfg.warmupRequests });
+      for (const c of [1, cfg.connections]) {
+        const size = read ? { seconds: cfg.readSeconds } : { amount: c === 1 ? cfg.latencyRequests : cfg.loadRequests };
+        record(await runHttp({ ...base, ...spec, connections: c, ...size }));
+      }
+    };
+
+    if (want('overhead')) {
+      // Where a request's time goes besides the domain work: the framework and the token lookup.
+      say('overhead: GET /api/v1/health (no auth, select 1) and GET /api/v1/me (token lookup only)');
+      await measure({ scenario: 'overhead: GET /health (no auth, select 1)', method: 'GET', token: operatorToken, path: '/api/v1/health' }, true);
+      await measure({ scenario: 'overhead: GET /me (token lookup, no domain query)', method: 'GET', token: operatorToken, path: '/api/v1/me' }, true);
+    }
+
+    if (want('list')) {
+      say('list paused: first page and a deep cursor');
+      await measure({ scenario: 'list paused, limit 50, first page', method: 'GET', token: operatorToken, path: '/api/v1/executions/paused?limit=50' }, true);
+      await measure(
+        { scenario: 'list paused, limit 50, deep cursor (90%)', method: 'GET', token: operatorToken, path: `/api/v1/executions/paused?limit=50&cursor=${deepCursor}` },
+        true,
+      );
+    }
+
+    if (want('pause')) {
+      say('pause (running, sleeping in a wait step → paused)');
+      const pausePool = idPool('pause', pools.pause);
+      await measure({ scenario: 'pause', method: 'POST', token: operatorToken, pool: pausePool, path: (id) => `/api/v1/executions/${id}/pause`, body: '{}' }, false);
+    }
+
+    if (want('resume')) {
+      say('resume (paused at a pause step → runs four more steps → completed)');
+      const resumePool = idPool('resume', pools.resume);
+      await measure(
+        { scenario: 'resume → completed', method: 'POST', token: operatorToken, pool: resumePool, path: (id) => `/api/v1/executions/${id}/resume`, body: '{"resume_data":{"ok":true}}' },
+        false,
+      );
+      const notCompleted = await q<{ n: number }>(
+        `select count(*)::int as n from workflow_executions where trigger_payload->>'pool' = 'resume' and status <> 'completed' and resume_count > 0`,
+      );
+      if (notCompleted[0]!.n > 0) say(`  WARNING: ${notCompleted[0]!.n} resumed executions did not complete`);
+    }
+
+    if (want('approve')) {
+      say('approve (no worker running: the decision is recorded, the execution stays paused until a worker resumes it)');
+      const approvePool = idPool('approve', pools.approve);
+      await measure({ scenario: 'approve', method: 'POST', token: approverToken, pool: approvePool, path: (id) => `/api/v1/approvals/${id}/approve`, body: '{}' }, false);
+      // Set the approved-but-not-resumed executions aside, so the worker runs below see only their own.
+      await q(
+        `update workflow_executions set status = 'cancelled', completed_at = now(), decided_at = null, error = 'bench: set aside after the approve run'
+         where trigger_payload->>'pool' = 'approve' and status = 'paused' and decided_at is not null`,
+      );
+    }
+
+    // ---- decision → running, push path
+    let push: PushRun | null = null;
+    if (want('push')) {
+      say(`decision → running over ${cfg.decisions} decisions (one worker LISTENing, WORKER_INTERVAL=10m so the sweep stays out of it)`);
+      push = await measurePush(server.baseUrl, approverToken, pools.push.slice(0, cfg.decisions), serverEnv, admin);
+      say(
+        `  observed p50 ${ms(push.observed.p50)} p95 ${ms(push.observed.p95)} p99 ${ms(push.observed.p99)}; recorded p50 ${ms(push.recorded.p50)} p99 ${ms(push.recorded.p99)}`,
+      );
+    }
+
+    // The web server is done; stop it so the drains have the machine to themselves.
+    await server.stop();
+
+    // ---- worker drains
+    const drain: DrainRun[] = [];
+    for (const n of want('drain') ? cfg.drainWorkers : []) {
+      say(`drain: ${pools.drain[n]!.length} decided executions, ${n} worker process(es)`);
+      const d = await measureDrain(n, pools.drain[n]!, serverEnv, admin);
+      say(`  all resumed in ${d.allResumedSeconds.toFixed(2)} s, all completed in ${d.allCompletedSeconds.toFixed(2)} s, exactly once: ${d.exactlyOnce}`);
+      drain.push(d);
+    }
+
+    // ---- the result
+    const pg1 = (await q<{ version: string }>('select version()'))[0]!.version.replace(/ on .*/, '');
+    const settings = Object.fromEntries(
+      (
+        await q<{ name: string; setting: string; unit: string | null }>(
+          `select name, setting, unit from pg_settings where name in ('shared_buffers','max_connections','synchronous_commit','fsync','wal_level','work_mem','effective_cache_size','random_page_cost','jit') order by name`,
+        )
+      ).map((r) => [r.name, r.unit === '8kB' ? `${(Number(r.setting) * 8) / 1024}MB` : `${r.setting}${r.unit ?? ''}`]),
+    ) as Record<string, string>;
+    const result: BenchResult = {
+      date: new Date().toISOString(),
+      durationSeconds: (Date.now() - started) / 1000,
+      machine: {
+        cpus: os.availableParallelism(),
+        cpuModel: os.cpus()[0]?.model ?? 'unknown',
+        memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
+        os: `${os.type()} ${os.release()}`,
+        node: process.version,
+        loadAverageAtStart: loadAtStart,
+        loadAverageAtEnd: os.loadavg().map((x) => x.toFixed(2)).join(' '),
+      },
+      postgres: { version: pg1, ...settings },
+      config: { ...cfg, only: [...cfg.only], pools: undefined, databasePoolSize: process.env.DATABASE_POOL_SIZE ?? '10 (default)' },
+      dataset,
+      floor,
+      http,
+      push,
+      drain,
+      targets: [],
+      explain,
+    };
+    result.targets = targets(result);
+    console.log(consoleReport(result));
+    say(`JSON: ${path.relative(root, writeJson(root, result))}`);
+    say(`doc: ${path.relative(root, writeDoc(root, result))}`);
+  } finally {
+    await admin.end().catch(() => undefined);
+    await handle.pool.end().catch(() => undefined);
+  }
+}
+
+/** Approves over HTTP while one worker LISTENs; times each execution from the request to leaving 'paused'. */
+async function measurePush(baseUrl: string, token: string, approvalIds: string[], env: NodeJS.ProcessEnv, admin: pg.Client): Promise<PushRun> {
+  const worker = startWorker(root, { ...env, WORKER_INTERVAL: '10m', LOG_LEVEL: 'debug' });
+  procs.push(worker);
+  await waitForOutput(worker, /Paused executions processed/);
+  await waitForOutput(worker, /listening for approval decisions/);
+
+  const executions = await executionsOfApprovals(admin, approvalIds);
+  const byApproval = new Map((await admin.query<{ id: string; execution_id: string }>('select id, execution_id from approval_requests where id = any($1::uuid[])', [approvalIds])).rows.map((r) => [r.id, r.execution_id]));
+  const sentAt = new Map<string, number>(); // execution id → performance.now() at send
+  const seenAt = new Map<string, number>();
+  let polling = true;
+  const poller = (async () => {
+    const pending = new Set(executions);
+    while (polling && pending.size > 0) {
+      const ids = [...pending].filter((id) => sentAt.has(id));
+      if (ids.length) {
+        const r = await admin.query<{ id: string }>(`select id from workflow_executions where id = any($1::uuid[]) and status <> 'paused'`, [ids]);
+        const now = performance.now();
+        for (const row of r.rows) {
+          seenAt.set(row.id, now);
+          pending.delete(row.id);
+        }
+      }
+      await sleep(2);
+    }
+  })();
+  const pool = idPool('push', approvalIds);
+  const wrapped = {
+    ...pool,
+    take: () => {
+      const id = pool.take();
+      sentAt.set(byApproval.get(id)!, performance.now());
+      return id;
+    },
+  };
+  const connections = 4;
+  const approveHttp = await runHttp({ baseUrl, scenario: 'approve (push run)', method: 'POST', token, pool: wrapped, path: (id) => `/api/v1/approvals/${id}/approve`, body: '{}', connections, amount: approvalIds.length });
+  const deadline = Date.now() + 60_000;
+  while (seenAt.size < executions.length && Date.now() < deadline) await sleep(50);
+  polling = false;
+  await poller;
+  await worker.stop();
+
+  const observed = [...seenAt.entries()].map(([id, t]) => t - sentAt.get(id)!);
+  const recorded = (
+    await admin.query<{ ms: number }>(
+      `select extract(epoch from (e.last_resumed_at - a.decided_at)) * 1000 as ms
+       from approval_requests a join workflow_executions e on e.id = a.execution_id
+       where a.id = any($1::uuid[]) and e.last_resumed_at is not null`,
+      [approvalIds],
+    )
+  ).rows.map((r) => Number(r.ms));
+  const missing = executions.length - seenAt.size;
+  if (missing > 0) say(`  WARNING: ${missing} executions were still paused after 60 s`);
+  return { decisions: approvalIds.length, connections, observed: summarize(observed), recorded: summarize(recorded), approveHttp };
+}
+
+/** Decides `approvalIds` in one transaction while `n` workers sweep every second; times the drain and checks exactly-once. */
+async function measureDrain(n: number, approvalIds: string[], env: NodeJS.ProcessEnv, admin: pg.Client): Promise<DrainRun> {
+  const workers = Array.from({ length: n }, () => startWorker(root, { ...env, WORKER_INTERVAL: '1s', LOG_LEVEL: 'info' }));
+  procs.push(...workers);
+  await Promise.all(workers.map((w) => waitForOutput(w, /Paused executions processed/)));
+
+  // What an approve does, for all of them at once: approval approved + decision, execution decided.
+  await admin.query('begin');
+  const ex = await admin.query<{ execution_id: string }>(
+    `update approval_requests set status = 'approved', approvals_received = 1, decided_at = now(), version = version + 1
+     where id = any($1::uuid[]) and status = 'pending' returning execution_id`,
+    [approvalIds],
+  );
+  await admin.query(
+    `insert into approval_decisions (approval_id, actor, decision, created_at) select unnest($1::uuid[]), 'bench-approver@example.com', 'approve', now()`,
+    [approvalIds],
+  );
+  const ids = ex.rows.map((r) => r.execution_id);
+  await admin.query(
+    `update workflow_executions set decided_at = now(), version = version + 1, updated_at = now(),
+       resume_data = jsonb_build_object('approved', true, 'decided_by', 'bench-approver@example.com', 'approvers', jsonb_build_array('bench-approver@example.com'))
+     where id = any($1::uuid[]) and status = 'paused'`,
+    [ids],
+  );
+  await admin.query('commit');
+  const t0 = performance.now();
+  let resumedAt = 0;
+  let completedAt = 0;
+  const deadline = Date.now() + 180_000;
+  // Polled cheaply, so the bench does not take CPU from the workers it measures: first the decided
+  // executions still paused (a small partial index), then — once none is — the unfinished ones.
+  while (Date.now() < deadline) {
+    const now = performance.now();
+    if (!resumedAt) {
+      const [r] = (await admin.query<{ n: number }>(`select count(*)::int as n from workflow_executions where status = 'paused' and decided_at is not null`)).rows;
+      if (r!.n === 0) resumedAt = performance.now();
+    }
+    if (resumedAt) {
+      const [r] = (await admin.query<{ n: number }>(`select count(*)::int as n from workflow_executions where id = any($1::uuid[]) and status <> 'completed'`, [ids])).rows;
+      if (r!.n === 0) {
+        completedAt = performance.now();
+        break;
+      }
+    }
+    await sleep(Math.max(0, 100 - (performance.now() - now)));
+  }
+  await Promise.all(workers.map((w) => w.stop()));
+  const [check] = (
+    await admin.query<DrainRun['check']>(
+      `select count(*) filter (where e.status = 'completed')::int as completed,
+              count(*) filter (where coalesce(ev.resumed, 0) <> 1)::int as "resumedEventsNotOne",
+              count(*) filter (where e.resume_count <> 1)::int as "resumeCountNotOne",
+              count(*) filter (where coalesce(ev.last_step, 0) <> 1)::int as "lastStepNotOnce"
+       from workflow_executions e
+       left join lateral (
+         select count(*) filter (where type = 'resumed') as resumed,
+                count(*) filter (where type = 'step_completed' and step_id = 's5') as last_step
+         from execution_events where execution_id = e.id) ev on true
+       where e.id = any($1::uuid[])`,
+      [ids],
+    )
+  ).rows;
+  const allResumedSeconds = resumedAt ? (resumedAt - t0) / 1000 : NaN;
+  const allCompletedSeconds = completedAt ? (completedAt - t0) / 1000 : NaN;
+  return {
+    workers: n,
+    executions: ids.length,
+    allResumedSeconds: Math.round(allResumedSeconds * 100) / 100,
+    allCompletedSeconds: Math.round(allCompletedSeconds * 100) / 100,
+    throughput: Math.round((ids.length / allCompletedSeconds) * 10) / 10,
+    exactlyOnce: check!.completed === ids.length && check!.resumedEventsNotOne === 0 && check!.resumeCountNotOne === 0 && check!.lastStepNotOnce === 0,
+    check: check!,
+  };
+}
+
+function targets(r: BenchResult): Target[] {
+  const find = (scenario: string, c: number) => r.http.find((h) => h.scenario === scenario && h.connections === c);
+  const out: Target[] = [];
+  const lat = (name: string, scenario: string, pick: 'p50' | 'p99', limitMs: number) => {
+    for (const c of [1, r.config.connections as number]) {
+      const h = find(scenario, c);
+      if (!h) continue;
+      const v = h.latency[pick];
+      out.push({ name: `${name} ${pick}`, limit: `≤ ${limitMs} ms`, measured: ms(v), met: v <= limitMs && h.errors === 0, basis: `HTTP, ${c} connection${c > 1 ? 's' : ''}${h.errors ? `, ${h.errors} errors` : ''}` });
+    }
+  };
+  lat('pause', 'pause', 'p50', 3);
+  lat('pause', 'pause', 'p99', 15);
+  lat('resume', 'resume → completed', 'p50', 5);
+  lat(`list 50 at ${r.dataset.paused?.toLocaleString('en-US')} paused`, 'list paused, limit 50, first page', 'p50', 5);
+  if (r.push) out.push({ name: 'decision → running p99', limit: '≤ 1 s', measured: ms(r.push.observed.p99), met: r.push.observed.p99 <= 1000 && r.push.observed.n === r.push.decisions, basis: `${r.push.decisions} decisions, client-observed` });
+  const d4 = r.drain.find((d) => d.workers === 4);
+  if (d4) out.push({ name: `${d4.executions.toLocaleString('en-US')} drain, 4 workers`, limit: '≤ 20 s', measured: `${d4.allResumedSeconds.toFixed(2)} s`, met: d4.allResumedSeconds <= 20 && d4.exactlyOnce, basis: `all resumed (all completed: ${d4.allCompletedSeconds.toFixed(2)} s), exactly once: ${d4.exactlyOnce ? 'yes' : 'no'}` });
+  return out;
+}
+
+let code = 0;
+try {
+  await main();
+} catch (e) {
+  console.error(`[bench] failed: ${(e as Error).stack ?? String(e)}`);
+  for (const p of procs) if (p.output()) console.error(`--- process output (tail) ---\n${p.output().slice(-2000)}`);
+  code = 1;
+} finally {
+  await cleanup();
+}
+process.exit(code);
