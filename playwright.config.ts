@@ -13,7 +13,7 @@ const chromiumArgs = [
 ];
 
 export default defineConfig({
-  testDir: './e2e',
+  testDir: './e2e/ui',
   outputDir: './test-results',
   fullyParallel: false,
   workers: 1,

@@ -1,6 +1,6 @@
 /**
  * Zod schemas of the API's responses, next to the route table's input schemas: the OpenAPI document
- * is generated from both, and tests/integration/openapi.test.ts checks real responses against these.
+ * is generated from both, and e2e/api/openapi.test.ts checks real responses against these.
  * Objects are strict, so a field added to a DTO without documenting it fails that test.
  */
 import { z } from 'zod';

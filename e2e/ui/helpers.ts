@@ -113,10 +113,10 @@ export function inboxRow(page: Page, executionId: string) {
   return page.locator(`[data-testid="inbox-row"][data-execution-id="${executionId}"]`);
 }
 
-/** The real worker process (`scripts/worker.ts`) on the test database, sweeping every second. */
+/** The real worker process (`lib/bin/worker.ts`) on the test database, sweeping every second. */
 export async function startWorker(): Promise<{ stop: () => Promise<void>; output: () => string }> {
   let out = '';
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'scripts/worker.ts'], {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'lib/bin/worker.ts'], {
     cwd: process.cwd(),
     env: { ...process.env, WORKER_INTERVAL: '1s', WR_SKIP_MIGRATE: '1', WR_SERVICE: 'worker', LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],

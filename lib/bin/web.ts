@@ -8,12 +8,12 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { ensureBuild } from './lib/build';
-import { envOrExit } from '../lib/env';
+import { ensureBuild } from './support/build';
+import { envOrExit } from '../env';
 
 const root = process.cwd();
 if (!process.env.NEXTAUTH_SECRET) {
-  const { localSecret } = await import('./lib/local-secret');
+  const { localSecret } = await import('./support/local-secret');
   process.env.NEXTAUTH_SECRET = localSecret(root);
 }
 // Every variable is parsed before anything starts: a wrong value stops here, naming it.
@@ -27,7 +27,7 @@ if (!config.DATABASE_URL) {
   process.exit(1);
 }
 if (!config.WR_SKIP_MIGRATE) {
-  const { runMigrations } = await import('../lib/db/migrate');
+  const { runMigrations } = await import('../db/migrate');
   await runMigrations(config.DATABASE_URL);
 }
 ensureBuild(root);

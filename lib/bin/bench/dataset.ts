@@ -5,8 +5,8 @@
  * `trigger_payload.pool`, so the bench can find them again.
  */
 import type pg from 'pg';
-import { createWorkflow, ZCreateWorkflow } from '../../lib/core/workflows/workflows';
-import type { Db } from '../../lib/db/client';
+import { createWorkflow, ZCreateWorkflow } from '../../core/workflows/workflows';
+import type { Db } from '../../db/client';
 import type { BenchConfig } from './config';
 
 const step = (id: string, values: Record<string, unknown>, next?: string) => ({ id, type: 'action', action: { type: 'set', values }, ...(next ? { next } : {}) });

@@ -23,10 +23,10 @@ import {
 /**
  * A process killed (SIGKILL) while running an execution: the execution keeps the step it reached,
  * the worker continues it once the lease lapses, and no step ever runs twice. The runner is a child
- * process (tests/fixtures/crash-runner.ts, bundled once with esbuild so it starts fast) on a database
+ * process (e2e/fixtures/crash-runner.ts, bundled once with esbuild so it starts fast) on a database
  * of its own.
  */
-const FIXTURE = 'tests/fixtures/crash-runner.ts';
+const FIXTURE = 'e2e/fixtures/crash-runner.ts';
 const N = 10;
 const allSteps = Array.from({ length: N }, (_, i) => `s${i + 1}`);
 const fullContext = (extra: Record<string, unknown> = {}) => ({ ...extra, ...Object.fromEntries(allSteps.map((s, i) => [s, i + 1])) });

@@ -12,9 +12,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { ensureBuild } from './lib/build';
-import { ensureDatabase, startEmbeddedPostgres, type EmbeddedDb } from './lib/embedded-postgres';
-import { freePort } from './lib/ports';
+import { ensureBuild } from './support/build';
+import { ensureDatabase, startEmbeddedPostgres, type EmbeddedDb } from './support/embedded-postgres';
+import { freePort } from './support/ports';
 
 const root = process.cwd();
 const say = (m: string) => console.log(`\n[test] ${m}`);
@@ -90,7 +90,7 @@ try {
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   };
   process.env.DATABASE_URL = testDbUrl;
-  const { runMigrations } = await import('../lib/db/migrate');
+  const { runMigrations } = await import('../db/migrate');
   await runMigrations(testDbUrl);
 
   if (want('vitest') || want('playwright')) {

@@ -1,9 +1,9 @@
-import { envOrExit } from '../lib/env';
-import { closeDb, databaseUrl, getDb } from '../lib/db/client';
-import { runMigrations } from '../lib/db/migrate';
-import { log } from '../lib/log';
-import { startWorker } from '../lib/core/worker/run-worker';
-import { createWorkerMetrics } from '../lib/observability/worker-metrics';
+import { envOrExit } from '../env';
+import { closeDb, databaseUrl, getDb } from '../db/client';
+import { runMigrations } from '../db/migrate';
+import { log } from '../log';
+import { startWorker } from '../core/worker/run-worker';
+import { createWorkerMetrics } from '../observability/worker-metrics';
 
 // Every variable is parsed before anything else: a wrong value stops here, naming it.
 const config = envOrExit('worker');

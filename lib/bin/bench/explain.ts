@@ -6,16 +6,16 @@
  */
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
-import { authenticateToken } from '../../lib/core/access/api-tokens';
-import type { Actor } from '../../lib/core/access/permissions';
-import { decideApproval } from '../../lib/core/approvals/decide-approval';
-import { listPausedExecutions } from '../../lib/core/resumer/list-paused-executions';
-import { pauseExecution } from '../../lib/core/resumer/pause-execution';
-import { resumeExecution } from '../../lib/core/resumer/resume-execution';
-import { sweepOnce } from '../../lib/core/worker/sweep';
-import type { Db } from '../../lib/db/client';
-import * as schema from '../../lib/db/schema';
-import { log } from '../../lib/log';
+import { authenticateToken } from '../../core/access/api-tokens';
+import type { Actor } from '../../core/access/permissions';
+import { decideApproval } from '../../core/approvals/decide-approval';
+import { listPausedExecutions } from '../../core/resumer/list-paused-executions';
+import { pauseExecution } from '../../core/resumer/pause-execution';
+import { resumeExecution } from '../../core/resumer/resume-execution';
+import { sweepOnce } from '../../core/worker/sweep';
+import type { Db } from '../../db/client';
+import * as schema from '../../db/schema';
+import { log } from '../../log';
 
 export type ExplainedQuery = {
   operation: string;

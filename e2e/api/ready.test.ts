@@ -9,7 +9,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runMigrations } from '@/lib/db/migrate';
-import { freePort } from '@/scripts/lib/ports';
+import { freePort } from '@/lib/bin/support/ports';
 import { call } from '../helpers/http';
 import { runTs } from '../helpers/workflows';
 
@@ -104,21 +104,21 @@ describe('configuration is checked at start', () => {
   const bad = { DATABASE_URL: process.env.TEST_DATABASE_URL, WR_SKIP_MIGRATE: '1' };
 
   it('the worker stops at once, naming the variable', async () => {
-    const r = await runTs('scripts/worker.ts', [], { env: { ...bad, WORKER_INTERVAL: 'soon', LOG_LEVEL: 'info' }, timeoutMs: 20_000 });
+    const r = await runTs('lib/bin/worker.ts', [], { env: { ...bad, WORKER_INTERVAL: 'soon', LOG_LEVEL: 'info' }, timeoutMs: 20_000 });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/WORKER_INTERVAL: expected a number with an optional unit/);
     expect(r.stdout).not.toMatch(/Starting workflow resumer worker/);
   });
 
   it('the web server stops before migrating or building, naming the variable', async () => {
-    const r = await runTs('scripts/web.ts', [], { env: { ...bad, PORT: '99999', METRICS_TOKEN: 'short' }, timeoutMs: 20_000 });
+    const r = await runTs('lib/bin/web.ts', [], { env: { ...bad, PORT: '99999', METRICS_TOKEN: 'short' }, timeoutMs: 20_000 });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/PORT: /);
     expect(r.stderr).toMatch(/METRICS_TOKEN: must be at least 16 characters/);
   });
 
   it('the CLI stops with one error line naming the variable', async () => {
-    const r = await runTs('scripts/cli.ts', ['token', 'list'], { env: { ...bad, DATABASE_POOL_SIZE: 'lots' }, timeoutMs: 20_000 });
+    const r = await runTs('lib/bin/cli.ts', ['token', 'list'], { env: { ...bad, DATABASE_POOL_SIZE: 'lots' }, timeoutMs: 20_000 });
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/^error: invalid environment: DATABASE_POOL_SIZE: /);

@@ -11,7 +11,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '@/lib/db/client';
 import { parseExposition, sampleValue } from '@/lib/observability/exposition';
-import { freePort } from '@/scripts/lib/ports';
+import { freePort } from '@/lib/bin/support/ports';
 import { isolatedDatabase, tokenWith } from '../helpers/env';
 import { call } from '../helpers/http';
 import { spawnWorker, waitForOutput, type Proc } from '../helpers/processes';

@@ -5,11 +5,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { ensureBuild } from './lib/build';
+import { ensureBuild } from './support/build';
 import fs from 'node:fs';
-import { clearLeftover, ensureDatabase, startEmbeddedPostgres, type EmbeddedDb } from './lib/embedded-postgres';
-import { localSecret } from './lib/local-secret';
-import { freePort } from './lib/ports';
+import { clearLeftover, ensureDatabase, startEmbeddedPostgres, type EmbeddedDb } from './support/embedded-postgres';
+import { localSecret } from './support/local-secret';
+import { freePort } from './support/ports';
 
 const root = process.cwd();
 const dev = process.argv.includes('--dev');
@@ -64,9 +64,9 @@ try {
   process.env.NEXTAUTH_URL ??= `http://localhost:${port}`;
 
   // Imported after DATABASE_URL is known: lib/env parses the environment once.
-  const { runMigrations } = await import('../lib/db/migrate');
-  const { createDb } = await import('../lib/db/client');
-  const { seedDemoData, DEMO_USERS } = await import('../lib/seed/demo-data');
+  const { runMigrations } = await import('../db/migrate');
+  const { createDb } = await import('../db/client');
+  const { seedDemoData, DEMO_USERS } = await import('../seed/demo-data');
   await runMigrations(process.env.DATABASE_URL);
   say('migrations applied');
   const { db, pool } = createDb(process.env.DATABASE_URL, 2);
@@ -79,7 +79,7 @@ try {
   const childEnv = { ...process.env, WR_SKIP_MIGRATE: '1', NEXT_TELEMETRY_DISABLED: '1' };
   const nextBin = path.join(root, 'node_modules/next/dist/bin/next');
   const web = spawn(process.execPath, [nextBin, dev ? 'dev' : 'start', '-p', String(port)], { stdio: 'inherit', env: { ...childEnv, WR_SERVICE: 'web' } });
-  const worker = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/worker.ts')], {
+  const worker = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'lib/bin/worker.ts')], {
     stdio: 'inherit',
     env: { ...childEnv, WR_SERVICE: 'worker' },
   });

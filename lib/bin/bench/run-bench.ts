@@ -9,22 +9,22 @@
  *   pause, resume (runs the rest of a five-step workflow), approve, decision → running (push path,
  *   one worker LISTENing) and the worker drain with 1, 2 and 4 worker processes.
  * Prints a table, writes bench-results/bench-<date>.json (+ latest.json) and the generated part of
- * docs/benchmarks.md. Sizes: see scripts/bench/config.ts (BENCH_EXECUTIONS, BENCH_PAUSED, …).
+ * docs/benchmarks.md. Sizes: see lib/bin/bench/config.ts (BENCH_EXECUTIONS, BENCH_PAUSED, …).
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { createApiToken } from '../../lib/core/access/api-tokens';
-import { ROLE_PERMISSIONS, tokenActor, userActor } from '../../lib/core/access/permissions';
-import { createUser } from '../../lib/core/access/users';
-import { encodeCursor } from '../../lib/core/pagination';
-import { createDb } from '../../lib/db/client';
-import { runMigrations } from '../../lib/db/migrate';
-import { ensureBuild } from '../lib/build';
-import { ensureDatabase, startEmbeddedPostgres, type EmbeddedDb } from '../lib/embedded-postgres';
-import { freePort } from '../lib/ports';
+import { createApiToken } from '../../core/access/api-tokens';
+import { ROLE_PERMISSIONS, tokenActor, userActor } from '../../core/access/permissions';
+import { createUser } from '../../core/access/users';
+import { encodeCursor } from '../../core/pagination';
+import { createDb } from '../../db/client';
+import { runMigrations } from '../../db/migrate';
+import { ensureBuild } from '../support/build';
+import { ensureDatabase, startEmbeddedPostgres, type EmbeddedDb } from '../support/embedded-postgres';
+import { freePort } from '../support/ports';
 import { benchConfig } from './config';
 import { createBenchWorkflows, executionsOfApprovals, generateDataset, loadPools, type Pools } from './dataset';
 import { explainHotQueries, type ExplainedQuery } from './explain';

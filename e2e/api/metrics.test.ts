@@ -12,7 +12,7 @@ import { createWorkflow as createWorkflowIn } from '@/lib/core/workflows/workflo
 import { createDb, type Db } from '@/lib/db/client';
 import { log } from '@/lib/log';
 import { parseExposition, sampleValue, type ParsedExposition } from '@/lib/observability/exposition';
-import { freePort } from '@/scripts/lib/ports';
+import { freePort } from '@/lib/bin/support/ports';
 import { isolatedDatabase, testDb, tokenWith, uid } from '../helpers/env';
 import { api, call } from '../helpers/http';
 import { spawnWorker, waitForOutput, type Proc } from '../helpers/processes';

@@ -15,7 +15,7 @@ export function idPool(name: string, ids: readonly string[]): IdPool {
     name,
     take: () => {
       const id = ids[i++];
-      if (id === undefined) throw new Error(`pool ${name} ran out of ids (${ids.length}); raise its size in scripts/bench/config.ts`);
+      if (id === undefined) throw new Error(`pool ${name} ran out of ids (${ids.length}); raise its size in lib/bin/bench/config.ts`);
       return id;
     },
     left: () => ids.length - i,

@@ -5,7 +5,7 @@
  */
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import { AppError } from '../lib/core/errors';
+import { AppError } from '../core/errors';
 
 function fail(message: string): never {
   console.error(`error: ${message}`);
@@ -49,7 +49,7 @@ async function main() {
     if (fs.existsSync(file)) process.env.DATABASE_URL = fs.readFileSync(file, 'utf8').trim();
   }
   // Every variable is parsed before anything else: a wrong value stops here, naming it.
-  const { env, EnvError, parseDurationToMs } = await import('../lib/env');
+  const { env, EnvError, parseDurationToMs } = await import('../env');
   try {
     env();
   } catch (e) {
@@ -58,9 +58,9 @@ async function main() {
   }
   if (!process.env.DATABASE_URL) fail('DATABASE_URL is not set (with npm start running, use the URL it printed, or export DATABASE_URL)');
 
-  const { getDb, closeDb } = await import('../lib/db/client');
-  const tokens = await import('../lib/core/access/api-tokens');
-  const { createUser } = await import('../lib/core/access/users');
+  const { getDb, closeDb } = await import('../db/client');
+  const tokens = await import('../core/access/api-tokens');
+  const { createUser } = await import('../core/access/users');
   const db = getDb();
   try {
     if (group === 'token' && command === 'create') {

@@ -5,7 +5,7 @@ export type Proc = { child: ChildProcess; output: () => string; exited: Promise<
 
 /** Starts `npm run worker`'s entry point as a real process against the given database. */
 export function spawnWorker(databaseUrl: string, env: Record<string, string> = {}): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve('scripts/worker.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve('lib/bin/worker.ts')], {
     env: { ...process.env, DATABASE_URL: databaseUrl, WR_SKIP_MIGRATE: '1', WORKER_INTERVAL: '1s', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

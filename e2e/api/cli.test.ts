@@ -8,10 +8,10 @@ import { api } from '../helpers/http';
 import { expectError, runTs, type ChildResult } from '../helpers/workflows';
 
 /**
- * The CLI as people run it (`npm run cli -- …` is `tsx scripts/cli.ts …`), against the test
+ * The CLI as people run it (`npm run cli -- …` is `tsx lib/bin/cli.ts …`), against the test
  * database, and the tokens it prints used against the running server.
  */
-const cli = (...args: string[]): Promise<ChildResult> => runTs('scripts/cli.ts', args, { env: { DATABASE_URL: process.env.TEST_DATABASE_URL } });
+const cli = (...args: string[]): Promise<ChildResult> => runTs('lib/bin/cli.ts', args, { env: { DATABASE_URL: process.env.TEST_DATABASE_URL } });
 
 const lines = (s: string) => s.split('\n').filter((l) => l.trim() !== '');
 

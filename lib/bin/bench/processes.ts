@@ -49,7 +49,7 @@ export async function startServer(root: string, env: NodeJS.ProcessEnv, port: nu
 }
 
 export function startWorker(root: string, env: NodeJS.ProcessEnv): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/worker.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'lib/bin/worker.ts')], {
     cwd: root,
     env: { ...env, WR_SKIP_MIGRATE: '1', WR_SERVICE: 'worker' },
     stdio: ['ignore', 'pipe', 'pipe'],
