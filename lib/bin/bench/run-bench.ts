@@ -42,6 +42,7 @@ const say = (m: string) => console.log(`[bench ${((Date.now() - started) / 1000)
 const sleep = (msec: number) => new Promise((r) => setTimeout(r, msec));
 
 const cfg = benchConfig();
+const isFullRun = () => !Object.keys(process.env).some((k) => k.startsWith('BENCH_') && k !== 'BENCH_WRITE_DOC');
 const runId = `wr_bench_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
 
 let embedded: EmbeddedDb | null = null;
@@ -297,7 +298,9 @@ async function main() {
     result.targets = targets(result);
     console.log(consoleReport(result));
     say(`JSON: ${path.relative(root, writeJson(root, result))}`);
-    say(`doc: ${path.relative(root, writeDoc(root, result))}`);
+    // Only a full run (every part, default sizes) replaces the results in docs/benchmarks.md.
+    if (isFullRun() || process.env.BENCH_WRITE_DOC === '1') say(`doc: ${path.relative(root, writeDoc(root, result))}`);
+    else say('docs/benchmarks.md left as it is: a partial run (BENCH_* set); BENCH_WRITE_DOC=1 writes it anyway');
   } finally {
     await admin.end().catch(() => undefined);
     await handle.pool.end().catch(() => undefined);
