@@ -35,6 +35,8 @@ export type HttpRun = {
   errors: number;
   /** A few non-2xx bodies, to explain failures. */
   sampleErrors: string[];
+  /** CPU milliseconds per request in the web server and in PostgreSQL (see cpu.ts). */
+  cpu?: { webMsPerRequest: number | null; postgresMsPerRequest: number | null };
 };
 
 export type HttpSpec = {

@@ -15,6 +15,8 @@ export type DrainRun = {
   allCompletedSeconds: number;
   throughput: number;
   exactlyOnce: boolean;
+  /** CPU milliseconds per execution, all workers together and PostgreSQL. */
+  cpu?: { workersMsPerExecution: number; postgresMsPerExecution: number | null };
   check: { completed: number; resumedEventsNotOne: number; resumeCountNotOne: number; lastStepNotOnce: number };
 };
 
@@ -51,16 +53,16 @@ function floorFor(result: BenchResult, connections: number): FloorRun | undefine
 
 export function httpTable(result: BenchResult): string {
   const rows = [
-    '| scenario | conns | requests | req/s | p50 | p95 | p99 | p50 ÷ floor | p99 ÷ floor | req/s ÷ floor | errors |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| scenario | conns | requests | req/s | p50 | p95 | p99 | p50 ÷ floor | p99 ÷ floor | req/s ÷ floor | errors | CPU/req web | CPU/req pg |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const f of result.floor) {
-    rows.push(`| **floor**: the pause UPDATE via \`pg\` | ${f.connections} | ${f.requests} | ${f.throughput} | ${ms(f.latency.p50)} | ${ms(f.latency.p95)} | ${ms(f.latency.p99)} | 1× | 1× | 1× | 0 |`);
+    rows.push(`| **floor**: the pause UPDATE via \`pg\` | ${f.connections} | ${f.requests} | ${f.throughput} | ${ms(f.latency.p50)} | ${ms(f.latency.p95)} | ${ms(f.latency.p99)} | 1× | 1× | 1× | 0 | – | – |`);
   }
   for (const r of result.http) {
     const f = floorFor(result, r.connections);
     rows.push(
-      `| ${r.scenario} | ${r.connections} | ${r.requests} | ${r.throughput} | ${ms(r.latency.p50)} | ${ms(r.latency.p95)} | ${ms(r.latency.p99)} | ${f ? ratio(r.latency.p50, f.latency.p50) : '–'} | ${f ? ratio(r.latency.p99, f.latency.p99) : '–'} | ${f ? ratio(r.throughput, f.throughput) : '–'} | ${r.errors} |`,
+      `| ${r.scenario} | ${r.connections} | ${r.requests} | ${r.throughput} | ${ms(r.latency.p50)} | ${ms(r.latency.p95)} | ${ms(r.latency.p99)} | ${f ? ratio(r.latency.p50, f.latency.p50) : '–'} | ${f ? ratio(r.latency.p99, f.latency.p99) : '–'} | ${f ? ratio(r.throughput, f.throughput) : '–'} | ${r.errors} | ${ms(r.cpu?.webMsPerRequest)} | ${ms(r.cpu?.postgresMsPerRequest)} |`,
     );
   }
   return rows.join('\n');
@@ -84,11 +86,11 @@ export function otherTables(result: BenchResult): string {
     out.push(
       '**Worker drain** (decided executions resumed by the sweep, WORKER_INTERVAL=1s, each runs four more steps):',
       '',
-      '| workers | executions | all resumed | all completed | resumed/s | exactly once |',
-      '| ---: | ---: | ---: | ---: | ---: | --- |',
+      '| workers | executions | all resumed | all completed | resumed/s | exactly once | CPU/execution workers | CPU/execution pg |',
+      '| ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |',
       ...result.drain.map(
         (d) =>
-          `| ${d.workers} | ${d.executions} | ${d.allResumedSeconds.toFixed(2)} s | ${d.allCompletedSeconds.toFixed(2)} s | ${d.throughput} | ${d.exactlyOnce ? 'yes' : `**no** ${JSON.stringify(d.check)}`} |`,
+          `| ${d.workers} | ${d.executions} | ${d.allResumedSeconds.toFixed(2)} s | ${d.allCompletedSeconds.toFixed(2)} s | ${d.throughput} | ${d.exactlyOnce ? 'yes' : `**no** ${JSON.stringify(d.check)}`} | ${ms(d.cpu?.workersMsPerExecution)} | ${ms(d.cpu?.postgresMsPerExecution)} |`,
       ),
       '',
     );

@@ -27,6 +27,7 @@ import { ensureDatabase, startEmbeddedPostgres, type EmbeddedDb } from '../suppo
 import { freePort } from '../support/ports';
 import { benchConfig } from './config';
 import { createBenchWorkflows, executionsOfApprovals, generateDataset, loadPools, type Pools } from './dataset';
+import { cpuSampler, postgresCpu, postgresCpuSince, processCpuMs } from './cpu';
 import { explainHotQueries, type ExplainedQuery } from './explain';
 import { runFloor, type FloorRun } from './floor';
 import { idPool, runHttp, type HttpRun, type HttpSpec } from './http-load';
@@ -49,6 +50,7 @@ let embedded: EmbeddedDb | null = null;
 let tmpDir: string | null = null;
 let adminUrl = '';
 const procs: Proc[] = [];
+let postmasterPid: number | null = null;
 
 async function cleanup() {
   for (const p of procs) await p.stop().catch(() => undefined);
@@ -94,6 +96,7 @@ async function main() {
   const admin = new pg.Client({ connectionString: url });
   admin.on('error', (e) => say(`bench connection lost: ${e.message}`));
   await admin.connect();
+  postmasterPid = backendParent((admin as unknown as { processID: number }).processID);
   const q = async <T extends pg.QueryResultRow>(text: string, values: unknown[] = []) => (await admin.query<T>(text, values)).rows;
 
   try {
@@ -179,12 +182,15 @@ async function main() {
     const base = { baseUrl: server.baseUrl };
 
     const http: HttpRun[] = [];
+    const cpu = cpuSampler('child' in server ? server.child.pid : undefined, postmasterPid, runId);
     const record = (r: HttpRun) => {
       http.push(r);
       const codes = Object.entries(r.status)
         .map(([k, v]) => `${k}×${v}`)
         .join(' ');
-      say(`${r.scenario} c=${r.connections}: p50 ${ms(r.latency.p50)} p95 ${ms(r.latency.p95)} p99 ${ms(r.latency.p99)} ${r.throughput} req/s [${codes}]`);
+      say(
+        `${r.scenario} c=${r.connections}: p50 ${ms(r.latency.p50)} p95 ${ms(r.latency.p95)} p99 ${ms(r.latency.p99)} ${r.throughput} req/s [${codes}] cpu/req web ${r.cpu?.webMsPerRequest ?? '–'} ms, pg ${r.cpu?.postgresMsPerRequest ?? '–'} ms`,
+      );
       if (r.sampleErrors.length) say(`  errors: ${r.sampleErrors.join(' | ')}`);
     };
     /** Warm-up, then a latency run (1 connection) and a throughput run (cfg.connections). */
@@ -192,7 +198,9 @@ async function main() {
       await runHttp({ ...base, ...spec, connections: 2, amount: cfg.warmupRequests });
       for (const c of [1, cfg.connections]) {
         const size = read ? { seconds: cfg.readSeconds } : { amount: c === 1 ? cfg.latencyRequests : cfg.loadRequests };
-        record(await runHttp({ ...base, ...spec, connections: c, ...size }));
+        const done = cpu.start();
+        const r = await runHttp({ ...base, ...spec, connections: c, ...size });
+        record({ ...r, cpu: done(r.requests) });
       }
     };
 
@@ -391,6 +399,8 @@ async function measureDrain(n: number, approvalIds: string[], env: NodeJS.Proces
   );
   await admin.query('commit');
   const t0 = performance.now();
+  const workerCpu = () => workers.reduce((a, w) => a + (processCpuMs(w.child.pid!) ?? 0), 0);
+  const cpu0 = { workers: workerCpu(), postgres: postmasterPid ? postgresCpu(postmasterPid, runId) : null };
   let resumedAt = 0;
   let completedAt = 0;
   const deadline = Date.now() + 180_000;
@@ -411,6 +421,7 @@ async function measureDrain(n: number, approvalIds: string[], env: NodeJS.Proces
     }
     await sleep(Math.max(0, 100 - (performance.now() - now)));
   }
+  const cpu1 = { workers: workerCpu(), postgres: postmasterPid ? postgresCpuSince(cpu0.postgres, postmasterPid, runId) : null };
   await Promise.all(workers.map((w) => w.stop()));
   const [check] = (
     await admin.query<DrainRun['check']>(
@@ -435,9 +446,23 @@ async function measureDrain(n: number, approvalIds: string[], env: NodeJS.Proces
     allResumedSeconds: Math.round(allResumedSeconds * 100) / 100,
     allCompletedSeconds: Math.round(allCompletedSeconds * 100) / 100,
     throughput: Math.round((ids.length / allCompletedSeconds) * 10) / 10,
+    cpu: {
+      workersMsPerExecution: Math.round(((cpu1.workers - cpu0.workers) / ids.length) * 100) / 100,
+      postgresMsPerExecution: cpu1.postgres === null ? null : Math.round((cpu1.postgres / ids.length) * 100) / 100,
+    },
     exactlyOnce: check!.completed === ids.length && check!.resumedEventsNotOne === 0 && check!.resumeCountNotOne === 0 && check!.lastStepNotOnce === 0,
     check: check!,
   };
+}
+
+/** The postmaster: the parent process of a backend. */
+function backendParent(backendPid: number): number | null {
+  try {
+    const raw = fs.readFileSync(`/proc/${backendPid}/stat`, 'utf8');
+    return Number(raw.slice(raw.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return null;
+  }
 }
 
 function targets(r: BenchResult): Target[] {
