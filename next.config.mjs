@@ -5,6 +5,8 @@ const nextConfig = {
   poweredByHeader: false,
   // Separate build folders let several checkouts' test runs build side by side (WR_DIST_DIR).
   distDir: process.env.WR_DIST_DIR ?? '.next',
+  // WR_SERVER_MINIFY=0 keeps server function names readable in CPU profiles (bench investigations).
+  experimental: { serverMinification: process.env.WR_SERVER_MINIFY !== '0' },
   typescript: { ignoreBuildErrors: true }, // `npm test` runs tsc itself; the build should not do it twice
 };
 

@@ -81,6 +81,33 @@ describe('API tokens', () => {
     expect((await listApiTokens(testDb())).find((r) => r.name === name)!.revokedAt).not.toBeNull();
   });
 
+  // Web processes keep authenticated tokens in memory; a trigger announces every change of a token
+  // or user row, so changes made anywhere — even by hand in SQL — apply to the next request.
+  it('a token already in use stops working when its row is changed by hand (expiry moved into the past, deleted)', async () => {
+    const moved = await createApiToken(testDb(), { name: uid('sql-exp'), permissions: ['workflow:read'] });
+    expect((await api(moved.token).get('/api/v1/workflows')).status).toBe(200);
+    expect((await api(moved.token).get('/api/v1/workflows')).status).toBe(200);
+    await testPool().query(`update api_tokens set expires_at = now() - interval '1 second' where name = $1`, [moved.name]);
+    expect(expectError(await api(moved.token).get('/api/v1/workflows'), 401, 'unauthorized').error.message).toMatch(/expired/);
+
+    const deleted = await createApiToken(testDb(), { name: uid('sql-del'), permissions: ['workflow:read'] });
+    expect((await api(deleted.token).get('/api/v1/workflows')).status).toBe(200);
+    await testPool().query('delete from api_tokens where name = $1', [deleted.name]);
+    expectError(await api(deleted.token).get('/api/v1/workflows'), 401, 'unauthorized');
+  });
+
+  it("a user's token follows a role change made while the token is in use", async () => {
+    // Deciding needs approval:decide, checked before the (unknown) approval is looked up: an approver
+    // gets 404, a viewer 403.
+    const decide = (token: string) => api(token).post('/api/v1/approvals/00000000-0000-4000-8000-000000000000/approve', {});
+    const u = await userWithToken('approver');
+    expectError(await decide(u.token), 404, 'not_found');
+    await testPool().query(`update users set role = 'viewer' where email = $1`, [u.email]);
+    expectError(await decide(u.token), 403, 'forbidden');
+    await testPool().query(`update users set role = 'approver' where email = $1`, [u.email]);
+    expectError(await decide(u.token), 404, 'not_found');
+  });
+
   it('a token expires after expiresInMs', async () => {
     const name = uid('exp');
     const t = await createApiToken(testDb(), { name, permissions: ['workflow:read'], expiresInMs: 1000 });

@@ -1,9 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { authenticateToken } from '../core/access/api-tokens';
+import { createTokenCache, type TokenCache } from '../core/access/token-cache';
 import { hasPermissions, type Actor, type Permission } from '../core/access/permissions';
 import { AppError } from '../core/errors';
-import { getDb, type Db } from '../db/client';
+import { databaseUrl, getDb, type Db } from '../db/client';
 import { idempotencyKeys } from '../db/schema';
 import { resolveSessionActor } from '../auth/session-actor';
 import { log, withLogContext } from '../log';
@@ -81,12 +82,18 @@ function assertSameOrigin(req: Request) {
   }
 }
 
+// One cache per process, on globalThis: Next.js bundles this module into several route chunks.
+const g = globalThis as unknown as { __wrTokenCache?: TokenCache };
+function tokenCache(): TokenCache {
+  return (g.__wrTokenCache ??= createTokenCache({ connectionString: databaseUrl(), log }));
+}
+
 export async function resolveActor(req: Request): Promise<Actor> {
   const auth = req.headers.get('authorization');
   if (auth !== null) {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
     if (!m) throw new AppError('unauthorized', 'malformed Authorization header; use "Bearer <token>"');
-    return authenticateToken(getDb(), m[1]!);
+    return authenticateToken(getDb(), m[1]!, new Date(), tokenCache());
   }
   const session = await resolveSessionActor(req);
   if (!session) throw new AppError('unauthorized', 'authentication required: send a Bearer token or sign in');

@@ -1,3 +1,4 @@
+import { getTableColumns, type Table } from 'drizzle-orm';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { env } from '../env';
@@ -50,4 +51,31 @@ export async function closeDb(): Promise<void> {
   const h = g.__wrDb;
   g.__wrDb = undefined;
   if (h) await h.pool.end();
+}
+
+/**
+ * Runs a fixed statement as a named prepared statement on the connection behind `db` — the pool, or
+ * a transaction's connection: PostgreSQL parses and plans it once per connection, and drizzle's
+ * query building (a good part of a hot request's CPU) is skipped. For hot fixed-shape statements;
+ * `text` must be the same for the same name. Returns the rows as the driver gives them (snake_case
+ * keys; see rowMapper).
+ */
+export async function queryNamed(db: DbOrTx, name: string, text: string, values: unknown[]): Promise<Record<string, unknown>[]> {
+  // drizzle's node-postgres session keeps the pool (or, in a transaction, the checked-out client) here.
+  const client = (db as unknown as { session?: { client?: pg.Pool | pg.PoolClient } }).session?.client;
+  if (!client || typeof client.query !== 'function') throw new Error('queryNamed needs a drizzle node-postgres instance or transaction');
+  return (await client.query({ name, text, values })).rows as Record<string, unknown>[];
+}
+
+/** Driver rows (snake_case, raw values) → the drizzle row type of `table`, as drizzle would map them. */
+export function rowMapper<T>(table: Table): (raw: Record<string, unknown>) => T {
+  const columns = Object.entries(getTableColumns(table));
+  return (raw) => {
+    const out: Record<string, unknown> = {};
+    for (const [key, col] of columns) {
+      const v = raw[col.name];
+      out[key] = v === null || v === undefined ? null : col.mapFromDriverValue(v);
+    }
+    return out as T;
+  };
 }

@@ -28,7 +28,9 @@ function track(child: ChildProcess, keep = 200_000): Proc {
 }
 
 export async function startServer(root: string, env: NodeJS.ProcessEnv, port: number): Promise<Proc & { baseUrl: string }> {
-  const child = spawn(process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'start', '-p', String(port), '-H', '127.0.0.1'], {
+  // BENCH_SERVER_NODE_ARGS: extra node flags for the web server, e.g. "--cpu-prof --cpu-prof-dir=bench-results/profiles".
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, path.join(root, 'node_modules/next/dist/bin/next'), 'start', '-p', String(port), '-H', '127.0.0.1'], {
     cwd: root,
     env: { ...env, WR_SERVICE: 'web' },
     stdio: ['ignore', 'pipe', 'pipe'],

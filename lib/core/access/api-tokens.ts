@@ -5,6 +5,7 @@ import { prepared } from '../../db/prepared';
 import { apiTokens, users } from '../../db/schema';
 import { AppError } from '../errors';
 import { isPermission, tokenActor, type Actor, type Permission } from './permissions';
+import type { TokenCache } from './token-cache';
 
 const TOKEN_PREFIX = 'wr_';
 
@@ -76,10 +77,28 @@ export async function revokeApiToken(db: DbOrTx, name: string, now = new Date())
 // read into a write.
 const LAST_USED_RESOLUTION_MS = 60_000;
 
-/** The actor behind a Bearer token; 401 for unknown, revoked or expired tokens. */
-export async function authenticateToken(db: DbOrTx, token: string, now = new Date()): Promise<Actor> {
+/** Writes last_used_at when the stored one is older than the resolution; returns the value now stored. */
+async function touchLastUsed(db: DbOrTx, tokenId: string, lastUsedAt: Date | null, now: Date): Promise<Date | null> {
+  if (lastUsedAt && now.getTime() - lastUsedAt.getTime() <= LAST_USED_RESOLUTION_MS) return lastUsedAt;
+  await db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, tokenId));
+  return now;
+}
+
+/**
+ * The actor behind a Bearer token; 401 for unknown, revoked or expired tokens. With a `cache`
+ * (web processes), a token authenticated recently is not looked up again (see token-cache.ts).
+ */
+export async function authenticateToken(db: DbOrTx, token: string, now = new Date(), cache?: TokenCache): Promise<Actor> {
   if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) throw new AppError('unauthorized', 'invalid API token');
-  // Every API request does this lookup: a prepared statement, built and planned once.
+  const hash = hashToken(token);
+  const hit = cache?.get(hash, now.getTime());
+  if (hit) {
+    if (hit.expiresAt && hit.expiresAt <= now) throw new AppError('unauthorized', 'API token has expired');
+    hit.lastUsedAt = await touchLastUsed(db, hit.tokenId, hit.lastUsedAt, now);
+    return hit.actor;
+  }
+  const generation = cache?.generation() ?? 0;
+  // A prepared statement, built and planned once.
   const lookup = prepared(db, 'wr_token_lookup', (d) =>
     d
       .select({ token: apiTokens, user: users })
@@ -88,12 +107,12 @@ export async function authenticateToken(db: DbOrTx, token: string, now = new Dat
       .where(eq(apiTokens.tokenHash, sql.placeholder('hash')))
       .prepare('wr_token_lookup'),
   );
-  const [row] = await lookup.execute({ hash: hashToken(token) });
+  const [row] = await lookup.execute({ hash });
   if (!row) throw new AppError('unauthorized', 'invalid API token');
   if (row.token.revokedAt) throw new AppError('unauthorized', 'API token has been revoked');
   if (row.token.expiresAt && row.token.expiresAt <= now) throw new AppError('unauthorized', 'API token has expired');
-  if (!row.token.lastUsedAt || now.getTime() - row.token.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-    await db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.token.id));
-  }
-  return tokenActor(row.token, row.user);
+  const lastUsedAt = await touchLastUsed(db, row.token.id, row.token.lastUsedAt, now);
+  const actor = tokenActor(row.token, row.user);
+  cache?.set(hash, { tokenId: row.token.id, actor, expiresAt: row.token.expiresAt, lastUsedAt, cachedAt: now.getTime() }, generation);
+  return actor;
 }

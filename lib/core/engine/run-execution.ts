@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { and, eq, getTableColumns, getTableName, sql, type SQL } from 'drizzle-orm';
-import type { Db, Tx } from '../../db/client';
+import { and, eq, getTableColumns, getTableName } from 'drizzle-orm';
+import { queryNamed, type Db, type Tx } from '../../db/client';
 import { approvalRequests, executionEvents, workflowExecutions, type ExecutionRow } from '../../db/schema';
 import { env } from '../../env';
 import { AppError } from '../errors';
@@ -164,13 +164,6 @@ function toParam(value: unknown, arrayType: string): unknown {
   return value;
 }
 
-/** A statement from text with $1…$n placeholders and their values, run through drizzle's session. */
-function statement(text: string, values: unknown[]): SQL {
-  const parts = text.split(/\$(\d+)/);
-  const chunks: SQL[] = [];
-  for (let i = 0; i < parts.length; i++) chunks.push(i % 2 === 0 ? sql.raw(parts[i]!) : sql`${sql.param(values[Number(parts[i]) - 1])}`);
-  return sql.join(chunks);
-}
 
 const UPDATE_TEXT = `update ${getTableName(workflowExecutions)} as e
    set ${WRITTEN.map((c) => `${c.name} = v.${c.name}`).join(', ')}, version = e.version + 1, updated_at = $1
@@ -182,34 +175,41 @@ returning e.id`;
 const EVENTS_TEXT = `insert into ${getTableName(executionEvents)} (execution_id, type, step_id, actor, data, created_at)
 select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[])`;
 
+const UPDATE_WITH_EVENTS_TEXT = `with updated as (${UPDATE_TEXT}), events as (${EVENTS_TEXT.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + 3 + WRITTEN.length}`)})
+select id from updated`;
+
 /**
  * Writes changes to locked executions — one or a whole batch — in a fixed number of statements: one
  * compare-and-set UPDATE for every changed row (each row's version must still be the one read, and
- * goes up by one), one INSERT for the approval requests opened, one for the timeline events, in
- * order. Returns each execution as written.
+ * goes up by one), one INSERT for the approval requests opened, one for the timeline events
+ * (folded into the UPDATE's statement when there is one). Returns each execution as written.
  */
 export async function commitChanges(tx: Tx, changes: readonly ExecutionChange[], now: Date): Promise<ExecutionRow[]> {
   const patched = changes.filter((c) => c.changed);
-  if (patched.length > 0) {
-    const values: unknown[] = [now.toISOString(), patched.map((c) => c.original.id), patched.map((c) => c.original.version)];
-    for (const col of WRITTEN) values.push(patched.map((c) => toParam(c.current[col.key], col.arrayType)));
-    const res = await tx.execute(statement(UPDATE_TEXT, values));
-    if (res.rows.length !== patched.length) throw new AppError('conflict', 'the execution was changed by another request; retry');
-  }
+  // Approval requests first: nothing below refers to them, and the CAS failing rolls them back too.
   const approvals = changes.flatMap((c) => c.approvals);
   if (approvals.length > 0) await tx.insert(approvalRequests).values(approvals);
   const events = changes.flatMap((c) => c.events);
-  if (events.length > 0) {
-    await tx.execute(
-      statement(EVENTS_TEXT, [
-        events.map((e) => e.executionId),
-        events.map((e) => e.type),
-        events.map((e) => e.stepId ?? null),
-        events.map((e) => e.actor),
-        events.map((e) => toParam(e.data, 'jsonb[]')),
-        events.map((e) => toParam(e.createdAt, 'timestamptz[]')),
-      ]),
-    );
+  const eventValues = [
+    events.map((e) => e.executionId),
+    events.map((e) => e.type),
+    events.map((e) => e.stepId ?? null),
+    events.map((e) => e.actor),
+    events.map((e) => toParam(e.data, 'jsonb[]')),
+    events.map((e) => toParam(e.createdAt, 'timestamptz[]')),
+  ];
+  if (patched.length > 0) {
+    const values: unknown[] = [now.toISOString(), patched.map((c) => c.original.id), patched.map((c) => c.original.version)];
+    for (const col of WRITTEN) values.push(patched.map((c) => toParam(c.current[col.key], col.arrayType)));
+    // The rows and their events in one statement (one round trip); a failed compare-and-set throws
+    // below and the transaction rolls the events back with everything else.
+    const rows =
+      events.length > 0
+        ? await queryNamed(tx, 'wr_commit_update_events', UPDATE_WITH_EVENTS_TEXT, [...values, ...eventValues])
+        : await queryNamed(tx, 'wr_commit_update', UPDATE_TEXT, values);
+    if (rows.length !== patched.length) throw new AppError('conflict', 'the execution was changed by another request; retry');
+  } else if (events.length > 0) {
+    await queryNamed(tx, 'wr_commit_events', EVENTS_TEXT, eventValues);
   }
   return changes.map((c) => {
     const row = c.changed ? ({ ...c.current, version: c.original.version + 1, updatedAt: now } as ExecutionRow) : c.original;

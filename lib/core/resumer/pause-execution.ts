@@ -1,6 +1,6 @@
-import { eq, getTableColumns, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Db } from '../../db/client';
+import { queryNamed, rowMapper, type Db } from '../../db/client';
 import { workflowExecutions, type ExecutionRow } from '../../db/schema';
 import { env } from '../../env';
 import type { Actor } from '../access/permissions';
@@ -18,17 +18,27 @@ export type PauseExecutionInput = z.infer<typeof ZPauseExecution>;
 // place that allows it.
 if (!canTransition('running', 'paused')) throw new Error('the state machine no longer allows running → paused; update pauseExecution');
 
-const columns = Object.entries(getTableColumns(workflowExecutions));
+const fromDriver = rowMapper<ExecutionRow>(workflowExecutions);
 
-/** A workflow_executions row as the driver returned it (snake_case, raw values) → the drizzle row type. */
-function fromDriver(raw: Record<string, unknown>): ExecutionRow {
-  const out: Record<string, unknown> = {};
-  for (const [key, col] of columns) {
-    const v = raw[col.name];
-    out[key] = v === null || v === undefined ? null : col.mapFromDriverValue(v);
-  }
-  return out as ExecutionRow;
-}
+// $1 id, $2 now, $3 reason, $4 actor, $5 pause expiry.
+const PAUSE_SQL = `
+    with paused as (
+      update workflow_executions
+         set status = 'paused', wake_at = null, paused_at = $2::timestamptz, paused_reason = $3::text,
+             paused_step_id = current_step_id, next_step_id = current_step_id, pause_kind = 'manual', paused_by = $4::text,
+             pause_expires_at = $5::timestamptz, decided_at = null, pause_warned_at = null,
+             version = version + 1, updated_at = $2::timestamptz
+       where id = $1::uuid and status = 'running'
+       returning *
+    ), event as (
+      insert into execution_events (execution_id, type, step_id, actor, data, created_at)
+      select id, 'paused', current_step_id, $4::text,
+             jsonb_build_object('reason', $3::text, 'kind', 'manual',
+               'sleeping_until', to_char(waiting_until at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')),
+             $2::timestamptz
+      from paused
+    )
+    select * from paused`;
 
 /**
  * Pauses a running execution — also one sleeping in a wait step. It takes effect at the step
@@ -44,25 +54,8 @@ export async function pauseExecution(db: Db, actor: Actor, id: string, input: Pa
   const reason = input.reason ?? DEFAULT_PAUSE_REASON;
   const expiresAt = new Date(now.getTime() + env().PAUSE_MAX_DURATION);
   const at = now.toISOString();
-  const result = await db.execute(sql`
-    with paused as (
-      update ${workflowExecutions}
-         set status = 'paused', wake_at = null, paused_at = ${at}::timestamptz, paused_reason = ${reason}::text,
-             paused_step_id = current_step_id, next_step_id = current_step_id, pause_kind = 'manual', paused_by = ${actor.id}::text,
-             pause_expires_at = ${expiresAt.toISOString()}::timestamptz, decided_at = null, pause_warned_at = null,
-             version = version + 1, updated_at = ${at}::timestamptz
-       where id = ${id}::uuid and status = 'running'
-       returning *
-    ), event as (
-      insert into execution_events (execution_id, type, step_id, actor, data, created_at)
-      select id, 'paused', current_step_id, ${actor.id}::text,
-             jsonb_build_object('reason', ${reason}::text, 'kind', 'manual',
-               'sleeping_until', to_char(waiting_until at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')),
-             ${at}::timestamptz
-      from paused
-    )
-    select * from paused`);
-  const raw = result.rows[0] as Record<string, unknown> | undefined;
+  const rows = await queryNamed(db, 'wr_pause_execution', PAUSE_SQL, [id, at, reason, actor.id, expiresAt.toISOString()]);
+  const raw = rows[0];
   if (!raw) {
     const [cur] = await db.select({ status: workflowExecutions.status }).from(workflowExecutions).where(eq(workflowExecutions.id, id));
     if (!cur) throw new AppError('not_found', `execution ${id} not found`);

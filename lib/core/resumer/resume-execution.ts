@@ -1,7 +1,6 @@
-import { eq } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Db } from '../../db/client';
-import { workflowExecutions, workflows } from '../../db/schema';
+import { queryNamed, rowMapper, type Db } from '../../db/client';
+import { workflowExecutions, type ExecutionRow } from '../../db/schema';
 import type { Actor } from '../access/permissions';
 import { ExecutionChange, runExecution, runSteps, STEPS_PER_TRANSACTION, type RunOptions } from '../engine/run-execution';
 import { loadDefinition } from '../engine/workflow-definitions';
@@ -20,6 +19,14 @@ export const ZResumeExecution = z.strictObject({
 });
 export type ResumeExecutionInput = z.infer<typeof ZResumeExecution>;
 
+const fromDriver = rowMapper<ExecutionRow>(workflowExecutions);
+
+// The execution, locked, with its workflow's name and key for the response.
+const LOCK_SQL = `select e.*, w.name as wr_workflow_name, w.key as wr_workflow_key
+  from workflow_executions e join workflows w on w.id = e.workflow_id
+ where e.id = $1::uuid
+   for update of e`;
+
 /**
  * Resumes a paused execution with `resume_data` shallow-merged into its context, then runs it on
  * in the same request — in the same transaction, so the resume and the steps after it commit
@@ -33,14 +40,10 @@ export async function resumeExecution(db: Db, actor: Actor, id: string, input: R
   // With a step hook, every step commits on its own (runExecution); otherwise they run right here.
   const stepsHere = opts.onStepCommitted ? 0 : Math.min(STEPS_PER_TRANSACTION, opts.maxSteps ?? STEPS_PER_TRANSACTION);
   const { row, done, workflow } = await db.transaction(async (tx) => {
-    const [found] = await tx
-      .select({ e: workflowExecutions, name: workflows.name, key: workflows.key })
-      .from(workflowExecutions)
-      .innerJoin(workflows, eq(workflows.id, workflowExecutions.workflowId))
-      .where(eq(workflowExecutions.id, id))
-      .for('update', { of: workflowExecutions });
-    if (!found) throw new AppError('not_found', `execution ${id} not found`);
-    const cur = found.e;
+    const [raw] = await queryNamed(tx, 'wr_resume_lock', LOCK_SQL, [id]);
+    if (!raw) throw new AppError('not_found', `execution ${id} not found`);
+    const found = { name: raw.wr_workflow_name as string, key: raw.wr_workflow_key as string };
+    const cur = fromDriver(raw);
     if (cur.status !== 'paused') throw new AppError('not_paused', `execution is ${cur.status}; only paused executions can be resumed`);
     if (cur.pauseKind === 'approval' && cur.decidedAt) {
       // The decision is final and carries the resume data; the worker resumes with it. A manual

@@ -1,5 +1,5 @@
-import pg from 'pg';
 import type { Db } from '../../db/client';
+import { listenChannel } from '../../db/listen-channel';
 import type { Logger } from '../../log';
 import { DECISION_CHANNEL } from '../approvals/decide-approval';
 import { resumeDecidedExecutions } from './resume-decided-executions';
@@ -10,9 +10,7 @@ import { resumeDecidedExecutions } from './resume-decided-executions';
  * execution. A lost notification (worker restarting, connection dropped) is caught by the sweep.
  */
 export function listenForDecisions(opts: { db: Db; connectionString: string; log: Logger; now: () => Date; concurrency?: number; onResumed?: (n: number) => void }) {
-  let client: pg.Client | null = null;
   let stopped = false;
-  let retryTimer: NodeJS.Timeout | null = null;
   const queue: string[] = [];
   let active = 0;
   const limit = opts.concurrency ?? 4;
@@ -37,53 +35,23 @@ export function listenForDecisions(opts: { db: Db; connectionString: string; log
     }
   };
 
-  const connect = async () => {
-    if (stopped) return;
-    const c = new pg.Client({ connectionString: opts.connectionString });
-    c.on('notification', (msg) => {
-      if (msg.channel === DECISION_CHANNEL && msg.payload) {
-        queue.push(msg.payload);
-        pump();
-      }
-    });
-    c.on('error', (err) => {
-      opts.log.warn({ err: err.message }, 'decision listener lost its connection; reconnecting');
-      scheduleReconnect();
-    });
-    c.on('end', () => {
-      if (!stopped) scheduleReconnect();
-    });
-    try {
-      await c.connect();
-      await c.query(`LISTEN ${DECISION_CHANNEL}`);
-      client = c;
-      opts.log.debug('listening for approval decisions');
-    } catch (e) {
-      opts.log.warn({ err: (e as Error).message }, 'decision listener could not connect; retrying');
-      c.end().catch(() => undefined);
-      scheduleReconnect();
-    }
-  };
-
-  const scheduleReconnect = () => {
-    if (stopped || retryTimer) return;
-    const old = client;
-    client = null;
-    old?.end().catch(() => undefined);
-    retryTimer = setTimeout(() => {
-      retryTimer = null;
-      void connect();
-    }, 1000);
-  };
-
-  void connect();
+  const listener = listenChannel({
+    connectionString: opts.connectionString,
+    channel: DECISION_CHANNEL,
+    what: 'approval decisions',
+    log: opts.log,
+    onNotification: (id) => {
+      if (!id) return;
+      queue.push(id);
+      pump();
+    },
+  });
 
   return {
     async stop() {
       stopped = true;
-      if (retryTimer) clearTimeout(retryTimer);
       await idle; // finish the items in hand
-      await client?.end().catch(() => undefined);
+      await listener.stop();
     },
   };
 }
