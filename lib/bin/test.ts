@@ -19,7 +19,11 @@ import { freePort } from './support/ports';
 const root = process.cwd();
 const say = (m: string) => console.log(`\n[test] ${m}`);
 const runId = `wr_test_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-const only = process.argv.slice(2); // e.g. `npm test -- vitest` or `-- playwright`
+const STEPS = ['typecheck', 'lint', 'vitest', 'playwright'];
+// `npm test -- vitest` runs one step; anything else given is a file filter for vitest
+// (`npm test -- vitest e2e/api/tokens.test.ts`).
+const only = process.argv.slice(2).filter((a) => STEPS.includes(a));
+const vitestFilters = process.argv.slice(2).filter((a) => !STEPS.includes(a));
 const want = (step: string) => only.length === 0 || only.includes(step);
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): boolean {
@@ -118,7 +122,7 @@ try {
 
   if (want('vitest')) {
     say('vitest: unit and integration tests');
-    results.push(['vitest', run(process.execPath, [path.join(root, 'node_modules/vitest/vitest.mjs'), 'run'], env)]);
+    results.push(['vitest', run(process.execPath, [path.join(root, 'node_modules/vitest/vitest.mjs'), 'run', ...vitestFilters], env)]);
   }
   if (want('playwright')) {
     say('playwright: console in Chromium');

@@ -53,6 +53,13 @@ export async function closeDb(): Promise<void> {
   if (h) await h.pool.end();
 }
 
+let namedQueryObserver: ((text: string, values: unknown[]) => void) | null = null;
+
+/** Sees every statement queryNamed sends (the bench's EXPLAIN capture; drizzle's logger sees the rest). */
+export function observeNamedQueries(fn: ((text: string, values: unknown[]) => void) | null): void {
+  namedQueryObserver = fn;
+}
+
 /**
  * Runs a fixed statement as a named prepared statement on the connection behind `db` — the pool, or
  * a transaction's connection: PostgreSQL parses and plans it once per connection, and drizzle's
@@ -61,6 +68,7 @@ export async function closeDb(): Promise<void> {
  * keys; see rowMapper).
  */
 export async function queryNamed(db: DbOrTx, name: string, text: string, values: unknown[]): Promise<Record<string, unknown>[]> {
+  namedQueryObserver?.(text, values);
   // drizzle's node-postgres session keeps the pool (or, in a transaction, the checked-out client) here.
   const client = (db as unknown as { session?: { client?: pg.Pool | pg.PoolClient } }).session?.client;
   if (!client || typeof client.query !== 'function') throw new Error('queryNamed needs a drizzle node-postgres instance or transaction');

@@ -21,8 +21,12 @@ export function benchConfig() {
     loadRequests: int('BENCH_LOAD_REQUESTS', 6_000),
     /** Keep-alive connections of the throughput runs. */
     connections: int('BENCH_CONNECTIONS', 8),
-    /** Warm-up requests per scenario (JIT, pools, caches), not measured. */
-    warmupRequests: int('BENCH_WARMUP_REQUESTS', 300),
+    /**
+     * Warm-up requests per scenario, not measured: V8 optimises a code path only after a few thousand
+     * calls (and pools and caches fill). With 300 the first measured requests of a path still ran
+     * unoptimised code — 2–3× the steady-state latency. The bench reports a warm server.
+     */
+    warmupRequests: int('BENCH_WARMUP_REQUESTS', 2_000),
     /** Seconds per read scenario (list pages). */
     readSeconds: int('BENCH_READ_SECONDS', 8),
     /** Approval decisions for the decision → running measurement (push path). */

@@ -13,7 +13,7 @@ import { listPausedExecutions } from '../../core/resumer/list-paused-executions'
 import { pauseExecution } from '../../core/resumer/pause-execution';
 import { resumeExecution } from '../../core/resumer/resume-execution';
 import { sweepOnce } from '../../core/worker/sweep';
-import type { Db } from '../../db/client';
+import { observeNamedQueries, type Db } from '../../db/client';
 import * as schema from '../../db/schema';
 import { log } from '../../log';
 
@@ -41,18 +41,16 @@ export async function explainHotQueries(opts: {
   const pool = new pg.Pool({ connectionString: opts.url, max: 4 });
   const captured = new Map<string, Captured>();
   let operation = '';
-  const db = drizzle(pool, {
-    schema,
-    logger: {
-      logQuery(query: string, params: unknown[]) {
-        if (!/^\s*(select|update|insert|delete|with)\b/i.test(query)) return; // begin, commit, savepoints
-        const key = `${operation}\n${query}`;
-        const hit = captured.get(key);
-        if (hit) hit.calls++;
-        else captured.set(key, { operation, sql: query, params, calls: 1 });
-      },
-    },
-  }) as unknown as Db;
+  const record = (query: string, params: unknown[]) => {
+    if (!/^\s*(select|update|insert|delete|with)\b/i.test(query)) return; // begin, commit, savepoints
+    const key = `${operation}\n${query}`;
+    const hit = captured.get(key);
+    if (hit) hit.calls++;
+    else captured.set(key, { operation, sql: query, params, calls: 1 });
+  };
+  // Statements built by drizzle reach its logger; the hand-written hot ones go through queryNamed.
+  const db = drizzle(pool, { schema, logger: { logQuery: record } }) as unknown as Db;
+  observeNamedQueries(record);
   const silent = log.child({ component: 'bench-explain' }, { level: 'silent' });
 
   try {
@@ -105,6 +103,7 @@ export async function explainHotQueries(opts: {
     }
     return out;
   } finally {
+    observeNamedQueries(null);
     await pool.end();
   }
 }

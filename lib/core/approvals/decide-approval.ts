@@ -1,9 +1,7 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Db } from '../../db/client';
-import { approvalDecisions, approvalRequests, workflowExecutions, workflows, type ApprovalDecisionRow } from '../../db/schema';
+import { queryNamed, rowMapper, type Db } from '../../db/client';
+import { approvalDecisions, approvalRequests, workflowExecutions, type ApprovalDecisionRow, type ApprovalRow, type ExecutionRow } from '../../db/schema';
 import type { Actor } from '../access/permissions';
-import { casUpdateExecution, recordEvent } from '../engine/run-execution';
 import { AppError } from '../errors';
 import { isUuid } from '../pagination';
 import { toApprovalDtos } from './approval-dto';
@@ -13,6 +11,49 @@ export type DecideApprovalInput = z.infer<typeof ZDecideApproval>;
 
 /** The channel the worker LISTENs on: a decision is resumed within a second, not at the next sweep. */
 export const DECISION_CHANNEL = 'wr_execution_decided';
+
+const fromExecution = rowMapper<ExecutionRow>(workflowExecutions);
+const fromApproval = rowMapper<ApprovalRow>(approvalRequests);
+const fromDecision = rowMapper<ApprovalDecisionRow>(approvalDecisions);
+
+const LOCK_EXECUTION_SQL = `select e.*, w.name as wr_workflow_name
+  from workflow_executions e join workflows w on w.id = e.workflow_id
+ where e.id = (select execution_id from approval_requests where id = $1::uuid)
+   for update of e`;
+
+const LOCK_APPROVAL_SQL = `select a.*,
+       coalesce((select json_agg(d order by d.created_at, d.id) from approval_decisions d where d.approval_id = a.id), '[]'::json) as wr_decisions
+  from approval_requests a
+ where a.id = $1::uuid
+   for update of a`;
+
+// The decision, the request's new tally (compare-and-set on its version) and the timeline event in
+// one statement. $1 approval, $2 actor, $3 decision, $4 comment, $5 now, $6 approvals received,
+// $7 status, $8 decided_at, $9 the request's version as read, $10 execution, $11 step, $12 event
+// type, $13 event data.
+const RECORD_DECISION_SQL = `with mine as (
+  insert into approval_decisions (approval_id, actor, decision, comment, created_at)
+  values ($1::uuid, $2::text, $3::text, $4::text, $5::timestamptz)
+  returning *
+), changed as (
+  update approval_requests
+     set approvals_received = $6::int, status = $7::text, decided_at = $8::timestamptz, version = version + 1
+   where id = $1::uuid and version = $9::int
+  returning *
+), event as (
+  insert into execution_events (execution_id, type, step_id, actor, data, created_at)
+  select $10::uuid, $12::text, $11::text, $2::text, $13::jsonb, $5::timestamptz from changed
+)
+select (select to_json(mine) from mine) as wr_mine, (select to_json(changed) from changed) as wr_changed`;
+
+// $1 resume data, $2 now, $3 execution, $4 its version as read.
+const FINAL_DECISION_SQL = `with updated as (
+  update workflow_executions
+     set resume_data = $1::jsonb, decided_at = $2::timestamptz, version = version + 1, updated_at = $2::timestamptz
+   where id = $3::uuid and version = $4::int
+  returning id
+)
+select pg_notify('${DECISION_CHANNEL}', id::text) from updated`;
 
 /**
  * Records one approver's decision. When the outcome is final — the required approvals reached, or
@@ -33,24 +74,13 @@ export async function decideApproval(
   const result = await db.transaction(async (tx) => {
     // The execution first (found through the request in the same statement), then the request with
     // the decisions so far: two statements, the lock order of a manual resume.
-    const [found] = await tx
-      .select({ exec: workflowExecutions, workflowName: workflows.name })
-      .from(workflowExecutions)
-      .innerJoin(workflows, eq(workflows.id, workflowExecutions.workflowId))
-      .where(eq(workflowExecutions.id, sql`(select ${approvalRequests.executionId} from ${approvalRequests} where ${approvalRequests.id} = ${approvalId}::uuid)`))
-      .for('update', { of: workflowExecutions });
-    if (!found) throw new AppError('not_found', `approval ${approvalId} not found`);
-    const exec = found.exec;
-    const locked = await tx
-      .select({ approval: approvalRequests, decision: approvalDecisions })
-      .from(approvalRequests)
-      .leftJoin(approvalDecisions, eq(approvalDecisions.approvalId, approvalRequests.id))
-      .where(eq(approvalRequests.id, approvalId))
-      .orderBy(asc(approvalDecisions.createdAt))
-      .for('update', { of: approvalRequests });
-    const approval = locked[0]?.approval;
-    if (!approval) throw new AppError('not_found', `approval ${approvalId} not found`);
-    const previous: ApprovalDecisionRow[] = locked.flatMap((r) => (r.decision ? [r.decision] : []));
+    const [rawExec] = await queryNamed(tx, 'wr_decide_lock_execution', LOCK_EXECUTION_SQL, [approvalId]);
+    if (!rawExec) throw new AppError('not_found', `approval ${approvalId} not found`);
+    const exec = fromExecution(rawExec);
+    const [rawApproval] = await queryNamed(tx, 'wr_decide_lock_approval', LOCK_APPROVAL_SQL, [approvalId]);
+    if (!rawApproval) throw new AppError('not_found', `approval ${approvalId} not found`);
+    const approval = fromApproval(rawApproval);
+    const previous = (rawApproval.wr_decisions as Record<string, unknown>[]).map(fromDecision);
     if (approval.status !== 'pending' || exec.status !== 'paused' || exec.decidedAt) {
       const by = previous.map((d) => d.actor).join(', ');
       throw new AppError('not_pending', `approval is already ${approval.status === 'pending' ? 'decided' : approval.status}${by ? ` by ${by}` : ''}`);
@@ -63,46 +93,38 @@ export async function decideApproval(
       throw new AppError('forbidden', `this approval needs the ${approval.approverRole} role`);
     }
 
-    const [mine] = await tx.insert(approvalDecisions).values({ approvalId, actor: actor.id, decision, comment, createdAt: now }).returning();
     const received = approval.approvalsReceived + (decision === 'approve' ? 1 : 0);
     const final = decision === 'reject' || received >= approval.requiredApprovals;
     const status = final ? (decision === 'approve' ? 'approved' : 'rejected') : 'pending';
-    const [changed] = await tx
-      .update(approvalRequests)
-      .set({ approvalsReceived: received, status, decidedAt: final ? now : null, version: approval.version + 1 })
-      .where(and(eq(approvalRequests.id, approvalId), eq(approvalRequests.version, approval.version)))
-      .returning();
-    if (!changed) throw new AppError('conflict', 'the approval changed while deciding; retry');
-    await recordEvent(
-      tx,
-      exec.id,
-      decision === 'approve' ? 'approved' : 'rejected',
+    const at = now.toISOString();
+    const eventData = { approval_id: approvalId, comment, approvals_received: received, required_approvals: approval.requiredApprovals, final };
+    const [written] = await queryNamed(tx, 'wr_decide_record', RECORD_DECISION_SQL, [
+      approvalId,
       actor.id,
+      decision,
+      comment,
+      at,
+      received,
+      status,
+      final ? at : null,
+      approval.version,
+      exec.id,
       approval.stepId,
-      { approval_id: approvalId, comment, approvals_received: received, required_approvals: approval.requiredApprovals, final },
-      now,
-    );
+      decision === 'approve' ? 'approved' : 'rejected',
+      JSON.stringify(eventData),
+    ]);
+    if (!written?.wr_changed) throw new AppError('conflict', 'the approval changed while deciding; retry');
+    const changed = fromApproval(written.wr_changed as Record<string, unknown>);
+    const mine = fromDecision(written.wr_mine as Record<string, unknown>);
     if (final) {
       const approvers = [...previous.filter((d) => d.decision === 'approve').map((d) => d.actor), ...(decision === 'approve' ? [actor.id] : [])];
-      await casUpdateExecution(
-        tx,
-        exec,
-        {
-          resumeData: {
-            approved: decision === 'approve',
-            approval_id: approvalId,
-            decided_by: actor.id,
-            approvers,
-            comment,
-            decided_at: now.toISOString(),
-          },
-          decidedAt: now,
-        },
-        now,
-      );
-      await tx.execute(sql`select pg_notify(${DECISION_CHANNEL}, ${exec.id})`);
+      const resumeData = { approved: decision === 'approve', approval_id: approvalId, decided_by: actor.id, approvers, comment, decided_at: at };
+      // The decision becomes the execution's resume data (compare-and-set on its version), and the
+      // workers hear of it when this transaction commits.
+      const updated = await queryNamed(tx, 'wr_decide_final', FINAL_DECISION_SQL, [JSON.stringify(resumeData), at, exec.id, exec.version]);
+      if (updated.length === 0) throw new AppError('conflict', 'the execution was changed by another request; retry');
     }
-    return { approval: changed, exec, workflowName: found.workflowName, decisions: [...previous, mine!] };
+    return { approval: changed, exec, workflowName: rawExec.wr_workflow_name as string, decisions: [...previous, mine] };
   });
   // The answer is built from what the transaction read and wrote: no second round of queries.
   const { approval, exec, workflowName, decisions } = result;
