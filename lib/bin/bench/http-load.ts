@@ -37,6 +37,8 @@ export type HttpRun = {
   sampleErrors: string[];
   /** CPU milliseconds per request in the web server and in PostgreSQL (see cpu.ts). */
   cpu?: { webMsPerRequest: number | null; postgresMsPerRequest: number | null };
+  /** The unmeasured warm-up before this scenario's runs, for comparison: a cold server's figures. */
+  warmup?: { connections: number; requests: number; p50: number; p99: number };
 };
 
 export type HttpSpec = {

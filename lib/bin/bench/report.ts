@@ -53,16 +53,16 @@ function floorFor(result: BenchResult, connections: number): FloorRun | undefine
 
 export function httpTable(result: BenchResult): string {
   const rows = [
-    '| scenario | conns | requests | req/s | p50 | p95 | p99 | p50 ÷ floor | p99 ÷ floor | req/s ÷ floor | errors | CPU/req web | CPU/req pg |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| scenario | conns | requests | req/s | p50 | p95 | p99 | p50 ÷ floor | p99 ÷ floor | req/s ÷ floor | errors | CPU/req web | CPU/req pg | warm-up p50 (2 conns) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const f of result.floor) {
-    rows.push(`| **floor**: the pause UPDATE via \`pg\` | ${f.connections} | ${f.requests} | ${f.throughput} | ${ms(f.latency.p50)} | ${ms(f.latency.p95)} | ${ms(f.latency.p99)} | 1× | 1× | 1× | 0 | – | – |`);
+    rows.push(`| **floor**: the pause UPDATE via \`pg\` | ${f.connections} | ${f.requests} | ${f.throughput} | ${ms(f.latency.p50)} | ${ms(f.latency.p95)} | ${ms(f.latency.p99)} | 1× | 1× | 1× | 0 | – | – | – |`);
   }
   for (const r of result.http) {
     const f = floorFor(result, r.connections);
     rows.push(
-      `| ${r.scenario} | ${r.connections} | ${r.requests} | ${r.throughput} | ${ms(r.latency.p50)} | ${ms(r.latency.p95)} | ${ms(r.latency.p99)} | ${f ? ratio(r.latency.p50, f.latency.p50) : '–'} | ${f ? ratio(r.latency.p99, f.latency.p99) : '–'} | ${f ? ratio(r.throughput, f.throughput) : '–'} | ${r.errors} | ${ms(r.cpu?.webMsPerRequest)} | ${ms(r.cpu?.postgresMsPerRequest)} |`,
+      `| ${r.scenario} | ${r.connections} | ${r.requests} | ${r.throughput} | ${ms(r.latency.p50)} | ${ms(r.latency.p95)} | ${ms(r.latency.p99)} | ${f ? ratio(r.latency.p50, f.latency.p50) : '–'} | ${f ? ratio(r.latency.p99, f.latency.p99) : '–'} | ${f ? ratio(r.throughput, f.throughput) : '–'} | ${r.errors} | ${ms(r.cpu?.webMsPerRequest)} | ${ms(r.cpu?.postgresMsPerRequest)} | ${r.connections === 1 && r.warmup ? ms(r.warmup.p50) : ''} |`,
     );
   }
   return rows.join('\n');

@@ -195,12 +195,14 @@ async function main() {
     };
     /** Warm-up, then a latency run (1 connection) and a throughput run (cfg.connections). */
     const measure = async (spec: Omit<HttpSpec, 'connections' | 'amount' | 'seconds' | 'baseUrl'>, read: boolean) => {
-      await runHttp({ ...base, ...spec, connections: 2, amount: cfg.warmupRequests });
+      const w = await runHttp({ ...base, ...spec, connections: 2, amount: cfg.warmupRequests });
+      const warmup = { connections: 2, requests: w.requests, p50: w.latency.p50, p99: w.latency.p99 };
+      say(`${spec.scenario} warm-up (not measured): ${w.requests} requests at 2 connections, p50 ${ms(w.latency.p50)} p99 ${ms(w.latency.p99)}`);
       for (const c of [1, cfg.connections]) {
         const size = read ? { seconds: cfg.readSeconds } : { amount: c === 1 ? cfg.latencyRequests : cfg.loadRequests };
         const done = cpu.start();
         const r = await runHttp({ ...base, ...spec, connections: c, ...size });
-        record({ ...r, cpu: done(r.requests) });
+        record({ ...r, cpu: done(r.requests), warmup });
       }
     };
 
