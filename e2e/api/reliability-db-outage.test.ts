@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { createApiToken } from '@/lib/core/access/api-tokens';
 import { ROLE_PERMISSIONS } from '@/lib/core/access/permissions';
 import { createUser } from '@/lib/core/access/users';
@@ -21,7 +21,7 @@ import { APPROVAL_FLOW } from '../helpers/resumer';
  * Only the connections to this test's own database are terminated, so other test files running at
  * the same time are not touched.
  */
-type Sample = { at: number; kind: string; res: ApiResponse };
+type Sample = { at: number; kind: string; res: ApiResponse; ms: number };
 
 const OUTAGE_MS = 2500;
 // Generous: on a loaded 2-core CI machine a pool needs a few seconds to reconnect; what matters is
@@ -67,6 +67,12 @@ describe('the database connection dropped under load', () => {
 
     const samples: Sample[] = [];
     const base = web.baseUrl;
+    // On a failure, show what the server and the worker said (the cause is usually there).
+    onTestFailed(() => {
+      console.log(`--- web server output (tail)\n${web.output().slice(-6000)}\n--- worker output (tail)\n${worker.output().slice(-3000)}`);
+      const slow = samples.filter((x) => x.ms > 5000).map((x) => `${x.kind} ${x.res.status} ${x.ms} ms at +${x.at - samples[0]!.at} ms`);
+      console.log(`--- requests slower than 5 s: ${slow.length ? slow.join('; ') : 'none'}`);
+    });
     const approvalsToDecide: string[] = [];
     const decided = new Map<string, string>(); // approval id → execution id, answered 200
     let stop = false;
@@ -76,7 +82,7 @@ describe('the database connection dropped under load', () => {
       while (!stop) {
         const at = Date.now();
         const res = await call('POST', '/api/v1/executions', { token: operator, body: { workflow_id: wf.key, trigger_payload: { amount: 20_000 } }, baseUrl: base });
-        samples.push({ at, kind: 'start', res });
+        samples.push({ at, kind: 'start', res, ms: Date.now() - at });
         if (res.status === 201) {
           const detail = await call('GET', `/api/v1/executions/${res.body.id}`, { token: operator, baseUrl: base });
           if (detail.status === 200 && detail.body.approvals[0]) approvalsToDecide.push(`${detail.body.approvals[0].id} ${res.body.id}`);
@@ -94,7 +100,7 @@ describe('the database connection dropped under load', () => {
         const [approvalId, executionId] = next.split(' ') as [string, string];
         const at = Date.now();
         const res = await call('POST', `/api/v1/approvals/${approvalId}/approve`, { token: approver, body: {}, baseUrl: base });
-        samples.push({ at, kind: 'approve', res });
+        samples.push({ at, kind: 'approve', res, ms: Date.now() - at });
         if (res.status === 200) decided.set(approvalId, executionId);
         // A 503 leaves the outcome unknown to the client (the commit may or may not have happened):
         // retry later, as a client would; a repeat then answers 409 not_pending if it had committed.
@@ -104,7 +110,8 @@ describe('the database connection dropped under load', () => {
     const lister = async () => {
       while (!stop) {
         const at = Date.now();
-        samples.push({ at, kind: 'list', res: await call('GET', '/api/v1/executions/paused?limit=5', { token: operator, baseUrl: base }) });
+        const res = await call('GET', '/api/v1/executions/paused?limit=5', { token: operator, baseUrl: base });
+        samples.push({ at, kind: 'list', res, ms: Date.now() - at });
         await new Promise((r) => setTimeout(r, 20));
       }
     };
