@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { userActor } from '@/lib/core/access/permissions';
 import { pauseExecution } from '@/lib/core/resumer/pause-execution';
+import { resumeExecution } from '@/lib/core/resumer/resume-execution';
 import { resumeDecidedExecutions } from '@/lib/core/worker/resume-decided-executions';
 import { log } from '@/lib/log';
 import { testDb, tokenForRole, tokenWith, userWithToken } from '../helpers/env';
@@ -173,6 +174,25 @@ describe('manual control: pause and resume', () => {
     const detail = await api(operator).get(`/api/v1/executions/${ex.id}`);
     expect(detail.body.resume_count).toBe(1);
     expect(detail.body.status).toBe('completed');
+    expect(detail.body.events.filter((e: { type: string }) => e.type === 'resumed')).toHaveLength(1);
+    expect(detail.body.events.filter((e: { type: string; step_id: string }) => e.type === 'step_completed' && e.step_id === 'record')).toHaveLength(1);
+  });
+
+  // In one process the reads of all callers go out before any write: every caller computes the
+  // resume from the same version, so the compare-and-set, not timing, must pick the one winner —
+  // and a loser must leave no trace (no event, no step).
+  it('lets exactly one of 20 resumes computed from the same read win, leaving no trace of the others', async () => {
+    const wf = await createWorkflow(operator, CALLBACK_FLOW);
+    const ex = await startExecution(operator, wf);
+    const actor = userActor({ email: 'racer@example.com', name: 'Racer', role: 'operator' });
+    const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => resumeExecution(testDb(), actor, ex.id, { resume_data: { caller: i } })));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => (r.reason as { code?: string }).code);
+    expect(refused).toEqual(Array(19).fill('not_paused'));
+    const detail = await api(operator).get(`/api/v1/executions/${ex.id}`);
+    expect(detail.body).toMatchObject({ status: 'completed', resume_count: 1 });
+    const winner = (results.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<{ context: { caller: number } }>).value.context.caller;
+    expect(detail.body.context.caller).toBe(winner);
     expect(detail.body.events.filter((e: { type: string }) => e.type === 'resumed')).toHaveLength(1);
     expect(detail.body.events.filter((e: { type: string; step_id: string }) => e.type === 'step_completed' && e.step_id === 'record')).toHaveLength(1);
   });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, getTableColumns, getTableName } from 'drizzle-orm';
-import { queryNamed, type Db, type Tx } from '../../db/client';
+import { queryNamed, type Db, type DbOrTx, type Tx } from '../../db/client';
 import { approvalRequests, executionEvents, workflowExecutions, type ExecutionRow } from '../../db/schema';
 import { env } from '../../env';
 import { AppError } from '../errors';
@@ -175,7 +175,15 @@ returning e.id`;
 const EVENTS_TEXT = `insert into ${getTableName(executionEvents)} (execution_id, type, step_id, actor, data, created_at)
 select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[])`;
 
-const UPDATE_WITH_EVENTS_TEXT = `with updated as (${UPDATE_TEXT}), events as (${EVENTS_TEXT.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + 3 + WRITTEN.length}`)})
+// The events of the rows the compare-and-set actually updated, in the order given: without a
+// surrounding transaction (commitSingleStatement) a lost race must leave no events behind.
+const UPDATE_WITH_EVENTS_TEXT = `with updated as (${UPDATE_TEXT}), events as (
+insert into ${getTableName(executionEvents)} (execution_id, type, step_id, actor, data, created_at)
+select ev.execution_id, ev.type, ev.step_id, ev.actor, ev.data, ev.created_at
+  from unnest(${['uuid', 'text', 'text', 'text', 'jsonb', 'timestamptz'].map((t, i) => `$${i + 4 + WRITTEN.length}::${t}[]`).join(', ')})
+       with ordinality as ev(execution_id, type, step_id, actor, data, created_at, n)
+ where ev.execution_id in (select id from updated)
+ order by ev.n)
 select id from updated`;
 
 /**
@@ -185,6 +193,21 @@ select id from updated`;
  * (folded into the UPDATE's statement when there is one). Returns each execution as written.
  */
 export async function commitChanges(tx: Tx, changes: readonly ExecutionChange[], now: Date): Promise<ExecutionRow[]> {
+  return writeChanges(tx, changes, now);
+}
+
+/**
+ * Writes one change that opens no approval request outside any transaction: it is then a single
+ * statement (the compare-and-set UPDATE with the events), atomic on its own. Throws 409 `conflict`
+ * when the row's version moved since it was read.
+ */
+export async function commitSingleStatement(db: Db, change: ExecutionChange, now: Date): Promise<ExecutionRow> {
+  if (change.approvals.length > 0) throw new Error('a change that opens approval requests needs a transaction (commitChanges)');
+  if (!change.changed) throw new Error('nothing to commit');
+  return (await writeChanges(db, [change], now))[0]!;
+}
+
+async function writeChanges(tx: DbOrTx, changes: readonly ExecutionChange[], now: Date): Promise<ExecutionRow[]> {
   const patched = changes.filter((c) => c.changed);
   // Approval requests first: nothing below refers to them, and the CAS failing rolls them back too.
   const approvals = changes.flatMap((c) => c.approvals);

@@ -1,5 +1,5 @@
 import { and, eq } from 'drizzle-orm';
-import type { Tx } from '../../db/client';
+import type { DbOrTx } from '../../db/client';
 import { approvalDecisions, approvalRequests } from '../../db/schema';
 import { CLEARED_PAUSE, leaseUntil, type ExecutionChange } from '../engine/run-execution';
 import { approvalBranch, type JsonObject } from '../engine/execute-step';
@@ -9,12 +9,13 @@ import { AppError } from '../errors';
 export type ResumeSource = 'api' | 'worker';
 
 /**
- * The paused → running transition, shared by the resume route and the worker. The caller holds the
- * execution's row lock, has checked it is paused, and commits `change` (after running steps on in
- * the same transaction, if it likes).
+ * The paused → running transition, shared by the resume route and the worker. The caller has
+ * checked the execution is paused and commits `change` (after running steps on, if it likes) with a
+ * compare-and-set. An approval pause reads and writes its approval request here: then `tx` must be
+ * the transaction holding the execution's row lock. Other pauses touch nothing but `change`.
  */
 export async function applyResume(
-  tx: Tx,
+  tx: DbOrTx,
   change: ExecutionChange,
   opts: { data: JsonObject; actor: string; now: Date; source: ResumeSource; comment?: string | null },
 ): Promise<void> {

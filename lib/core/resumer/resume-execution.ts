@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { queryNamed, rowMapper, type Db } from '../../db/client';
 import { workflowExecutions, type ExecutionRow } from '../../db/schema';
 import type { Actor } from '../access/permissions';
-import { ExecutionChange, runExecution, runSteps, STEPS_PER_TRANSACTION, type RunOptions } from '../engine/run-execution';
+import { commitSingleStatement, ExecutionChange, runExecution, runSteps, STEPS_PER_TRANSACTION, type RunOptions } from '../engine/run-execution';
 import { loadDefinition } from '../engine/workflow-definitions';
 import { AppError } from '../errors';
 import { toExecutionDto } from '../executions/execution-dto';
@@ -22,16 +22,48 @@ export type ResumeExecutionInput = z.infer<typeof ZResumeExecution>;
 const fromDriver = rowMapper<ExecutionRow>(workflowExecutions);
 
 // The execution, locked, with its workflow's name and key for the response.
-const LOCK_SQL = `select e.*, w.name as wr_workflow_name, w.key as wr_workflow_key
+const READ_SQL = `select e.*, w.name as wr_workflow_name, w.key as wr_workflow_key
   from workflow_executions e join workflows w on w.id = e.workflow_id
- where e.id = $1::uuid
+ where e.id = $1::uuid`;
+const LOCK_SQL = `${READ_SQL}
    for update of e`;
 
 /**
+ * The common case in two round trips instead of four: read the execution without a lock, resume it
+ * and run its steps in memory, and write the result with one compare-and-set statement (the row,
+ * its version checked, and all its events — atomic on its own, no transaction needed). Only for
+ * pauses with no approval bookkeeping, and only when the steps open no approval request (those
+ * writes need a transaction). Returns null — the caller takes the locked path — whenever anything
+ * is off: not paused, an approval pause, expired, approvals opened, or the row changed meanwhile
+ * (a racing resume, a cancel, the worker). The locked path then re-reads under the lock and answers
+ * exactly as before (409 not_paused for the losers of a race), so this never decides a refusal.
+ */
+async function resumeOptimistically(db: Db, actor: Actor, id: string, data: Record<string, unknown>, now: Date, steps: number) {
+  const [raw] = await queryNamed(db, 'wr_resume_read', READ_SQL, [id]);
+  if (!raw) return null;
+  const cur = fromDriver(raw);
+  if (cur.status !== 'paused' || cur.pauseKind === 'approval' || cur.decidedAt) return null;
+  if (cur.pauseExpiresAt && cur.pauseExpiresAt <= now) return null;
+  const change = new ExecutionChange(cur);
+  await applyResume(db, change, { data, actor: actor.id, now, source: 'api' });
+  let done = change.current.status !== 'running';
+  if (!done && steps > 0) done = runSteps(change, await loadDefinition(db, cur.workflowId), actor.id, now, steps).done;
+  if (change.approvals.length > 0) return null;
+  try {
+    const row = await commitSingleStatement(db, change, now);
+    return { row, done, workflow: { name: raw.wr_workflow_name as string, key: raw.wr_workflow_key as string } };
+  } catch (e) {
+    if (e instanceof AppError && e.code === 'conflict') return null;
+    throw e;
+  }
+}
+
+/**
  * Resumes a paused execution with `resume_data` shallow-merged into its context, then runs it on
- * in the same request — in the same transaction, so the resume and the steps after it commit
- * together. Of many concurrent resumes exactly one wins: the row lock serialises them and the rest
- * find it no longer paused (409 not_paused).
+ * in the same request — committed together with the resume, so the resume and the steps after it
+ * happen at once or not at all. Of many concurrent resumes exactly one wins: every write is a
+ * compare-and-set on the row's version (optimistic path) or made under the row lock (locked path),
+ * and the rest find it no longer paused (409 not_paused).
  */
 export async function resumeExecution(db: Db, actor: Actor, id: string, input: ResumeExecutionInput = {}, opts: Partial<RunOptions> = {}) {
   if (!isUuid(id)) throw new AppError('not_found', `execution ${id} not found`);
@@ -39,7 +71,8 @@ export async function resumeExecution(db: Db, actor: Actor, id: string, input: R
   const data = input.resume_data ?? {};
   // With a step hook, every step commits on its own (runExecution); otherwise they run right here.
   const stepsHere = opts.onStepCommitted ? 0 : Math.min(STEPS_PER_TRANSACTION, opts.maxSteps ?? STEPS_PER_TRANSACTION);
-  const { row, done, workflow } = await db.transaction(async (tx) => {
+  const fast = stepsHere > 0 ? await resumeOptimistically(db, actor, id, data, now, stepsHere) : null;
+  const { row, done, workflow } = fast ?? await db.transaction(async (tx) => {
     const [raw] = await queryNamed(tx, 'wr_resume_lock', LOCK_SQL, [id]);
     if (!raw) throw new AppError('not_found', `execution ${id} not found`);
     const found = { name: raw.wr_workflow_name as string, key: raw.wr_workflow_key as string };
