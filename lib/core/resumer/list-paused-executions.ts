@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, ilike, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
-import type { DbOrTx } from '../../db/client';
+import { queryNamed, type DbOrTx } from '../../db/client';
 import { prepared } from '../../db/prepared';
 import { approvalDecisions, approvalRequests, workflowExecutions, workflows } from '../../db/schema';
 import { decodeKeysetCursor, encodeKeysetCursor } from '../pagination';
@@ -64,6 +64,22 @@ async function fullCount(db: DbOrTx, filters: SQL[]): Promise<number> {
   return row?.n ?? 0;
 }
 
+const BOUNDED_ALL_PAUSED_SQL = `select count(*)::int as n from (select 1 from workflow_executions where status = 'paused' limit ${TOTAL_EXACT_UP_TO + 1}) bounded`;
+
+/** How many match, counting at most TOTAL_EXACT_UP_TO + 1 rows. */
+async function boundedCount(db: DbOrTx, filters: SQL[], key: string): Promise<number> {
+  // The unfiltered list (the inbox's default) is asked for most: a fixed prepared statement.
+  if (key === '\u0000') return ((await queryNamed(db, 'wr_paused_bounded_count', BOUNDED_ALL_PAUSED_SQL, []))[0]?.n as number) ?? 0;
+  const bounded = db
+    .select({ one: sql`1` })
+    .from(workflowExecutions)
+    .where(and(...filters))
+    .limit(TOTAL_EXACT_UP_TO + 1)
+    .as('bounded');
+  const [small] = await db.select({ n: count() }).from(bounded);
+  return small?.n ?? 0;
+}
+
 /**
  * How many executions match. A recent full count of a large set is served from a per-process cache
  * (refreshed in the background once older than TOTAL_MAX_AGE_MS); otherwise a count bounded at
@@ -75,14 +91,7 @@ async function pausedTotal(db: DbOrTx, filters: SQL[], key: string): Promise<num
   const hit = byKey.get(key);
   if (hit && Date.now() - hit.at <= TOTAL_MAX_AGE_MS) return hit.n;
 
-  const bounded = db
-    .select({ one: sql`1` })
-    .from(workflowExecutions)
-    .where(and(...filters))
-    .limit(TOTAL_EXACT_UP_TO + 1)
-    .as('bounded');
-  const [small] = await db.select({ n: count() }).from(bounded);
-  const n = small?.n ?? 0;
+  const n = await boundedCount(db, filters, key);
   if (n <= TOTAL_EXACT_UP_TO) {
     byKey.delete(key);
     return n;
