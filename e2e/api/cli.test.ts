@@ -4,7 +4,7 @@ import { hashToken } from '@/lib/core/access/api-tokens';
 import { verifyUserCredentials } from '@/lib/core/access/users';
 import { apiTokens, users } from '@/lib/db/schema';
 import { testDb, uid } from '../helpers/env';
-import { api } from '../helpers/http';
+import { api, settles } from '../helpers/http';
 import { expectError, runTs, type ChildResult } from '../helpers/workflows';
 
 /**
@@ -73,7 +73,7 @@ describe.concurrent('CLI', () => {
     const revoked = await cli('token', 'revoke', '--name', name);
     expectOk(revoked);
     expect(revoked.stdout).toContain(name);
-    expectError(await api(token).get('/api/v1/workflows'), 401, 'unauthorized');
+    expectError(await settles(() => api(token).get('/api/v1/workflows'), (r) => r.status === 401), 401, 'unauthorized');
     expect((await tokenRow(name))!.revokedAt).not.toBeNull();
   });
 

@@ -5,7 +5,7 @@ import { authenticateToken, createApiToken, hashToken, listApiTokens, revokeApiT
 import { AppError } from '@/lib/core/errors';
 import { apiTokens } from '@/lib/db/schema';
 import { testDb, testPool, tokenWith, uid, userWithToken } from '../helpers/env';
-import { api } from '../helpers/http';
+import { api, settles } from '../helpers/http';
 import { expectError } from '../helpers/workflows';
 
 /** API tokens: stored only as a SHA-256 hash plus a short prefix; revocation and expiry give 401. */
@@ -66,15 +66,16 @@ describe('API tokens', () => {
     expect((await rowOf(name)).lastUsedAt!.getTime()).toBe(later.getTime());
   });
 
-  it('a revoked token gets 401 at once, and revoking it again is refused', async () => {
+  it('a revoked token gets 401 (within moments, also when it was in use), and revoking it again is refused', async () => {
     const name = uid('rev');
     const t = await createApiToken(testDb(), { name, permissions: ['workflow:read'] });
     expect((await api(t.token).get('/api/v1/workflows')).status).toBe(200);
     await revokeApiToken(testDb(), name);
     const row = await rowOf(name);
     expect(row.revokedAt).not.toBeNull();
-    const res = await api(t.token).get('/api/v1/workflows');
+    const res = await settles(() => api(t.token).get('/api/v1/workflows'), (r) => r.status === 401);
     const err = expectError(res, 401, 'unauthorized');
+    expectError(await api(t.token).get('/api/v1/workflows'), 401, 'unauthorized');
     expect(err.error.message).toMatch(/revoked/);
     await expect(revokeApiToken(testDb(), name)).rejects.toMatchObject({ code: 'not_found' });
     await expect(revokeApiToken(testDb(), uid('never-existed'))).rejects.toBeInstanceOf(AppError);
@@ -88,12 +89,13 @@ describe('API tokens', () => {
     expect((await api(moved.token).get('/api/v1/workflows')).status).toBe(200);
     expect((await api(moved.token).get('/api/v1/workflows')).status).toBe(200);
     await testPool().query(`update api_tokens set expires_at = now() - interval '1 second' where name = $1`, [moved.name]);
-    expect(expectError(await api(moved.token).get('/api/v1/workflows'), 401, 'unauthorized').error.message).toMatch(/expired/);
+    const refused = await settles(() => api(moved.token).get('/api/v1/workflows'), (r) => r.status === 401);
+    expect(expectError(refused, 401, 'unauthorized').error.message).toMatch(/expired/);
 
     const deleted = await createApiToken(testDb(), { name: uid('sql-del'), permissions: ['workflow:read'] });
     expect((await api(deleted.token).get('/api/v1/workflows')).status).toBe(200);
     await testPool().query('delete from api_tokens where name = $1', [deleted.name]);
-    expectError(await api(deleted.token).get('/api/v1/workflows'), 401, 'unauthorized');
+    expectError(await settles(() => api(deleted.token).get('/api/v1/workflows'), (r) => r.status === 401), 401, 'unauthorized');
   });
 
   it("a user's token follows a role change made while the token is in use", async () => {
@@ -103,9 +105,9 @@ describe('API tokens', () => {
     const u = await userWithToken('approver');
     expectError(await decide(u.token), 404, 'not_found');
     await testPool().query(`update users set role = 'viewer' where email = $1`, [u.email]);
-    expectError(await decide(u.token), 403, 'forbidden');
+    expectError(await settles(() => decide(u.token), (r) => r.status === 403), 403, 'forbidden');
     await testPool().query(`update users set role = 'approver' where email = $1`, [u.email]);
-    expectError(await decide(u.token), 404, 'not_found');
+    expectError(await settles(() => decide(u.token), (r) => r.status === 404), 404, 'not_found');
   });
 
   it('a token expires after expiresInMs', async () => {

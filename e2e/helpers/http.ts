@@ -30,3 +30,17 @@ export const api = (token?: string, baseUrl?: string) => ({
   get: <T = any>(path: string) => call<T>('GET', path, { token, baseUrl }), // eslint-disable-line @typescript-eslint/no-explicit-any
   post: <T = any>(path: string, body?: unknown, headers?: Record<string, string>) => call<T>('POST', path, { token, body, headers, baseUrl }), // eslint-disable-line @typescript-eslint/no-explicit-any
 });
+
+/**
+ * Web processes cache authenticated tokens and drop an entry when a token or user change is
+ * NOTIFYed — milliseconds after the change commits, not before: poll until the request gives what
+ * `ok` wants or `withinMs` has passed (far below a cache entry's 30 s life).
+ */
+export async function settles(request: () => Promise<ApiResponse>, ok: (res: ApiResponse) => boolean, withinMs = 2000): Promise<ApiResponse> {
+  const start = Date.now();
+  for (;;) {
+    const res = await request();
+    if (ok(res) || Date.now() - start > withinMs) return res;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

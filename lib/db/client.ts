@@ -34,8 +34,38 @@ export function databaseUrl(): string {
   return url;
 }
 
+/**
+ * A pool whose every client has been out for this long with none coming back is wedged: requests
+ * here take milliseconds, so that only happens when connections died in a way the driver did not
+ * notice (seen once in a while after a storm of terminated connections: every later request then
+ * waited the full connect timeout for a client that never returned). The web process then starts
+ * a fresh pool instead of needing a restart.
+ */
+const WEDGED_AFTER_MS = 10_000;
+const g2 = globalThis as unknown as { __wrPoolActivity?: WeakMap<pg.Pool, number> };
+const activity = (g2.__wrPoolActivity ??= new WeakMap());
+
+function watch(h: Handle): Handle {
+  const touch = () => activity.set(h.pool, Date.now());
+  touch();
+  h.pool.on('release', touch);
+  h.pool.on('connect', touch);
+  h.pool.on('remove', touch);
+  return h;
+}
+
+function wedged(pool: pg.Pool, max: number): boolean {
+  return pool.totalCount >= max && pool.idleCount === 0 && Date.now() - (activity.get(pool) ?? Date.now()) > WEDGED_AFTER_MS;
+}
+
 function handle(): Handle {
-  if (!g.__wrDb) g.__wrDb = createDb(databaseUrl());
+  const cur = g.__wrDb;
+  if (cur && wedged(cur.pool, env().DATABASE_POOL_SIZE)) {
+    log.error({ total: cur.pool.totalCount, waiting: cur.pool.waitingCount }, `database pool wedged: no client returned for ${WEDGED_AFTER_MS / 1000} s; starting a fresh pool`);
+    g.__wrDb = undefined;
+    cur.pool.end().catch(() => undefined);
+  }
+  if (!g.__wrDb) g.__wrDb = watch(createDb(databaseUrl()));
   return g.__wrDb;
 }
 
