@@ -2,8 +2,7 @@
  * GET /api/v1/metrics: who may read it, that it is valid Prometheus text, and that its numbers move
  * as executions pause and resume; the worker's own metrics endpoint; the request log lines.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import { spawn } from 'node:child_process';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PERMISSIONS } from '@/lib/core/access/permissions';
@@ -15,6 +14,7 @@ import { parseExposition, sampleValue, type ParsedExposition } from '@/lib/obser
 import { freePort } from '@/lib/bin/support/ports';
 import { isolatedDatabase, testDb, tokenWith, uid } from '../helpers/env';
 import { api, call } from '../helpers/http';
+import { startWebServer, type WebServer } from '../helpers/reliability-server';
 import { spawnWorker, waitForOutput, type Proc } from '../helpers/processes';
 import { APPROVAL_FLOW, CALLBACK_FLOW, createWorkflow, startExecution } from '../helpers/resumer';
 
@@ -159,38 +159,13 @@ describe('GET /api/v1/metrics on the test server', () => {
   });
 });
 
-type Web = { url: string; child: ChildProcess; output: () => string };
-
-async function startWeb(databaseUrl: string, extra: Record<string, string>): Promise<Web> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [path.resolve('node_modules/next/dist/bin/next'), 'start', '-p', String(port), '-H', '127.0.0.1'], {
-    env: { ...process.env, NODE_ENV: 'production', DATABASE_URL: databaseUrl, PORT: String(port), NEXTAUTH_URL: url, ...extra },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`next start exited (${child.exitCode}):\n${out.slice(-2000)}`);
-    try {
-      if ((await fetch(`${url}/api/v1/ready`)).ok) break;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline) throw new Error(`next start did not become ready:\n${out.slice(-2000)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return { url, child, output: () => out };
-}
 
 describe('METRICS_TOKEN, the worker’s metrics endpoint and request logs (own server, worker and database)', () => {
   const METRICS_TOKEN = `mt-${uid('metrics')}-${'x'.repeat(8)}`;
   let iso: Awaited<ReturnType<typeof isolatedDatabase>>;
   let handle: ReturnType<typeof createDb>;
   let db: Db;
-  let web: Web;
+  let web: WebServer;
   let worker: Proc;
   let workerPort: number;
   const SEEDED = 30;
@@ -199,7 +174,7 @@ describe('METRICS_TOKEN, the worker’s metrics endpoint and request logs (own s
     iso = await isolatedDatabase();
     handle = createDb(iso.url, 3);
     db = handle.db;
-    web = await startWeb(iso.url, { METRICS_TOKEN, LOG_LEVEL: 'info', WR_SERVICE: 'web' });
+    web = await startWebServer(iso.url, { METRICS_TOKEN, LOG_LEVEL: 'info', WR_SERVICE: 'web' }, { waitFor: 'ready' });
     // Decided approvals waiting for a worker, written as the approve route leaves them.
     const wf = await createWorkflowIn(db, { key: uid('wm'), name: 'Worker metrics', definition: APPROVAL_FLOW as never });
     await db.execute(sql`
@@ -221,7 +196,7 @@ describe('METRICS_TOKEN, the worker’s metrics endpoint and request logs (own s
   }, 30_000);
 
   it('lets Prometheus in with the METRICS_TOKEN, and refuses a wrong one', async () => {
-    const res = await fetch(`${web.url}/api/v1/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+    const res = await fetch(`${web.baseUrl}/api/v1/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
     expect(res.status).toBe(200);
     const m = parseExposition(await res.text());
     expectWellFormed(m);
@@ -233,7 +208,7 @@ describe('METRICS_TOKEN, the worker’s metrics endpoint and request logs (own s
     expect(v(m, 'workflow_resumer_worker_interval_seconds')).toBe(1);
     expect(v(m, 'workflow_resumer_resumes_total', { source: 'worker', outcome: 'approved' })).toBe(SEEDED);
     expect(v(m, 'workflow_resumer_executions', { status: 'completed' })).toBe(SEEDED);
-    expect((await fetch(`${web.url}/api/v1/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}x` } })).status).toBe(401);
+    expect((await fetch(`${web.baseUrl}/api/v1/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}x` } })).status).toBe(401);
   });
 
   it('serves the worker’s own counters and cycle durations on WORKER_METRICS_PORT', async () => {
@@ -255,10 +230,10 @@ describe('METRICS_TOKEN, the worker’s metrics endpoint and request logs (own s
   it('logs one JSON line per request with the request id, route, status, duration and actor — never the token', async () => {
     const token = await tokenWith(['execution:read'], { db });
     const requestId = `req-${uid('log')}`;
-    const res = await call('GET', '/api/v1/executions/00000000-0000-4000-8000-000000000000', { token, baseUrl: web.url, headers: { 'x-request-id': requestId } });
+    const res = await call('GET', '/api/v1/executions/00000000-0000-4000-8000-000000000000', { token, baseUrl: web.baseUrl, headers: { 'x-request-id': requestId } });
     expect(res.status).toBe(404);
     expect(res.headers.get('x-request-id')).toBe(requestId);
-    await fetch(`${web.url}/api/v1/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+    await fetch(`${web.baseUrl}/api/v1/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
     let line: Record<string, unknown> | undefined;
     for (let i = 0; i < 50 && !line; i++) {
       line = web

@@ -3,44 +3,15 @@
  * migration is applied (so migrations can be a release step), and web, worker and CLI refuse to
  * start on a wrong environment variable, naming it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runMigrations } from '@/lib/db/migrate';
 import { freePort } from '@/lib/bin/support/ports';
 import { call } from '../helpers/http';
+import { startWebServer, type WebServer } from '../helpers/reliability-server';
 import { runTs } from '../helpers/workflows';
 
-type Web = { url: string; child: ChildProcess; output: () => string };
-const started: ChildProcess[] = [];
-
-/** `next start` from the test build against the given database; resolves once it answers HTTP. */
-async function startWeb(databaseUrl: string): Promise<Web> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [path.resolve('node_modules/next/dist/bin/next'), 'start', '-p', String(port), '-H', '127.0.0.1'], {
-    env: { ...process.env, NODE_ENV: 'production', DATABASE_URL: databaseUrl, PORT: String(port), NEXTAUTH_URL: url, LOG_LEVEL: 'error' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  started.push(child);
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`next start exited (${child.exitCode}):\n${out.slice(-2000)}`);
-    try {
-      await fetch(`${url}/api/v1/health`);
-      break;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`next start did not answer:\n${out.slice(-2000)}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  return { url, child, output: () => out };
-}
 
 async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: process.env.TEST_ADMIN_URL });
@@ -52,10 +23,10 @@ async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
+const started: WebServer[] = [];
 const dropped: string[] = [];
 afterAll(async () => {
-  for (const c of started) if (c.exitCode === null) c.kill('SIGTERM');
-  await new Promise((r) => setTimeout(r, 300));
+  await Promise.all(started.map((w) => w.stop()));
   await withAdmin(async (c) => {
     for (const name of dropped) await c.query(`drop database if exists ${c.escapeIdentifier(name)} with (force)`);
   });
@@ -76,27 +47,29 @@ describe('GET /api/v1/ready', () => {
     dropped.push(name);
     const u = new URL(process.env.TEST_ADMIN_URL!);
     u.pathname = `/${name}`;
-    const web = await startWeb(u.toString());
+    const web = await startWebServer(u.toString(), { LOG_LEVEL: 'error' }, { waitFor: 'answer' });
+    started.push(web);
 
-    const before = await call('GET', '/api/v1/ready', { baseUrl: web.url });
+    const before = await call('GET', '/api/v1/ready', { baseUrl: web.baseUrl });
     expect(before.status).toBe(503);
     expect(before.body).toMatchObject({ status: 'not_ready', checks: { database: 'ok', migrations: 'pending' }, error: { code: 'unavailable' } });
     expect(before.headers.get('retry-after')).toBeTruthy();
-    expect((await call('GET', '/api/v1/health', { baseUrl: web.url })).status).toBe(200);
+    expect((await call('GET', '/api/v1/health', { baseUrl: web.baseUrl })).status).toBe(200);
 
     await runMigrations(u.toString()); // what `npm run db:migrate` does
-    const after = await call('GET', '/api/v1/ready', { baseUrl: web.url });
+    const after = await call('GET', '/api/v1/ready', { baseUrl: web.baseUrl });
     expect(after.status).toBe(200);
     expect(after.body).toEqual({ status: 'ready', checks: { database: 'ok', migrations: 'ok' } });
   });
 
   it('is 503 "database unreachable" when the database does not answer', async () => {
     const closedPort = await freePort();
-    const web = await startWeb(`postgres://postgres:postgres@127.0.0.1:${closedPort}/nowhere`);
-    const res = await call('GET', '/api/v1/ready', { baseUrl: web.url });
+    const web = await startWebServer(`postgres://postgres:postgres@127.0.0.1:${closedPort}/nowhere`, { LOG_LEVEL: 'error' }, { waitFor: 'answer' });
+    started.push(web);
+    const res = await call('GET', '/api/v1/ready', { baseUrl: web.baseUrl });
     expect(res.status).toBe(503);
     expect(res.body).toMatchObject({ status: 'not_ready', checks: { database: 'unreachable', migrations: 'unknown' }, error: { code: 'unavailable' } });
-    expect((await call('GET', '/api/v1/health', { baseUrl: web.url })).status).toBe(503);
+    expect((await call('GET', '/api/v1/health', { baseUrl: web.baseUrl })).status).toBe(503);
   });
 });
 

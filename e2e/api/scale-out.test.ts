@@ -4,45 +4,18 @@
  * approvers; every callback resume is sent to both servers at once. Each execution is resumed
  * exactly once, by whichever request won, and both servers report the same global metrics.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '@/lib/db/client';
 import { parseExposition, sampleValue } from '@/lib/observability/exposition';
-import { freePort } from '@/lib/bin/support/ports';
 import { isolatedDatabase, tokenWith } from '../helpers/env';
 import { call } from '../helpers/http';
+import { startWebServer, type WebServer } from '../helpers/reliability-server';
 import { spawnWorker, waitForOutput, type Proc } from '../helpers/processes';
 import { APPROVAL_FLOW, CALLBACK_FLOW } from '../helpers/resumer';
 
-type Web = { url: string; child: ChildProcess; output: () => string };
-
-/** `next start` from the test build (WR_DIST_DIR) against the given database, on a free port. */
-async function startWeb(databaseUrl: string): Promise<Web> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [path.resolve('node_modules/next/dist/bin/next'), 'start', '-p', String(port), '-H', '127.0.0.1'], {
-    env: { ...process.env, NODE_ENV: 'production', DATABASE_URL: databaseUrl, PORT: String(port), NEXTAUTH_URL: url, WR_SERVICE: 'web', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`next start exited (${child.exitCode}):\n${out.slice(-2000)}`);
-    try {
-      if ((await fetch(`${url}/api/v1/ready`)).ok) break;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline) throw new Error(`next start did not become ready:\n${out.slice(-2000)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return { url, child, output: () => out };
-}
 
 async function stop(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null) return child.exitCode;
@@ -72,21 +45,21 @@ describe('scale-out: two web servers and two workers on one database', () => {
   let iso: Awaited<ReturnType<typeof isolatedDatabase>>;
   let handle: ReturnType<typeof createDb>;
   let db: Db;
-  const webs: Web[] = [];
+  const webs: WebServer[] = [];
   const workers: Proc[] = [];
 
   beforeAll(async () => {
     iso = await isolatedDatabase();
     handle = createDb(iso.url, 4);
     db = handle.db;
-    const [a, b] = await Promise.all([startWeb(iso.url), startWeb(iso.url)]);
+    const [a, b] = await Promise.all([0, 1].map(() => startWebServer(iso.url, { LOG_LEVEL: 'warn' }, { waitFor: 'ready' })));
     webs.push(a!, b!);
     for (let i = 0; i < 2; i++) workers.push(spawnWorker(iso.url, { WORKER_INTERVAL: '2s', WORKER_BATCH_SIZE: '7', WR_SERVICE: `worker-${i}` }));
     await Promise.all(workers.map((w) => waitForOutput(w, /Paused executions processed/, 30_000)));
   }, 120_000);
 
   afterAll(async () => {
-    await Promise.all([...webs.map((w) => stop(w.child)), ...workers.map((w) => stop(w.child))]);
+    await Promise.all([...webs.map((w) => w.stop()), ...workers.map((w) => stop(w.child))]);
     await handle?.pool.end();
     await iso?.drop();
   }, 60_000);
@@ -96,7 +69,7 @@ describe('scale-out: two web servers and two workers on one database', () => {
     const approverA = await tokenWith(['approval:read', 'approval:decide'], { db });
     const approverB = await tokenWith(['approval:read', 'approval:decide'], { db });
     const reader = await tokenWith(['execution:read'], { db });
-    const server = (i: number) => webs[i % 2]!.url;
+    const server = (i: number) => webs[i % 2]!.baseUrl;
 
     const approvalKey = `scale-${randomBytes(3).toString('hex')}`;
     const callbackKey = `${approvalKey}-cb`;
@@ -187,7 +160,7 @@ describe('scale-out: two web servers and two workers on one database', () => {
     const approved = winners.filter((w) => w.approved).length;
     const scrapes = await Promise.all(
       webs.map(async (w) => {
-        const res = await fetch(`${w.url}/api/v1/metrics`, { headers: { authorization: `Bearer ${reader}` } });
+        const res = await fetch(`${w.baseUrl}/api/v1/metrics`, { headers: { authorization: `Bearer ${reader}` } });
         expect(res.status).toBe(200);
         return parseExposition(await res.text());
       }),

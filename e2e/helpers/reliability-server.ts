@@ -5,24 +5,22 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import path from 'node:path';
+import { freePort } from '@/lib/bin/support/ports';
 
 export type WebServer = { baseUrl: string; child: ChildProcess; output: () => string; stop: () => Promise<void> };
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-export async function startWebServer(databaseUrl: string, env: Record<string, string> = {}): Promise<WebServer> {
+/**
+ * `waitFor`: `health` (default) — /api/v1/health answers 200; `ready` — /api/v1/ready answers 200
+ * (database reachable, migrations applied); `answer` — any HTTP answer (a server whose database is
+ * unreachable or unmigrated).
+ */
+export async function startWebServer(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+  opts: { waitFor?: 'health' | 'ready' | 'answer' } = {},
+): Promise<WebServer> {
+  const waitFor = opts.waitFor ?? 'health';
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, [path.resolve('node_modules/next/dist/bin/next'), 'start', '-p', String(port), '-H', '127.0.0.1'], {
@@ -54,7 +52,8 @@ export async function startWebServer(databaseUrl: string, env: Record<string, st
   for (;;) {
     if (child.exitCode !== null) throw new Error(`next start exited (${child.exitCode}):\n${out.slice(-3000)}`);
     try {
-      if ((await fetch(`${baseUrl}/api/v1/health`)).ok) break;
+      const res = await fetch(`${baseUrl}/api/v1/${waitFor === 'ready' ? 'ready' : 'health'}`);
+      if (res.ok || waitFor === 'answer') break;
     } catch {
       // not listening yet
     }
