@@ -30,6 +30,7 @@ const APPROVAL = [
 
 let starter: string; // started the executions
 let operator: string; // resumes (not the starter, so an approval pause is not a self-approval)
+let decider: string; // resumes the approval pause: a vote, so a person holding approval:decide and execution:cancel
 let approver: string;
 let paused: string; // a callback pause: resume would succeed with good input
 let approval: { executionId: string; approvalId: string };
@@ -71,6 +72,7 @@ async function expectRefused(res: ApiResponse, status?: number, code?: string) {
 beforeAll(async () => {
   starter = (await userWithToken('admin')).token;
   operator = (await userWithToken('operator')).token;
+  decider = (await userWithToken('admin')).token;
   approver = (await userWithToken('approver')).token;
   const mk = async (steps: unknown[]) => {
     const key = uid('badinput-target');
@@ -91,7 +93,7 @@ beforeAll(async () => {
 const post = (path: string, body: string | undefined, contentType: string | null = 'application/json', token = operator) =>
   rawRequest('POST', path, { token, body, contentType });
 const resumePaused = (body: string, ct?: string | null) => post(`/api/v1/executions/${paused}/resume`, body, ct);
-const resumeApproval = (body: string) => post(`/api/v1/executions/${approval.executionId}/resume`, body);
+const resumeApproval = (body: string) => post(`/api/v1/executions/${approval.executionId}/resume`, body, 'application/json', decider);
 const get = (path: string) => rawRequest('GET', path, { token: operator });
 
 describe('bad input: the corpus', () => {
