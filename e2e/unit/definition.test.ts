@@ -44,7 +44,9 @@ const validDefinition = fc
  */
 function hasLoopWithoutPause(steps: Record<string, unknown>[]): boolean {
   const waits = (s: Record<string, unknown>) =>
-    ['approval', 'pause', 'wait'].includes(s.type as string) || (s.type === 'action' && (s.action as { type: string }).type === 'block');
+    ['approval', 'pause'].includes(s.type as string) ||
+    (s.type === 'wait' && s.duration !== 0) ||
+    (s.type === 'action' && (s.action as { type: string }).type === 'block');
   const ids = steps.filter((s) => !waits(s)).map((s) => s.id as string);
   const reach = new Map(ids.map((id) => [id, new Set<string>()]));
   for (const s of steps) {
@@ -129,6 +131,7 @@ describe('definition schema', () => {
       'steps.1.on_true',
       'a → c → a',
     ],
+    ['a loop through a wait of zero', [{ id: 'a', type: 'action', action: { type: 'log' }, next: 'w' }, { id: 'w', type: 'wait', duration: 'PT0S', next: 'a' }], 'steps.1.next', 'a → w → a'],
   ])('refuses %s, naming the loop', (_name, steps, path, loop) => {
     const parsed = ZDefinition.safeParse({ steps });
     expect(parsed.success).toBe(false);
@@ -141,6 +144,7 @@ describe('definition schema', () => {
     ['through a pause', { id: 'p', type: 'pause', next: 'a' }],
     ['through an approval', { id: 'p', type: 'approval', reason: 'again?', on_approve: 'a' }],
     ['through a wait', { id: 'p', type: 'wait', duration: 'PT1M', next: 'a' }],
+    ['through a one-second wait', { id: 'p', type: 'wait', duration: 1, next: 'a' }],
     ['through a block', { id: 'p', type: 'action', action: { type: 'block', reason: 'again?' }, next: 'a' }],
   ])('accepts a loop %s', (_name, waiting) => {
     const steps = [{ id: 'a', type: 'action', action: { type: 'log' }, next: 'p' }, waiting];

@@ -75,9 +75,13 @@ export function stepTargets(step: Step): [string, string | undefined][] {
   }
 }
 
-/** Steps that stop the run until something from outside (a person, a callback, time) moves it on. */
+/**
+ * Steps that stop the run until something from outside (a person, a callback, time) moves it on. A
+ * wait of zero does not: it goes on at once.
+ */
 function waitsForOutside(step: Step): boolean {
-  return step.type === 'approval' || step.type === 'pause' || step.type === 'wait' || (step.type === 'action' && step.action.type === 'block');
+  if (step.type === 'wait') return (parseDurationMs(step.duration) ?? 0) > 0;
+  return step.type === 'approval' || step.type === 'pause' || (step.type === 'action' && step.action.type === 'block');
 }
 
 /**
