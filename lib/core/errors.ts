@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * The one error type domain code throws. The code decides the HTTP status (lib/api/http-errors.ts);
  * the message is safe to show a client.
@@ -26,6 +28,21 @@ export const ERROR_CODES = [
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** The one error body every route answers with (lib/api/http-errors.ts writes it). */
+export const ZErrorBody = z
+  .strictObject({
+    error: z.strictObject({
+      code: z.enum(ERROR_CODES),
+      message: z.string().meta({ description: 'Safe to show; never contains internals' }),
+      details: z
+        .array(z.strictObject({ path: z.string(), message: z.string() }))
+        .optional()
+        .meta({ description: 'Only on 422 validation_failed: one entry per invalid field' }),
+    }),
+  })
+  .meta({ description: 'The one error body of every route' });
+export type ErrorBody = z.infer<typeof ZErrorBody>;
 
 export class AppError extends Error {
   readonly code: ErrorCode;

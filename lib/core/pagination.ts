@@ -1,4 +1,18 @@
+import { z } from 'zod';
 import { AppError } from './errors';
+import { isUuid } from './ids';
+
+/**
+ * Keyset paging, the same for every list: `limit` and `cursor` in the query, `next_cursor` in the
+ * answer (null on the last page). A cursor is the last row's sort key (timestamp, id), opaque to
+ * clients; the list's statement continues after it with a row comparison.
+ */
+export const PAGE_QUERY = {
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(500).optional(),
+};
+
+export const ZNextCursor = z.string().nullable().meta({ description: 'Pass as `cursor` to get the next page; null on the last page' });
 
 /** Opaque keyset cursors: base64url of a JSON tuple, validated on the way back in. */
 export function encodeCursor(parts: (string | number)[]): string {
@@ -27,9 +41,4 @@ export function decodeKeysetCursor(cursor: string): { at: Date; id: string } {
   const at = new Date(ts);
   if (Number.isNaN(at.getTime()) || !isUuid(id)) throw new AppError('validation_failed', 'invalid cursor');
   return { at, id };
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export function isUuid(s: string): boolean {
-  return UUID.test(s);
 }

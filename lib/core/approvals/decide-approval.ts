@@ -3,7 +3,7 @@ import { queryNamed, rowMapper, type Db } from '../../db/client';
 import { approvalDecisions, approvalRequests, workflowExecutions, type ApprovalDecisionRow, type ApprovalRow, type ExecutionRow } from '../../db/schema';
 import type { Actor } from '../access/permissions';
 import { AppError } from '../errors';
-import { isUuid } from '../pagination';
+import { isUuid } from '../ids';
 import { toApprovalDtos } from './approval-dto';
 
 export const ZDecideApproval = z.strictObject({ comment: z.string().trim().max(2000).optional() });

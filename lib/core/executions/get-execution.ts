@@ -1,9 +1,10 @@
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, getTableColumns } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { approvalDecisions, approvalRequests, executionEvents, workflowExecutions, workflows } from '../../db/schema';
 import { AppError } from '../errors';
-import { isUuid } from '../pagination';
-import { toEventDto, toExecutionDto } from './execution-dto';
+import { isUuid } from '../ids';
+import { toApprovalRequestDto } from '../approvals/approval-dto';
+import { toEventDto, toExecutionDto, type ExecutionDetailDto } from './execution-dto';
 
 export async function findExecutionRow(db: DbOrTx, id: string) {
   if (!isUuid(id)) throw new AppError('not_found', `execution ${id} not found`);
@@ -25,7 +26,7 @@ export async function getExecution(db: DbOrTx, id: string) {
     db.select().from(executionEvents).where(eq(executionEvents.executionId, id)).orderBy(asc(executionEvents.id)),
     db.select().from(approvalRequests).where(eq(approvalRequests.executionId, id)).orderBy(asc(approvalRequests.createdAt)),
     db
-      .select({ d: approvalDecisions })
+      .select(getTableColumns(approvalDecisions))
       .from(approvalDecisions)
       .innerJoin(approvalRequests, eq(approvalRequests.id, approvalDecisions.approvalId))
       .where(eq(approvalRequests.executionId, id))
@@ -34,19 +35,6 @@ export async function getExecution(db: DbOrTx, id: string) {
   return {
     ...toExecutionDto(found.e, { workflowName: found.name, workflowKey: found.key }),
     events: events.map(toEventDto),
-    approvals: approvals.map((a) => ({
-      id: a.id,
-      step_id: a.stepId,
-      status: a.status,
-      reason: a.reason,
-      required_approvals: a.requiredApprovals,
-      approvals_received: a.approvalsReceived,
-      approver_role: a.approverRole,
-      created_at: a.createdAt.toISOString(),
-      decided_at: a.decidedAt ? a.decidedAt.toISOString() : null,
-      decisions: decisions
-        .filter((d) => d.d.approvalId === a.id)
-        .map((d) => ({ actor: d.d.actor, decision: d.d.decision, comment: d.d.comment, created_at: d.d.createdAt.toISOString() })),
-    })),
-  };
+    approvals: approvals.map((a) => toApprovalRequestDto(a, decisions)),
+  } satisfies ExecutionDetailDto;
 }

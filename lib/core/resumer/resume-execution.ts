@@ -6,7 +6,7 @@ import { commitSingleStatement, ExecutionChange, runExecution, runSteps, STEPS_P
 import { loadDefinition } from '../engine/workflow-definitions';
 import { AppError } from '../errors';
 import { toExecutionDto } from '../executions/execution-dto';
-import { isUuid } from '../pagination';
+import { isUuid } from '../ids';
 import { applyResume } from './apply-resume';
 
 export const MAX_RESUME_DATA_BYTES = 64 * 1024;
