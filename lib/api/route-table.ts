@@ -17,12 +17,12 @@
  * write the route.ts, and add a fixture to the authorization matrix.
  *
  * RouteSpec fields:
- *   method, path    GET | POST and the OpenAPI path template (`/api/v1/executions/{id}/pause`; the
- *                   route.ts lives at `app/api/v1/executions/[id]/pause/route.ts`).
+ *   method, path    the HTTP method and the OpenAPI path template: `/api/v1/executions/{id}/pause`
+ *                   is served by `app/api/v1/executions/[id]/pause/route.ts`.
  *   summary, description   OpenAPI text.
  *   auth            'token' (default): a Bearer API token or the console's session cookie.
  *                   'public': no credentials (health, readiness, this document).
- *                   'metrics': like 'token', or the METRICS_TOKEN secret.
+ *                   'metrics': like 'token', or the METRICS_TOKEN secret (route.ts uses withMetricsAuth).
  *   permissions     all of them are required (403 otherwise); [] lets any signed-in caller in.
  *   body            zod schema of the JSON body (400 not JSON, 413 too large, 415 wrong type, 422 invalid).
  *   bodyOptional    the body may be left out entirely (parsed as `{}`).
@@ -33,10 +33,11 @@
  *                   body (the handler then returns a Response).
  *   otherResponses  non-error answers besides the success (health's 503 body), by status.
  *   errors          the domain error codes the handler may throw (lib/core/errors.ts); each becomes
- *                   its status in the document. The ones the wrapper answers are added from the
- *                   entry: 401 (auth), 403 (permissions, or a session's cross-origin write), 404
- *                   (`{id}` in the path), 400/413/415/422 (body), 422 (query), 409/422
- *                   (idempotent), 503 (database) and 500 for every route.
+ *                   its status in the document (a new code needs its ERROR_MEANINGS entry there).
+ *                   The ones the wrapper answers are added from the entry: 401 (auth), 403
+ *                   (permissions, or a session's cross-origin write), 404 (`{id}` in the path),
+ *                   400/413/415/422 (body), 422 (query), 409/422 (idempotent), 503 (database),
+ *                   and 500 for every route.
  *   database        false when the route answers without the database (no 503 documented).
  */
 import type { z } from 'zod';
@@ -63,7 +64,7 @@ import { ZHealth, ZHealthDown, ZNotReady, ZReady } from './openapi/schemas';
 export type RawResponse = { contentType: string; description: string };
 
 export type RouteSpec = {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: `/api/v1/${string}`;
   summary: string;
   description?: string;

@@ -5,10 +5,9 @@
  */
 import { z } from 'zod';
 import { ZCondition, ZDefinition } from '../../core/engine/definition';
-import { ZErrorBody, type ErrorCode } from '../../core/errors';
+import { ERROR_MEANINGS, ZErrorBody, type ErrorCode } from '../../core/errors';
 import { env } from '../../env';
 import { STATUS_BY_CODE } from '../http-errors';
-import { MAX_BODY_BYTES } from '../parse-request';
 import { ROUTE_ENTRIES, type RawResponse, type RouteName, type RouteSpec } from '../route-table';
 import { COMPONENTS } from './schemas';
 
@@ -17,30 +16,6 @@ const REF = (name: string) => `#/components/schemas/${name}`;
 
 /** The license the document states: the LICENSE file at the root of the repository. */
 const LICENSE = { name: 'MIT', identifier: 'MIT' };
-
-/** What each error code means to a client; a new code cannot be added without saying. */
-const ERROR_MEANINGS: Record<ErrorCode, string> = {
-  bad_request: 'the request is malformed',
-  invalid_json: 'the body is not valid JSON',
-  unauthorized: 'no valid credentials: missing, malformed, unknown, revoked or expired',
-  forbidden: 'a permission or role is missing, or a session’s write came from another origin',
-  self_approval: 'whoever started or paused the execution cannot decide its approval',
-  not_found: 'no such id (or key)',
-  conflict: 'the current state does not allow it, or another request changed it first (re-read and retry)',
-  not_running: 'the execution is not running',
-  not_paused: 'the execution is not paused',
-  pause_expired: 'the pause has expired',
-  not_pending: 'the approval is no longer pending',
-  already_decided: 'the caller has already decided this approval',
-  idempotency_in_progress: 'a request with this Idempotency-Key is still running',
-  payload_too_large: `the body is larger than ${MAX_BODY_BYTES / 1024} KB`,
-  unsupported_media_type: 'the body is not JSON',
-  validation_failed: 'invalid input: the message and `details` name each bad field (unknown query parameters included)',
-  idempotency_key_reused: 'the Idempotency-Key was used for a different request',
-  too_many_requests: 'too many requests; retry later',
-  unavailable: 'the database is unavailable; retry after the Retry-After header’s seconds',
-  internal: 'an unexpected error (logged with the request id); nothing about it is revealed',
-};
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad request',
