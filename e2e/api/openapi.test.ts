@@ -60,7 +60,7 @@ describe('OpenAPI document', () => {
       // Always a bad query string and an internal error; the rest from the entry.
       const expected = ['422', '500'];
       if (r.auth !== 'public') expected.push('401');
-      if (r.permissions.length > 0 || r.method === 'POST') expected.push('403');
+      if (r.permissions.length > 0 || r.method !== 'GET') expected.push('403');
       if (r.path.includes('{id}')) expected.push('404');
       if (spec.body) expected.push('400', '413', '415');
       if (r.idempotent) expected.push('409');
