@@ -3,6 +3,7 @@
  * schemas it names: operations, parameters, request bodies, every status each route can answer, and
  * the components. Nothing here is written per route.
  */
+import { STATUS_CODES } from 'node:http';
 import { z } from 'zod';
 import { ZCondition, ZDefinition } from '../../core/engine/definition';
 import { ERROR_MEANINGS, ZErrorBody, type ErrorCode } from '../../core/errors';
@@ -16,20 +17,6 @@ const REF = (name: string) => `#/components/schemas/${name}`;
 
 /** The license the document states: the LICENSE file at the root of the repository. */
 const LICENSE = { name: 'MIT', identifier: 'MIT' };
-
-const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not found',
-  409: 'Conflict',
-  413: 'Payload too large',
-  415: 'Unsupported media type',
-  422: 'Unprocessable',
-  429: 'Too many requests',
-  500: 'Internal error',
-  503: 'Unavailable',
-};
 
 /** Every error code a route can answer: those the wrapper adds from its entry, plus its own `errors`. */
 export function errorCodes(r: RouteSpec): ErrorCode[] {
@@ -165,7 +152,7 @@ function operation(operationId: RouteName, r: RouteSpec, body: JsonSchema | unde
   for (const [errorStatus, codes] of errorStatuses(r)) {
     if (responses[errorStatus]) continue;
     responses[errorStatus] = {
-      description: `${STATUS_TEXT[errorStatus] ?? 'Error'}: ${codes.map((c) => `\`${c}\` ${ERROR_MEANINGS[c]}`).join('; ')}`,
+      description: `${STATUS_CODES[errorStatus] ?? 'Error'}: ${codes.map((c) => `\`${c}\` ${ERROR_MEANINGS[c]}`).join('; ')}`,
       content: json({ $ref: REF('Error') }),
     };
   }
