@@ -42,6 +42,8 @@ export const ZEnv = z.object({
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   NEXTAUTH_SECRET: z.string().min(16).optional(),
   NEXTAUTH_URL: z.string().url().optional(),
+  /** The base URL API clients reach this deployment at (the OpenAPI document's `servers`); default NEXTAUTH_URL. */
+  PUBLIC_URL: z.string().url().optional(),
   WORKER_INTERVAL: durationSeconds.default(60_000),
   WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(50),
   PAUSE_MAX_DURATION: durationSeconds.default(7 * 86_400_000),

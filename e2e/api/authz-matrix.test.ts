@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ROUTES, type RouteName, type RouteSpec } from '@/lib/api/route-table';
+import { ROUTE_ENTRIES, ROUTES, type RouteName } from '@/lib/api/route-table';
 import { createApiToken, hashToken, revokeApiToken } from '@/lib/core/access/api-tokens';
 import { PERMISSIONS, ROLE_PERMISSIONS, ROLES, type Role } from '@/lib/core/access/permissions';
 import { apiTokens, workflowExecutions, workflows } from '@/lib/db/schema';
@@ -12,7 +12,8 @@ import { expectError, rawRequest, type ExecutionDetail } from '../helpers/workfl
  * The authorization matrix, generated from the route table: every route in ROUTES × {no token,
  * malformed header, unknown token, revoked, expired, each role}. Bad credentials get 401; a role
  * without the route's permissions gets 403 and nothing is written; a role with them gets the route's
- * success status (never 401/403). A route added to ROUTES without a fixture here fails the suite.
+ * success status (never 401/403). Public routes (health, readiness, the document) answer every
+ * credential alike. A route added to ROUTES without a fixture here fails the suite.
  */
 type Target = { path: string; body?: unknown; check?: () => Promise<unknown> };
 type Fixture = (fresh: boolean) => Promise<Target>;
@@ -112,17 +113,24 @@ describe('authorization matrix (from the route table)', () => {
     getApproval: onExecution('approval', (_id, a) => `/api/v1/approvals/${a}`),
     approveApproval: onExecution('approval', (_id, a) => `/api/v1/approvals/${a}/approve`, { comment: 'matrix' }),
     rejectApproval: onExecution('approval', (_id, a) => `/api/v1/approvals/${a}/reject`, { comment: 'matrix' }),
+    getMe: async () => ({ path: '/api/v1/me' }),
+    getOpsSummary: async () => ({ path: '/api/v1/ops/summary' }),
+    getMetrics: async () => ({ path: '/api/v1/metrics' }),
+    getHealth: async () => ({ path: '/api/v1/health' }),
+    getReady: async () => ({ path: '/api/v1/ready' }),
+    getOpenApi: async () => ({ path: '/api/v1/openapi.json' }),
   };
 
   it('has a fixture for every route in the route table, and nothing else', () => {
     expect(Object.keys(FIXTURES).sort()).toEqual(Object.keys(ROUTES).sort());
   });
 
-  const cases = (Object.entries(ROUTES) as [RouteName, RouteSpec][]).flatMap(([name, route]) =>
+  const cases = ROUTE_ENTRIES.flatMap(([name, route]) =>
     CREDENTIALS.map((credential) => {
       const isRole = (ROLES as readonly string[]).includes(credential);
       const allowed = isRole && route.permissions.every((p) => ROLE_PERMISSIONS[credential as Role].includes(p));
-      const expected = !isRole ? 401 : allowed ? (route.successStatus ?? 200) : 403;
+      // A public route ignores credentials, bad ones included.
+      const expected = route.auth === 'public' ? (route.successStatus ?? 200) : !isRole ? 401 : allowed ? (route.successStatus ?? 200) : 403;
       return { name, route, credential, expected };
     }),
   );

@@ -191,7 +191,7 @@ describe('manual control: pause and resume', () => {
     expect(refused).toEqual(Array(19).fill('not_paused'));
     const detail = await api(operator).get(`/api/v1/executions/${ex.id}`);
     expect(detail.body).toMatchObject({ status: 'completed', resume_count: 1 });
-    const winner = (results.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<{ context: { caller: number } }>).value.context.caller;
+    const winner = (results.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<{ context: Record<string, unknown> }>).value.context.caller;
     expect(detail.body.context.caller).toBe(winner);
     expect(detail.body.events.filter((e: { type: string }) => e.type === 'resumed')).toHaveLength(1);
     expect(detail.body.events.filter((e: { type: string; step_id: string }) => e.type === 'step_completed' && e.step_id === 'record')).toHaveLength(1);

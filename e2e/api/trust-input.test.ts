@@ -1,3 +1,4 @@
+import type { Step } from '@/lib/core/engine/definition';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { and, count, eq, sql } from 'drizzle-orm';
@@ -35,7 +36,7 @@ const SLEEP = [
   { id: 'done', type: 'action', action: { type: 'allow' } },
 ];
 /** What issue 10 reported: a log step continuing at itself. */
-const SPIN = [{ id: 'spin', type: 'action', action: { type: 'log', message: 'again' }, next: 'spin' }];
+const SPIN: Step[] = [{ id: 'spin', type: 'action', action: { type: 'log', message: 'again' }, next: 'spin' }];
 
 let starter: Person;
 let operator: Person;

@@ -1,4 +1,18 @@
+import { z } from 'zod';
 import { AppError } from './errors';
+import { isUuid } from './ids';
+
+/**
+ * Keyset paging, the same for every list: `limit` and `cursor` in the query, `next_cursor` in the
+ * answer (null on the last page). A cursor is the last row's sort key (timestamp, id), opaque to
+ * clients; the list's statement continues after it with a row comparison.
+ */
+export const PAGE_QUERY = {
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(500).optional(),
+};
+
+export const ZNextCursor = z.string().nullable().meta({ description: 'Pass as `cursor` to get the next page; null on the last page' });
 
 /** Opaque keyset cursors: base64url of a JSON tuple, validated on the way back in. */
 export function encodeCursor(parts: (string | number)[]): string {
@@ -45,9 +59,4 @@ export function decodeIdCursor(cursor: string): number {
   const [id] = decodeCursor(cursor, ['number']) as [number];
   if (!Number.isSafeInteger(id) || id < 1) throw new AppError('validation_failed', 'invalid cursor');
   return id;
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export function isUuid(s: string): boolean {
-  return UUID.test(s);
 }

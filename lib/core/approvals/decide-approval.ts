@@ -5,7 +5,7 @@ import type { Actor } from '../access/permissions';
 import { assertContextFits } from '../engine/context-limit';
 import type { JsonObject } from '../engine/execute-step';
 import { AppError } from '../errors';
-import { isUuid } from '../pagination';
+import { isUuid } from '../ids';
 import { toApprovalDtos } from './approval-dto';
 import { assertMayDecide } from './decision-rules';
 

@@ -4,13 +4,13 @@ import type { DbOrTx } from '../../db/client';
 import { approvalRequests } from '../../db/schema';
 import { APPROVAL_STATUSES } from '../engine/state-machine';
 import { AppError } from '../errors';
-import { decodeKeysetCursor, encodeKeysetCursor, isUuid } from '../pagination';
-import { approvalQuery, toApprovalDtos } from './approval-dto';
+import { isUuid } from '../ids';
+import { decodeKeysetCursor, encodeKeysetCursor, PAGE_QUERY } from '../pagination';
+import { approvalQuery, toApprovalDtos, type ApprovalListDto } from './approval-dto';
 
 export const ZListApprovals = z.strictObject({
   status: z.enum(APPROVAL_STATUSES).default('pending'),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(500).optional(),
+  ...PAGE_QUERY,
 });
 export type ListApprovalsInput = z.infer<typeof ZListApprovals>;
 
@@ -31,7 +31,7 @@ export async function listApprovals(db: DbOrTx, input: ListApprovalsInput, now =
     approvals: await toApprovalDtos(db, page, now),
     count: page.length,
     next_cursor: rows.length > input.limit && last ? encodeKeysetCursor(last.a.createdAt!, last.a.id) : null,
-  };
+  } satisfies ApprovalListDto;
 }
 
 export async function getApproval(db: DbOrTx, id: string, now = new Date()) {

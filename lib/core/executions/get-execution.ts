@@ -1,10 +1,12 @@
-import { and, asc, desc, eq, lt } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, lt, asc } from 'drizzle-orm';
 import { z } from 'zod';
 import type { DbOrTx } from '../../db/client';
 import { approvalDecisions, approvalRequests, executionEvents, workflowExecutions, workflows } from '../../db/schema';
 import { AppError } from '../errors';
-import { decodeIdCursor, encodeIdCursor, isUuid } from '../pagination';
-import { toEventDto, toExecutionDto } from './execution-dto';
+import { isUuid } from '../ids';
+import { decodeIdCursor, encodeIdCursor } from '../pagination';
+import { toApprovalRequestDto } from '../approvals/approval-dto';
+import { toEventDto, toExecutionDto, type ExecutionDetailDto, type ExecutionEventPageDto } from './execution-dto';
 
 /** How many of the newest events GET /executions/{id} carries; older ones are paged. */
 export const TIMELINE_PAGE = 50;
@@ -35,7 +37,7 @@ async function timelinePage(db: DbOrTx, executionId: string, input: { cursor?: s
 export async function listExecutionEvents(db: DbOrTx, id: string, input: ListExecutionEventsInput) {
   await findExecutionRow(db, id);
   const { events, next_cursor } = await timelinePage(db, id, input);
-  return { events, count: events.length, next_cursor };
+  return { events, count: events.length, next_cursor } satisfies ExecutionEventPageDto;
 }
 
 export async function findExecutionRow(db: DbOrTx, id: string) {
@@ -58,7 +60,7 @@ export async function getExecution(db: DbOrTx, id: string) {
     timelinePage(db, id, { limit: TIMELINE_PAGE }),
     db.select().from(approvalRequests).where(eq(approvalRequests.executionId, id)).orderBy(asc(approvalRequests.createdAt)),
     db
-      .select({ d: approvalDecisions })
+      .select(getTableColumns(approvalDecisions))
       .from(approvalDecisions)
       .innerJoin(approvalRequests, eq(approvalRequests.id, approvalDecisions.approvalId))
       .where(eq(approvalRequests.executionId, id))
@@ -68,19 +70,6 @@ export async function getExecution(db: DbOrTx, id: string) {
     ...toExecutionDto(found.e, { workflowName: found.name, workflowKey: found.key }),
     events: timeline.events,
     events_next_cursor: timeline.next_cursor,
-    approvals: approvals.map((a) => ({
-      id: a.id,
-      step_id: a.stepId,
-      status: a.status,
-      reason: a.reason,
-      required_approvals: a.requiredApprovals,
-      approvals_received: a.approvalsReceived,
-      approver_role: a.approverRole,
-      created_at: a.createdAt.toISOString(),
-      decided_at: a.decidedAt ? a.decidedAt.toISOString() : null,
-      decisions: decisions
-        .filter((d) => d.d.approvalId === a.id)
-        .map((d) => ({ actor: d.d.actor, decision: d.d.decision, comment: d.d.comment, created_at: d.d.createdAt.toISOString() })),
-    })),
-  };
+    approvals: approvals.map((a) => toApprovalRequestDto(a, decisions)),
+  } satisfies ExecutionDetailDto;
 }

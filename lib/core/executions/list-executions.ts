@@ -3,15 +3,14 @@ import { z } from 'zod';
 import type { DbOrTx } from '../../db/client';
 import { workflowExecutions, workflows } from '../../db/schema';
 import { EXECUTION_STATUSES } from '../engine/state-machine';
-import { decodeKeysetCursor, encodeKeysetCursor } from '../pagination';
+import { decodeKeysetCursor, encodeKeysetCursor, PAGE_QUERY } from '../pagination';
 import { findWorkflowRow } from '../workflows/workflows';
-import { toExecutionListItem } from './execution-dto';
+import { toExecutionListItem, type ExecutionListDto } from './execution-dto';
 
 export const ZListExecutions = z.strictObject({
   status: z.enum(EXECUTION_STATUSES).optional(),
   workflow_id: z.string().min(1).max(100).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(500).optional(),
+  ...PAGE_QUERY,
 });
 export type ListExecutionsInput = z.infer<typeof ZListExecutions>;
 
@@ -37,5 +36,5 @@ export async function listExecutions(db: DbOrTx, input: ListExecutionsInput) {
     executions: page.map((r) => toExecutionListItem(r.e, { workflowName: r.name, workflowKey: r.key })),
     count: page.length,
     next_cursor: rows.length > input.limit && last ? encodeKeysetCursor(last.e.startedAt!, last.e.id) : null,
-  };
+  } satisfies ExecutionListDto;
 }

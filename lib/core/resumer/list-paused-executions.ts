@@ -3,46 +3,17 @@ import { z } from 'zod';
 import { queryNamed, type DbOrTx } from '../../db/client';
 import { prepared } from '../../db/prepared';
 import { approvalDecisions, approvalRequests, workflowExecutions, workflows } from '../../db/schema';
-import { decodeKeysetCursor, encodeKeysetCursor } from '../pagination';
+import type { ApprovalDecisionDto } from '../approvals/approval-dto';
+import { decodeKeysetCursor, encodeKeysetCursor, PAGE_QUERY } from '../pagination';
+import type { PausedExecutionDto, PausedListDto } from './paused-execution-dto';
 import { findWorkflowRow } from '../workflows/workflows';
 
 export const ZListPaused = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(500).optional(),
+  ...PAGE_QUERY,
   workflow_id: z.string().min(1).max(100).optional(),
   reason: z.string().max(200).optional(),
 });
 export type ListPausedInput = z.infer<typeof ZListPaused>;
-
-type DecisionDto = { actor: string; decision: string; comment: string | null; created_at: string };
-
-export type PausedExecutionDto = {
-  id: string;
-  workflow_id: string;
-  workflow_name: string;
-  status: string;
-  paused_at: string;
-  paused_reason: string | null;
-  paused_step_id: string | null;
-  next_step_id: string | null;
-  resume_count: number;
-  age_seconds: number;
-  pause_kind: string | null;
-  paused_by: string | null;
-  started_by: string;
-  trigger_payload: unknown;
-  pause_expires_at: string | null;
-  decided_at: string | null;
-  approval: {
-    id: string;
-    status: string;
-    approvals_received: number;
-    required_approvals: number;
-    approver_role: string | null;
-    decisions: DecisionDto[];
-  } | null;
-};
-
 
 function escapeLike(s: string) {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -157,7 +128,7 @@ export async function listPausedExecutions(db: DbOrTx, input: ListPausedInput, n
         approvalsReceived: approvalRequests.approvalsReceived,
         requiredApprovals: approvalRequests.requiredApprovals,
         approverRole: approvalRequests.approverRole,
-        decisions: sql<DecisionDto[]>`(
+        decisions: sql<ApprovalDecisionDto[]>`(
           select coalesce(json_agg(json_build_object('actor', d.actor, 'decision', d.decision, 'comment', d.comment, 'created_at', d.created_at)
                    order by d.created_at, d.id), '[]'::json)
           from ${approvalDecisions} d where d.approval_id = "approval_requests"."id")`.as('decisions'),
@@ -205,5 +176,5 @@ export async function listPausedExecutions(db: DbOrTx, input: ListPausedInput, n
     count: executions.length,
     total,
     next_cursor: rows.length > input.limit && last ? encodeKeysetCursor(new Date(last.paused_at), last.id) : null,
-  };
+  } satisfies PausedListDto;
 }

@@ -8,7 +8,7 @@ import { castVote, lockPendingApproval, type Vote } from '../approvals/decide-ap
 import { assertMayDecide } from '../approvals/decision-rules';
 import { AppError } from '../errors';
 import { toExecutionDto } from '../executions/execution-dto';
-import { isUuid } from '../pagination';
+import { isUuid } from '../ids';
 import { applyResume } from './apply-resume';
 
 export const MAX_RESUME_DATA_BYTES = 64 * 1024;
