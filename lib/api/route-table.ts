@@ -9,9 +9,11 @@ import { ZPauseExecution } from '../core/resumer/pause-execution';
 import { ZResumeExecution } from '../core/resumer/resume-execution';
 import { ZCancelExecution } from '../core/executions/cancel-execution';
 import { ZCreateWorkflow } from '../core/workflows/workflows';
+import { ZSetDelegation } from '../core/approvals/delegation';
+import { ZListNotifications } from '../core/notifications/notification-dto';
 
 export type RouteSpec = {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** OpenAPI-style path: /api/v1/executions/{id}/pause */
   path: string;
   summary: string;
@@ -97,6 +99,22 @@ export const ROUTES = {
     idempotent: true,
     body: ZDecideApproval,
     bodyOptional: true,
+  },
+  getDelegation: { method: 'GET', path: '/api/v1/me/delegation', summary: 'My delegation, and who delegated to me', permissions: [] },
+  setDelegation: {
+    method: 'PUT',
+    path: '/api/v1/me/delegation',
+    summary: 'Delegate my approvals to someone until a time',
+    permissions: ['approval:decide'],
+    body: ZSetDelegation,
+  },
+  deleteDelegation: { method: 'DELETE', path: '/api/v1/me/delegation', summary: 'End my delegation', permissions: [] },
+  listNotifications: {
+    method: 'GET',
+    path: '/api/v1/notifications',
+    summary: 'The notification outbox, newest first (the built-in mail catcher)',
+    permissions: ['notification:read'],
+    query: ZListNotifications,
   },
 } as const satisfies Record<string, RouteSpec>;
 

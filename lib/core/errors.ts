@@ -15,6 +15,7 @@ export const ERROR_CODES = [
   'pause_expired',
   'not_pending',
   'already_decided',
+  'link_closed',
   'idempotency_in_progress',
   'payload_too_large',
   'unsupported_media_type',

@@ -1,13 +1,14 @@
 import type { z } from 'zod';
 import type { Permission } from '../../core/access/permissions';
 import { METRICS_PATH, METRICS_PERMISSIONS } from '../../observability/metrics-config';
+import { ZDecideApproval } from '../../core/approvals/decide-approval';
 import { ROUTES, type RouteName, type RouteSpec } from '../route-table';
 import type { ComponentName } from './schemas';
 
 /** What the document says about one operation: the route table's entry plus its responses. */
 export type DocumentedRoute = {
   operationId: string;
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
   summary: string;
   description?: string;
@@ -46,6 +47,10 @@ export const ROUTE_RESPONSES: Record<RouteName, ComponentName> = {
   getApproval: 'Approval',
   approveApproval: 'Approval',
   rejectApproval: 'Approval',
+  getDelegation: 'Delegation',
+  setDelegation: 'Delegation',
+  deleteDelegation: 'Delegation',
+  listNotifications: 'NotificationList',
 };
 
 const DESCRIPTIONS: Partial<Record<RouteName, string>> = {
@@ -60,7 +65,10 @@ const DESCRIPTIONS: Partial<Record<RouteName, string>> = {
 
 function tagOf(path: string): string {
   const seg = path.split('/')[3] ?? '';
-  return ({ workflows: 'Workflows', executions: 'Executions', approvals: 'Approvals', me: 'Account' } as Record<string, string>)[seg] ?? 'Operations';
+  return (
+    ({ workflows: 'Workflows', executions: 'Executions', approvals: 'Approvals', me: 'Account', 'decision-links': 'Approvals', notifications: 'Operations' } as Record<string, string>)[seg] ??
+    'Operations'
+  );
 }
 
 function fromTable(name: RouteName): DocumentedRoute {
@@ -155,6 +163,38 @@ export const EXTRA_ROUTES: DocumentedRoute[] = [
     success: 'Me',
     database: true,
   },
+  {
+    operationId: 'getDecisionLink',
+    method: 'GET',
+    path: '/api/v1/decision-links/{token}',
+    summary: 'What a decision link shows: the request, its payload, the decisions so far',
+    description:
+      'No credentials: the token in the path is the credential (it acts as the person the link was mailed to, for one request). A GET never decides. `csrf_token` (null once the link is closed) goes in the `X-CSRF-Token` header of the decision. 404 for a token that is not one of ours.',
+    tag: 'Approvals',
+    auth: 'none',
+    permissions: [],
+    successStatus: 200,
+    success: 'DecisionLink',
+    database: true,
+  },
+  ...(['approve', 'reject'] as const).map(
+    (d): DocumentedRoute => ({
+      operationId: `${d}ByDecisionLink`,
+      method: 'POST',
+      path: `/api/v1/decision-links/{token}/${d}`,
+      summary: d === 'approve' ? 'Approve through a decision link' : 'Reject through a decision link',
+      description:
+        'Recorded as the link’s recipient under every decision rule (assignment, self-approval, one vote per person, quorum). Needs the `X-CSRF-Token` header from the GET. 410 `link_closed` once the request is decided or expired, the link used, or the request no longer the recipient’s to decide.',
+      tag: 'Approvals',
+      auth: 'none',
+      permissions: [],
+      body: ZDecideApproval,
+      bodyOptional: true,
+      successStatus: 200,
+      success: 'DecisionLink',
+      database: true,
+    }),
+  ),
   {
     operationId: 'getOpsSummary',
     method: 'GET',

@@ -89,8 +89,30 @@ export const ZApprovalDecision = z.strictObject({
   actor: z.string(),
   decision: z.enum(['approve', 'reject']),
   comment: z.string().nullable(),
+  on_behalf_of: z.string().nullable().optional().meta({ description: 'Set when a delegate decided for this person' }),
   created_at: Timestamp,
 });
+
+export const ZNotification = z.strictObject({
+  id: Id.meta({ description: 'The stable message id (Message-ID, X-Workflow-Resumer-Delivery) across retries' }),
+  channel: z.enum(['email', 'webhook']),
+  recipient: z.string().meta({ description: 'An email address, or a webhook’s origin (the rest of its URL may be a secret)' }),
+  kind: z.enum(['requested', 'reminder', 'escalated', 'decided']),
+  status: z.enum(['pending', 'sent', 'failed']),
+  attempts: z.number().int(),
+  last_error: z.string().nullable(),
+  sent_at: Timestamp.nullable(),
+  delivered_via: z.enum(['smtp', 'outbox', 'webhook']).nullable().meta({ description: 'outbox: no SMTP_URL, kept for the console’s Outbox page' }),
+  next_attempt_at: Timestamp.nullable(),
+  created_at: Timestamp,
+});
+
+const Assignment = {
+  assigned_to: z.array(z.string()).meta({ description: 'People who may decide by name: the step’s assignees and anyone an escalation added' }),
+  escalated_to: z.array(z.string()),
+  reminders_sent: z.number().int(),
+  notifications: z.array(ZNotification).meta({ description: 'Delivery status of every message about this request' }),
+};
 
 export const ZExecutionDetail = ZExecution.extend({
   events: z.array(ZExecutionEvent).meta({ description: 'The timeline, oldest first' }),
@@ -106,6 +128,7 @@ export const ZExecutionDetail = ZExecution.extend({
       created_at: Timestamp,
       decided_at: Timestamp.nullable(),
       decisions: z.array(ZApprovalDecision),
+      ...Assignment,
     }),
   ),
 });
@@ -159,6 +182,8 @@ export const ZApproval = z.strictObject({
   required_approvals: z.number().int(),
   approvals_received: z.number().int(),
   approver_role: z.enum(ROLES).nullable(),
+  ...Assignment,
+  escalated_at: Timestamp.nullable(),
   created_at: Timestamp,
   decided_at: Timestamp.nullable(),
   age_seconds: z.number().int().min(0),
@@ -176,7 +201,7 @@ export const ZApprovalList = z.strictObject({ approvals: z.array(ZApproval), cou
 
 export const ZMe = z.strictObject({
   id: z.string(),
-  kind: z.enum(['user', 'token', 'system']),
+  kind: z.enum(['user', 'token', 'system', 'link']),
   name: z.string(),
   role: z.enum(ROLES).nullable(),
   permissions: z.array(z.enum(PERMISSIONS)),
@@ -219,6 +244,50 @@ export const ZOpsSummary = z.strictObject({
   workers: z.strictObject({ status: z.enum(['ok', 'stale', 'none']), list: z.array(Worker) }),
 });
 
+export const ZDelegation = z.strictObject({
+  delegation: z.strictObject({ to: z.string(), until: Timestamp, created_at: Timestamp }).nullable(),
+  delegated_to_me: z.array(z.strictObject({ from: z.string(), until: Timestamp })),
+});
+
+export const ZNotificationList = z.strictObject({
+  notifications: z.array(
+    ZNotification.extend({
+      approval_id: Id,
+      execution_id: Id,
+      subject: z.string(),
+      text: z.string().meta({ description: 'The text part as sent; kept mail (no SMTP_URL) still carries its decision link' }),
+      html: z.string().nullable(),
+      payload: z.unknown().meta({ description: 'A webhook’s JSON body' }),
+    }),
+  ),
+  count: z.number().int(),
+  next_cursor: Cursor,
+});
+
+export const ZDecisionLink = z.strictObject({
+  state: z.enum(['open', 'decided', 'expired', 'used', 'reassigned']),
+  message: z.string(),
+  recipient: z.string(),
+  on_behalf_of: z.string().nullable(),
+  expires_at: Timestamp,
+  csrf_token: z.string().nullable(),
+  approval: z.strictObject({
+    id: Id,
+    status: z.enum(APPROVAL_STATUSES),
+    workflow_name: z.string(),
+    reason: z.string(),
+    step_id: z.string(),
+    required_approvals: z.number().int(),
+    approvals_received: z.number().int(),
+    created_at: Timestamp,
+    decided_at: Timestamp.nullable(),
+    deadline: Timestamp.nullable(),
+    started_by: z.string(),
+    payload: z.unknown(),
+    decisions: z.array(ZApprovalDecision),
+  }),
+});
+
 export const ZHealth = z.strictObject({ status: z.literal('ok') });
 export const ZHealthDown = z.strictObject({ status: z.literal('unavailable'), error: ZErrorBody.shape.error });
 
@@ -247,6 +316,10 @@ export const RESPONSE_COMPONENTS = {
   Approval: ZApproval,
   ApprovalList: ZApprovalList,
   Me: ZMe,
+  Delegation: ZDelegation,
+  Notification: ZNotification,
+  NotificationList: ZNotificationList,
+  DecisionLink: ZDecisionLink,
   OpsSummary: ZOpsSummary,
   Health: ZHealth,
   HealthDown: ZHealthDown,

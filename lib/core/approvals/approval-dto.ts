@@ -1,6 +1,7 @@
 import { asc, eq, inArray } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { approvalDecisions, approvalRequests, workflowExecutions, workflows, type ApprovalDecisionRow, type ApprovalRow } from '../../db/schema';
+import { notificationsByApproval } from '../notifications/notification-dto';
 
 export const approvalSelection = {
   a: approvalRequests,
@@ -32,6 +33,7 @@ export async function toApprovalDtos(db: DbOrTx, rows: Joined[], now = new Date(
   const decisions =
     preloaded ??
     (ids.length ? await db.select().from(approvalDecisions).where(inArray(approvalDecisions.approvalId, ids)).orderBy(asc(approvalDecisions.createdAt)) : []);
+  const sent = await notificationsByApproval(db, ids);
   return rows.map(({ a, workflowId, workflowName, execution }) => ({
     id: a.id,
     execution_id: a.executionId,
@@ -43,12 +45,17 @@ export async function toApprovalDtos(db: DbOrTx, rows: Joined[], now = new Date(
     required_approvals: a.requiredApprovals,
     approvals_received: a.approvalsReceived,
     approver_role: a.approverRole,
+    assigned_to: [...a.assignedTo, ...a.escalatedTo.filter((p) => !a.assignedTo.includes(p))],
+    escalated_to: a.escalatedTo,
+    escalated_at: a.escalatedAt?.toISOString() ?? null,
+    reminders_sent: a.remindersSent,
     created_at: a.createdAt.toISOString(),
     decided_at: a.decidedAt?.toISOString() ?? null,
     age_seconds: Math.max(0, Math.floor((now.getTime() - a.createdAt.getTime()) / 1000)),
     decisions: decisions
       .filter((d) => d.approvalId === a.id)
-      .map((d) => ({ actor: d.actor, decision: d.decision, comment: d.comment, created_at: d.createdAt.toISOString() })),
+      .map((d) => ({ actor: d.actor, decision: d.decision, comment: d.comment, on_behalf_of: d.onBehalfOf, created_at: d.createdAt.toISOString() })),
+    notifications: sent.get(a.id) ?? [],
     execution: {
       status: execution.status,
       started_by: execution.startedBy,

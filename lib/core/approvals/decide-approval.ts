@@ -4,7 +4,9 @@ import { approvalDecisions, approvalRequests, workflowExecutions, type ApprovalD
 import type { Actor } from '../access/permissions';
 import { AppError } from '../errors';
 import { isUuid } from '../pagination';
+import { notifyDecided } from '../notifications/outbox';
 import { toApprovalDtos } from './approval-dto';
+import { assertAssigned } from './assignment';
 
 export const ZDecideApproval = z.strictObject({ comment: z.string().trim().max(2000).optional() });
 export type DecideApprovalInput = z.infer<typeof ZDecideApproval>;
@@ -30,10 +32,10 @@ const LOCK_APPROVAL_SQL = `select a.*,
 // The decision, the request's new tally (compare-and-set on its version) and the timeline event in
 // one statement. $1 approval, $2 actor, $3 decision, $4 comment, $5 now, $6 approvals received,
 // $7 status, $8 decided_at, $9 the request's version as read, $10 execution, $11 step, $12 event
-// type, $13 event data.
+// type, $13 event data, $14 on whose behalf a delegate decides.
 const RECORD_DECISION_SQL = `with mine as (
-  insert into approval_decisions (approval_id, actor, decision, comment, created_at)
-  values ($1::uuid, $2::text, $3::text, $4::text, $5::timestamptz)
+  insert into approval_decisions (approval_id, actor, decision, comment, created_at, on_behalf_of)
+  values ($1::uuid, $2::text, $3::text, $4::text, $5::timestamptz, $14::text)
   returning *
 ), changed as (
   update approval_requests
@@ -89,15 +91,22 @@ export async function decideApproval(
     if (actor.id === exec.startedBy || actor.id === exec.pausedBy) {
       throw new AppError('self_approval', 'you started or paused this execution, so you cannot decide its approval');
     }
-    if (approval.approverRole && actor.role !== approval.approverRole && actor.role !== 'admin') {
-      throw new AppError('forbidden', `this approval needs the ${approval.approverRole} role`);
-    }
+    // Role, assignees, escalation, delegation and decision links: lib/core/approvals/assignment.ts.
+    const { onBehalfOf } = await assertAssigned(tx, { approval, actor, startedBy: exec.startedBy, pausedBy: exec.pausedBy, votes: previous, now });
 
     const received = approval.approvalsReceived + (decision === 'approve' ? 1 : 0);
     const final = decision === 'reject' || received >= approval.requiredApprovals;
     const status = final ? (decision === 'approve' ? 'approved' : 'rejected') : 'pending';
     const at = now.toISOString();
-    const eventData = { approval_id: approvalId, comment, approvals_received: received, required_approvals: approval.requiredApprovals, final };
+    const eventData = {
+      approval_id: approvalId,
+      comment,
+      approvals_received: received,
+      required_approvals: approval.requiredApprovals,
+      final,
+      ...(onBehalfOf ? { on_behalf_of: onBehalfOf } : {}),
+      ...(actor.link ? { via: 'decision_link' } : {}),
+    };
     const [written] = await queryNamed(tx, 'wr_decide_record', RECORD_DECISION_SQL, [
       approvalId,
       actor.id,
@@ -112,6 +121,7 @@ export async function decideApproval(
       approval.stepId,
       decision === 'approve' ? 'approved' : 'rejected',
       JSON.stringify(eventData),
+      onBehalfOf,
     ]);
     if (!written?.wr_changed) throw new AppError('conflict', 'the approval changed while deciding; retry');
     const changed = fromApproval(written.wr_changed as Record<string, unknown>);
@@ -123,6 +133,7 @@ export async function decideApproval(
       // workers hear of it when this transaction commits.
       const updated = await queryNamed(tx, 'wr_decide_final', FINAL_DECISION_SQL, [JSON.stringify(resumeData), at, exec.id, exec.version]);
       if (updated.length === 0) throw new AppError('conflict', 'the execution was changed by another request; retry');
+      await notifyDecided(tx, approvalId, now);
     }
     return { approval: changed, exec, workflowName: rawExec.wr_workflow_name as string, decisions: [...previous, mine] };
   });

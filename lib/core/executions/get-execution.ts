@@ -3,6 +3,7 @@ import type { DbOrTx } from '../../db/client';
 import { approvalDecisions, approvalRequests, executionEvents, workflowExecutions, workflows } from '../../db/schema';
 import { AppError } from '../errors';
 import { isUuid } from '../pagination';
+import { notificationsByApproval } from '../notifications/notification-dto';
 import { toEventDto, toExecutionDto } from './execution-dto';
 
 export async function findExecutionRow(db: DbOrTx, id: string) {
@@ -31,6 +32,7 @@ export async function getExecution(db: DbOrTx, id: string) {
       .where(eq(approvalRequests.executionId, id))
       .orderBy(asc(approvalDecisions.createdAt)),
   ]);
+  const sent = await notificationsByApproval(db, approvals.map((a) => a.id));
   return {
     ...toExecutionDto(found.e, { workflowName: found.name, workflowKey: found.key }),
     events: events.map(toEventDto),
@@ -42,11 +44,15 @@ export async function getExecution(db: DbOrTx, id: string) {
       required_approvals: a.requiredApprovals,
       approvals_received: a.approvalsReceived,
       approver_role: a.approverRole,
+      assigned_to: [...a.assignedTo, ...a.escalatedTo.filter((p) => !a.assignedTo.includes(p))],
+      escalated_to: a.escalatedTo,
+      reminders_sent: a.remindersSent,
       created_at: a.createdAt.toISOString(),
       decided_at: a.decidedAt ? a.decidedAt.toISOString() : null,
       decisions: decisions
         .filter((d) => d.d.approvalId === a.id)
-        .map((d) => ({ actor: d.d.actor, decision: d.d.decision, comment: d.d.comment, created_at: d.d.createdAt.toISOString() })),
+        .map((d) => ({ actor: d.d.actor, decision: d.d.decision, comment: d.d.comment, on_behalf_of: d.d.onBehalfOf, created_at: d.d.createdAt.toISOString() })),
+      notifications: sent.get(a.id) ?? [],
     })),
   };
 }

@@ -5,4 +5,4 @@ import { listApprovals, ZListApprovals } from '@/lib/core/approvals/list-approva
 
 export const dynamic = 'force-dynamic';
 
-export const GET = withApiAuth(async ({ req, db }) => ({ body: await listApprovals(db, parseQuery(req, ZListApprovals)) }), ROUTES.listApprovals);
+export const GET = withApiAuth(async ({ req, db, actor }) => ({ body: await listApprovals(db, parseQuery(req, ZListApprovals), new Date(), actor) }), ROUTES.listApprovals);
