@@ -22,8 +22,8 @@ function isActive(pathname: string, href: string) {
 /** The signed-in frame: navigation, who is signed in, sign-out. Nothing renders before /me answers. */
 export function ConsoleShell({ children }: { children: ReactNode }) {
   const pathname = usePathname();
-  // The sign-in page stands alone: no navigation, no account to load.
-  const bare = pathname === '/signin';
+  // The sign-in page and decision-link pages stand alone: no navigation, no account to load.
+  const bare = pathname === '/signin' || pathname.startsWith('/decide/');
   const me = useMe({ enabled: !bare });
   const [signingOut, setSigningOut] = useState(false);
   if (bare) return <>{children}</>;

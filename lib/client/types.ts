@@ -10,9 +10,10 @@ export type Permission =
   | 'execution:read'
   | 'execution:cancel'
   | 'approval:read'
-  | 'approval:decide';
+  | 'approval:decide'
+  | 'notification:read';
 
-export type Me = { id: string; kind: 'user' | 'token' | 'system'; name: string; role: string | null; permissions: Permission[] };
+export type Me = { id: string; kind: 'user' | 'token' | 'system' | 'link'; name: string; role: string | null; permissions: Permission[] };
 
 export type ExecutionStatus = 'running' | 'paused' | 'completed' | 'failed' | 'cancelled' | 'rejected' | 'expired';
 export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired';
@@ -22,7 +23,24 @@ export type Decision = 'approve' | 'reject';
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [k: string]: JsonValue };
 export type JsonObject = { [k: string]: JsonValue };
 
-export type DecisionDto = { actor: string; decision: Decision; comment: string | null; created_at: string };
+export type DecisionDto = { actor: string; decision: Decision; comment: string | null; on_behalf_of?: string | null; created_at: string };
+
+export type NotificationDto = {
+  id: string;
+  channel: 'email' | 'webhook';
+  recipient: string;
+  kind: 'requested' | 'reminder' | 'escalated' | 'decided';
+  status: 'pending' | 'sent' | 'failed';
+  attempts: number;
+  last_error: string | null;
+  sent_at: string | null;
+  delivered_via: 'smtp' | 'outbox' | 'webhook' | null;
+  next_attempt_at: string | null;
+  created_at: string;
+};
+
+/** Who is asked, and what they were told: on every approval the API returns. */
+export type ApprovalAssignment = { assigned_to: string[]; escalated_to: string[]; reminders_sent: number; notifications: NotificationDto[] };
 
 export type InboxApproval = {
   id: string;
@@ -72,6 +90,37 @@ export type ApprovalDto = {
   age_seconds: number;
   decisions: DecisionDto[];
   execution: { status: ExecutionStatus; started_by: string; paused_by: string | null; trigger_payload: JsonObject; resume_count: number };
+} & ApprovalAssignment & { escalated_at: string | null };
+
+export type ApprovalPage = { approvals: ApprovalDto[]; count: number; next_cursor: string | null };
+
+export type Delegation = { delegation: { to: string; until: string; created_at: string } | null; delegated_to_me: { from: string; until: string }[] };
+
+export type OutboxItem = NotificationDto & { approval_id: string; execution_id: string; subject: string; text: string; html: string | null; payload: unknown };
+export type OutboxPage = { notifications: OutboxItem[]; count: number; next_cursor: string | null };
+
+export type DecisionLinkView = {
+  state: 'open' | 'decided' | 'expired' | 'used' | 'reassigned';
+  message: string;
+  recipient: string;
+  on_behalf_of: string | null;
+  expires_at: string;
+  csrf_token: string | null;
+  approval: {
+    id: string;
+    status: ApprovalStatus;
+    workflow_name: string;
+    reason: string;
+    step_id: string;
+    required_approvals: number;
+    approvals_received: number;
+    created_at: string;
+    decided_at: string | null;
+    deadline: string | null;
+    started_by: string;
+    payload: JsonObject;
+    decisions: DecisionDto[];
+  };
 };
 
 export type Execution = {
@@ -114,7 +163,7 @@ export type ExecutionApproval = {
   created_at: string;
   decided_at: string | null;
   decisions: DecisionDto[];
-};
+} & Partial<ApprovalAssignment>;
 
 export type ExecutionDetail = Execution & { events: ExecutionEvent[]; approvals: ExecutionApproval[] };
 

@@ -241,6 +241,21 @@ export const ZOpsSummary = z.strictObject({
       per_hour: z.array(z.strictObject({ hours_ago: z.number().int(), hour_start: Timestamp, approve: z.number().int(), reject: z.number().int() })),
     }),
   }),
+  decision_time: z.strictObject({
+    window_days: z.number().int(),
+    workflows: z.array(
+      z.strictObject({
+        workflow_id: Id,
+        workflow_key: z.string(),
+        workflow_name: z.string(),
+        decided: z.number().int().meta({ description: 'Requests decided in the window' }),
+        p50_seconds: z.number().int().nullable().meta({ description: 'Median time from request to final decision' }),
+        p90_seconds: z.number().int().nullable(),
+        reminded: z.number().int().meta({ description: 'Requests (pending, or decided in the window) that needed a reminder' }),
+        escalated: z.number().int().meta({ description: 'Requests (pending, or decided in the window) that were escalated' }),
+      }),
+    ),
+  }),
   workers: z.strictObject({ status: z.enum(['ok', 'stale', 'none']), list: z.array(Worker) }),
 });
 
