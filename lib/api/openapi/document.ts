@@ -32,6 +32,13 @@ function errorResponses(r: DocumentedRoute): Record<string, { description: strin
     add(409, 'The current state does not allow it (the code says why)', conflictCodes);
     if (r.path.startsWith('/api/v1/approvals/')) add(403, 'Self-approval, or the approval needs another role', ['self_approval', 'forbidden']);
   }
+  if (r.path.startsWith('/api/v1/decision-links/')) {
+    add(404, 'Not a decision link', ['not_found']);
+    if (r.method === 'POST') {
+      add(403, 'Missing or wrong X-CSRF-Token, or a cross-site request', ['forbidden', 'self_approval']);
+      add(410, 'The link is closed: the request is decided or expired, the link used, or the request no longer the recipient’s', ['link_closed']);
+    }
+  }
   if (r.idempotent) add(422, 'The Idempotency-Key was used for a different request', ['idempotency_key_reused']);
   if (r.database) add(503, 'The database is unavailable; retry (Retry-After)', ['unavailable']);
   return out;
