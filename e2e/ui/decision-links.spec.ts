@@ -11,16 +11,27 @@ import { spawnWorker, waitForOutput, type Proc } from '../helpers/processes';
 import { closeDb, db, makeUser, startAs, uniq } from './helpers';
 
 let sink: MailSink;
-let worker: Proc;
+let worker: Proc | null = null;
+
+// A worker process for this file only: the specs after it expect no worker to resume what they
+// decide, so it must not outlive the file — not even when Playwright tears this process down.
+const killWorker = () => {
+  if (worker && worker.child.exitCode === null) worker.child.kill('SIGKILL');
+};
+process.once('exit', killWorker);
+
+// Mail, a worker process and a browser round trip: more than the default minute on a loaded machine.
+test.describe.configure({ timeout: 180_000 });
 
 test.beforeAll(async () => {
+  test.setTimeout(120_000);
   sink = await startMailSink();
   worker = spawnWorker(process.env.DATABASE_URL!, { SMTP_URL: sink.url, WORKER_INTERVAL: '10m', PUBLIC_URL: process.env.WR_BASE_URL ?? '' });
-  await waitForOutput(worker, /Paused executions processed/, 60_000);
+  await waitForOutput(worker, /Paused executions processed/, 100_000);
 });
 
 test.afterAll(async () => {
-  worker?.child.kill('SIGTERM');
+  killWorker();
   await worker?.exited;
   await sink?.close();
   await closeDb();

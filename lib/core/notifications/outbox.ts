@@ -17,7 +17,7 @@ import {
   type ExecutionRow,
 } from '../../db/schema';
 import { env } from '../../env';
-import { ROLE_PERMISSIONS, isRole } from '../access/permissions';
+import { isRole } from '../access/permissions';
 import { assignedDirectly } from '../approvals/assignment';
 import { loadDefinition } from '../engine/workflow-definitions';
 import { composeEmail, composeWebhook, type NotificationKind, type Recipient, type RequestFacts } from './compose';
@@ -26,23 +26,19 @@ import { createDecisionLink } from './links';
 /** Workers LISTEN here: a new message (or a new follow-up timer) is due. */
 export const NOTIFICATION_CHANNEL = 'wr_notifications';
 
-/** Roles whose holders may decide a request open to everyone who decides. */
-const DECIDER_ROLES = Object.entries(ROLE_PERMISSIONS)
-  .filter(([, perms]) => perms.includes('approval:decide'))
-  .map(([role]) => role);
-
 type NewNotification = typeof notifications.$inferInsert;
 
 /**
- * Who is told: the people who may decide (named, escalated to, holders of the role — or, for a
- * request open to every decider, everyone whose role decides), then the active delegate of each.
+ * Who is mailed: the people a request is assigned to — by name, by escalation, or by role — then
+ * the active delegate of each. A request open to everyone who decides (neither assignees nor a role)
+ * mails nobody (it waits in everyone's "Needs my decision"; its webhooks still go out): mailing
+ * every decider of an organisation about every request would teach them to ignore the mail.
  * Never whoever started or paused the execution (they may not decide it), nor anyone in `skip`.
  */
 export async function recipientsOf(tx: DbOrTx, f: RequestFacts, now: Date, skip: ReadonlySet<string> = new Set()): Promise<Recipient[]> {
   const a = f.approval;
-  const open = a.assignedTo.length === 0 && a.approverRole === null;
   const named = [...a.assignedTo, ...a.escalatedTo];
-  const roles = open ? DECIDER_ROLES : a.approverRole ? [a.approverRole] : [];
+  const roles = a.approverRole ? [a.approverRole] : [];
   const conditions = [];
   if (named.length) conditions.push(inArray(users.email, named));
   if (roles.length) conditions.push(inArray(users.role, roles));
