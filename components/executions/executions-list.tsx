@@ -5,7 +5,7 @@ import { useCallback, useId, useState } from 'react';
 import { isApiError } from '@/lib/client/api';
 import { formatDateTime } from '@/lib/client/format';
 import { useExecution, useExecutions, useWorkflows } from '@/lib/client/hooks';
-import type { Execution, ExecutionStatus } from '@/lib/client/types';
+import type { ExecutionListItem, ExecutionStatus } from '@/lib/client/types';
 import { TimeAgo } from '../live-age';
 import { Button, Card, cx, EmptyState, ErrorState, errorMessage, focusRing, inputClass, LoadingRows, PageHeader, Spinner, StatusBadge } from '../ui';
 
@@ -173,7 +173,7 @@ function Paged({ status, workflow, idPrefix }: { status?: ExecutionStatus; workf
   );
 }
 
-function ExecutionTable({ rows }: { rows: Execution[] }) {
+function ExecutionTable({ rows }: { rows: ExecutionListItem[] }) {
   return (
     <Card as="div" className="overflow-hidden">
       {/* A table from sm up; stacked cards on a phone. */}

@@ -1,9 +1,9 @@
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES, type RouteName, type RouteSpec } from '@/lib/api/route-table';
-import { createApiToken, revokeApiToken } from '@/lib/core/access/api-tokens';
+import { createApiToken, hashToken, revokeApiToken } from '@/lib/core/access/api-tokens';
 import { PERMISSIONS, ROLE_PERMISSIONS, ROLES, type Role } from '@/lib/core/access/permissions';
-import { delegations, workflowExecutions, workflows } from '@/lib/db/schema';
+import { apiTokens, delegations, workflowExecutions, workflows } from '@/lib/db/schema';
 import { testDb, uid, userWithToken } from '../helpers/env';
 import { api } from '../helpers/http';
 import { expectError, rawRequest, type ExecutionDetail } from '../helpers/workflows';
@@ -46,9 +46,9 @@ describe('authorization matrix (from the route table)', () => {
       const res = await api(starter).post('/api/v1/workflows', { key: keys[name], name: `Matrix ${name}`, definition: { steps } });
       expect(res.status).toBe(201);
     }
-    const revoked = await createApiToken(testDb(), { name: uid('matrix-revoked'), permissions: [...PERMISSIONS] });
+    const revoked = await createApiToken(testDb(), { name: uid('matrix-revoked'), permissions: [...ROLE_PERMISSIONS.operator] });
     await revokeApiToken(testDb(), revoked.name);
-    const expired = await createApiToken(testDb(), { name: uid('matrix-expired'), permissions: [...PERMISSIONS], expiresInMs: 60_000, now: new Date(Date.now() - 3_600_000) });
+    const expired = await createApiToken(testDb(), { name: uid('matrix-expired'), permissions: [...ROLE_PERMISSIONS.operator], expiresInMs: 60_000, now: new Date(Date.now() - 3_600_000) });
     headers['no token'] = undefined;
     headers['malformed header'] = `Bearer ${revoked.token} extra`;
     headers['unknown token'] = `Bearer wr_${'Z'.repeat(32)}`;
@@ -108,6 +108,7 @@ describe('authorization matrix (from the route table)', () => {
     startExecution: async () => ({ path: '/api/v1/executions', body: { workflow_id: keys.sleep, trigger_payload: {} }, check: () => executionsOf(keys.sleep) }),
     listPausedExecutions: async () => ({ path: '/api/v1/executions/paused?limit=5' }),
     getExecution: onExecution('running', (id) => `/api/v1/executions/${id}`),
+    listExecutionEvents: onExecution('running', (id) => `/api/v1/executions/${id}/events?limit=5`),
     pauseExecution: onExecution('running', (id) => `/api/v1/executions/${id}/pause`, { reason: 'matrix' }),
     resumeExecution: onExecution('paused', (id) => `/api/v1/executions/${id}/resume`, { resume_data: { matrix: true } }),
     cancelExecution: onExecution('running', (id) => `/api/v1/executions/${id}/cancel`, { reason: 'matrix' }),
@@ -157,5 +158,61 @@ describe('authorization matrix (from the route table)', () => {
     }
     // A refusal writes nothing.
     if (expected >= 400 && t.check) expect(await t.check()).toEqual(before);
+  });
+
+  // A resume of an execution whose approval is pending is a vote: the route's own permission
+  // (execution:cancel) and approval:decide, checked in the one decision rule. Only a role holding
+  // both — admin — decides this way; the starter is another admin, so this is no self-approval.
+  const voteCases = CREDENTIALS.map((credential) => {
+    const isRole = (ROLES as readonly string[]).includes(credential);
+    const perms: readonly string[] = isRole ? ROLE_PERMISSIONS[credential as Role] : [];
+    const missing = ['execution:cancel', 'approval:decide'].filter((p) => !perms.includes(p));
+    return { credential, expected: !isRole ? 401 : missing.length === 0 ? 200 : 403, missing: missing[0] ?? null };
+  });
+  it.each(voteCases)('decide through resume: POST /api/v1/executions/{id}/resume on a pending approval × $credential → $expected', async ({ credential, expected, missing }) => {
+    const t = await target('approval', expected < 400);
+    const before = await executionState(t.id);
+    const res = await rawRequest('POST', `/api/v1/executions/${t.id}/resume`, {
+      authorization: headers[credential],
+      body: JSON.stringify({ resume_data: { approved: true } }),
+      contentType: 'application/json',
+    });
+    expect(res.status, `${credential}: ${JSON.stringify(res.body)}`).toBe(expected);
+    if (expected === 401) expectError(res, 401, 'unauthorized');
+    if (expected === 403) expect(expectError(res, 403, 'forbidden').error.message).toBe(`missing permission: ${missing}`);
+    if (expected >= 400) expect(await executionState(t.id)).toEqual(before);
+    else {
+      expect(res.body).toMatchObject({ id: t.id, status: 'completed' });
+      expect((await executionState(t.id)).approvals).toEqual(['approved']);
+    }
+  });
+
+  // A standalone token stored with approval:decide (made before the rule, or written by hand —
+  // createApiToken refuses to make one) holds every other permission it was given, but never decides.
+  describe('decide with an unbound token', () => {
+    let unbound: string;
+    beforeAll(async () => {
+      const token = `wr_${uid('unbound').replace(/-/g, '')}${'A'.repeat(24)}`;
+      await testDb().insert(apiTokens).values({ name: uid('matrix-unbound'), prefix: token.slice(0, 10), tokenHash: hashToken(token), permissions: [...PERMISSIONS] });
+      unbound = `Bearer ${token}`;
+    });
+
+    it('still reads and operates with its other permissions', async () => {
+      const t = await target('approval', false);
+      expect((await rawRequest('GET', `/api/v1/executions/${t.id}`, { authorization: unbound })).status).toBe(200);
+      expect((await rawRequest('GET', `/api/v1/approvals/${t.approvalId}`, { authorization: unbound })).status).toBe(200);
+    });
+
+    it.each([
+      ['POST /api/v1/approvals/{id}/approve', (t: { approvalId?: string }) => `/api/v1/approvals/${t.approvalId}/approve`, { comment: 'matrix' }],
+      ['POST /api/v1/approvals/{id}/reject', (t: { approvalId?: string }) => `/api/v1/approvals/${t.approvalId}/reject`, { comment: 'matrix' }],
+      ['POST /api/v1/executions/{id}/resume (a vote)', (t: { id: string }) => `/api/v1/executions/${t.id}/resume`, { resume_data: { approved: true } }],
+    ] as const)('%s → 403 missing permission: approval:decide, nothing written', async (_name, path, body) => {
+      const t = await target('approval', false);
+      const before = await executionState(t.id);
+      const res = await rawRequest('POST', path(t), { authorization: unbound, body: JSON.stringify(body), contentType: 'application/json' });
+      expect(expectError(res, 403, 'forbidden').error.message).toBe('missing permission: approval:decide');
+      expect(await executionState(t.id)).toEqual(before);
+    });
   });
 });

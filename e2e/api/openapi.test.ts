@@ -153,6 +153,7 @@ describe('real responses validate against the documented schemas', () => {
     expect((paused.body as { executions: { approval: unknown }[] }).executions[0]!.approval).not.toBeNull();
 
     const detail = await get('/api/v1/executions/{id}', `/api/v1/executions/${id}`, admin);
+    await get('/api/v1/executions/{id}/events', `/api/v1/executions/${id}/events?limit=2`, admin);
     const approvalId = (detail.body as { approvals: { id: string }[] }).approvals[0]!.id;
     await get('/api/v1/approvals', '/api/v1/approvals?status=pending&limit=5', approver);
     await get('/api/v1/approvals/{id}', `/api/v1/approvals/${approvalId}`, approver);

@@ -11,7 +11,7 @@ import { expect } from 'vitest';
 import { createDb, type Db } from '@/lib/db/client';
 import { createWorkflow, ZCreateWorkflow } from '@/lib/core/workflows/workflows';
 import { startExecution } from '@/lib/core/executions/start-execution';
-import { getExecution } from '@/lib/core/executions/get-execution';
+import { getExecution, listExecutionEvents } from '@/lib/core/executions/get-execution';
 import type { Actor } from '@/lib/core/access/permissions';
 import { BASE_URL, isolatedDatabase, uid } from './env';
 import { api, type ApiResponse } from './http';
@@ -176,8 +176,16 @@ export async function startIn(db: Db, key: string, payload: Record<string, unkno
   return startExecution(db, TEST_ACTOR, { workflow_id: key, trigger_payload: payload }, opts);
 }
 
+/** The execution with its whole timeline: the detail's newest events and every older page before them. */
 export async function detailIn(db: Db, id: string): Promise<ExecutionDetail> {
-  return (await getExecution(db, id)) as unknown as ExecutionDetail;
+  const detail = await getExecution(db, id);
+  let events = detail.events;
+  for (let cursor = detail.events_next_cursor; cursor; ) {
+    const page = await listExecutionEvents(db, id, { cursor, limit: 200 });
+    events = [...page.events, ...events];
+    cursor = page.next_cursor;
+  }
+  return { ...detail, events } as unknown as ExecutionDetail;
 }
 
 export const ROOT = path.resolve(__dirname, '../..');

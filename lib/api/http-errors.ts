@@ -21,6 +21,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   validation_failed: 422,
+  context_too_large: 422,
   idempotency_key_reused: 422,
   too_many_requests: 429,
   unavailable: 503,

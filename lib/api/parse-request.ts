@@ -8,6 +8,15 @@ export const MAX_BODY_BYTES = 256 * 1024;
 // application/x-www-form-urlencoded); those bodies are still read as JSON. Anything else is refused.
 const ACCEPTED_TYPES = /^(application\/json|application\/[\w.+-]+\+json|application\/x-www-form-urlencoded|text\/plain)\b/i;
 
+/**
+ * The body as text, read as a stream and refused with 413 as soon as it passes `limit` (a declared
+ * Content-Length over it is refused before reading anything): a huge body never sits in memory.
+ * Every path that reads a request body goes through here (parseBody, idempotency hashing).
+ */
+export async function readBodyText(req: Request, limit = MAX_BODY_BYTES): Promise<string> {
+  return readLimited(req, limit);
+}
+
 async function readLimited(req: Request, limit: number): Promise<string> {
   const declared = Number(req.headers.get('content-length') ?? '0');
   if (declared > limit) throw new AppError('payload_too_large', `request body is larger than ${limit / 1024} KB`);

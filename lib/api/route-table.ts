@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Permission } from '../core/access/permissions';
 import { ZDecideApproval } from '../core/approvals/decide-approval';
 import { ZListApprovals } from '../core/approvals/list-approvals';
+import { ZListExecutionEvents } from '../core/executions/get-execution';
 import { ZListExecutions } from '../core/executions/list-executions';
 import { ZStartExecution } from '../core/executions/start-execution';
 import { ZListPaused } from '../core/resumer/list-paused-executions';
@@ -52,7 +53,14 @@ export const ROUTES = {
     permissions: ['execution:read'],
     query: ZListPaused,
   },
-  getExecution: { method: 'GET', path: '/api/v1/executions/{id}', summary: 'Get an execution with its events', permissions: ['execution:read'] },
+  getExecution: { method: 'GET', path: '/api/v1/executions/{id}', summary: 'Get an execution with its newest events', permissions: ['execution:read'] },
+  listExecutionEvents: {
+    method: 'GET',
+    path: '/api/v1/executions/{id}/events',
+    summary: "Page an execution's older events",
+    permissions: ['execution:read'],
+    query: ZListExecutionEvents,
+  },
   pauseExecution: {
     method: 'POST',
     path: '/api/v1/executions/{id}/pause',

@@ -1,15 +1,15 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
 import { authenticateToken } from '../core/access/api-tokens';
 import { createTokenCache, type TokenCache } from '../core/access/token-cache';
 import { hasPermissions, type Actor, type Permission } from '../core/access/permissions';
 import { AppError } from '../core/errors';
+import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from '../core/idempotency';
 import { databaseUrl, getDb, type Db } from '../db/client';
-import { idempotencyKeys } from '../db/schema';
 import { resolveSessionActor } from '../auth/session-actor';
 import { log, withLogContext } from '../log';
 import { observeHttpRequest } from '../observability/registry';
 import { toErrorResponse } from './http-errors';
+import { readBodyText } from './parse-request';
 
 type Params = Record<string, string | string[] | undefined>;
 
@@ -116,37 +116,25 @@ async function withIdempotency(
 ): Promise<Response> {
   if (key.length > 200) throw new AppError('validation_failed', 'Idempotency-Key is longer than 200 characters');
   const url = new URL(ctx.req.url);
-  const bodyText = await ctx.req.text();
+  // The body limit holds here as on every path: streamed, refused with 413 past 256 KB.
+  const bodyText = await readBodyText(ctx.req);
   const scope = `${ctx.req.method} ${url.pathname}`;
   const requestHash = createHash('sha256').update(scope).update('\n').update(bodyText).digest('hex');
-  const inserted = await ctx.db
-    .insert(idempotencyKeys)
-    .values({ actor: ctx.actor.id, key, scope, requestHash })
-    .onConflictDoNothing()
-    .returning({ key: idempotencyKeys.key });
-  if (inserted.length === 0) {
-    const [prev] = await ctx.db
-      .select()
-      .from(idempotencyKeys)
-      .where(and(eq(idempotencyKeys.actor, ctx.actor.id), eq(idempotencyKeys.key, key)));
-    if (!prev || prev.requestHash !== requestHash) {
-      throw new AppError('idempotency_key_reused', 'this Idempotency-Key was used for a different request');
-    }
-    if (prev.statusCode === null) throw new AppError('idempotency_in_progress', 'a request with this Idempotency-Key is still in progress');
-    return Response.json(prev.response, { status: prev.statusCode, headers: { 'x-request-id': ctx.requestId, 'idempotent-replayed': 'true' } });
+  const actor = ctx.actor.id;
+  const claim = await claimIdempotencyKey(ctx.db, { actor, key, scope, requestHash });
+  if (claim.kind === 'taken') {
+    if (claim.requestHash !== requestHash) throw new AppError('idempotency_key_reused', 'this Idempotency-Key was used for a different request');
+    if (claim.statusCode === null) throw new AppError('idempotency_in_progress', 'a request with this Idempotency-Key is still in progress');
+    return Response.json(claim.response, { status: claim.statusCode, headers: { 'x-request-id': ctx.requestId, 'idempotent-replayed': 'true' } });
   }
-  const release = () =>
-    ctx.db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.actor, ctx.actor.id), eq(idempotencyKeys.key, key)));
+  const release = () => releaseIdempotencyKey(ctx.db, actor, key, claim.claimedAt);
   try {
     const replay = new Request(ctx.req.url, { method: ctx.req.method, headers: ctx.req.headers, body: bodyText || undefined });
     const result = await run(replay);
     const res = toResponse(result, ctx.requestId);
     if (res.status >= 200 && res.status < 300) {
       const body: unknown = await res.clone().json();
-      await ctx.db
-        .update(idempotencyKeys)
-        .set({ statusCode: res.status, response: body })
-        .where(and(eq(idempotencyKeys.actor, ctx.actor.id), eq(idempotencyKeys.key, key)));
+      await completeIdempotencyKey(ctx.db, actor, key, claim.claimedAt, res.status, body);
     } else {
       await release();
     }

@@ -165,9 +165,15 @@ export type ExecutionApproval = {
   decisions: DecisionDto[];
 } & Partial<ApprovalAssignment>;
 
-export type ExecutionDetail = Execution & { events: ExecutionEvent[]; approvals: ExecutionApproval[] };
+/** `events`: the newest 50, oldest first; `events_next_cursor` pages the older ones (ExecutionEventPage). */
+export type ExecutionDetail = Execution & { events: ExecutionEvent[]; events_next_cursor: string | null; approvals: ExecutionApproval[] };
 
-export type ExecutionPage = { executions: Execution[]; count: number; next_cursor: string | null };
+export type ExecutionEventPage = { events: ExecutionEvent[]; count: number; next_cursor: string | null };
+
+/** A list item carries no context (get the execution for it). */
+export type ExecutionListItem = Omit<Execution, 'context'>;
+
+export type ExecutionPage = { executions: ExecutionListItem[]; count: number; next_cursor: string | null };
 
 export type Workflow = {
   id: string;

@@ -20,6 +20,7 @@ export const ERROR_CODES = [
   'payload_too_large',
   'unsupported_media_type',
   'validation_failed',
+  'context_too_large',
   'idempotency_key_reused',
   'too_many_requests',
   'unavailable',

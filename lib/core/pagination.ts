@@ -22,11 +22,29 @@ export function encodeKeysetCursor(at: Date, id: string): string {
   return encodeCursor([at.toISOString(), id]);
 }
 
+// Exactly what encodeKeysetCursor writes: toISOString() of a date in the years 0001-9999. JavaScript
+// dates also take year 0, six-digit and negative years ("-005000-01-01T…"), which PostgreSQL refuses.
+const CURSOR_TIMESTAMP = /^(?!0000)\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 export function decodeKeysetCursor(cursor: string): { at: Date; id: string } {
   const [ts, id] = decodeCursor(cursor, ['string', 'string']) as [string, string];
   const at = new Date(ts);
-  if (Number.isNaN(at.getTime()) || !isUuid(id)) throw new AppError('validation_failed', 'invalid cursor');
+  // The round trip refuses dates that do not exist (2025-02-30) and anything JavaScript would bend.
+  if (!CURSOR_TIMESTAMP.test(ts) || Number.isNaN(at.getTime()) || at.toISOString() !== ts || !isUuid(id)) {
+    throw new AppError('validation_failed', 'invalid cursor');
+  }
   return { at, id };
+}
+
+/** A cursor over an increasing bigint id (the timeline's event ids). */
+export function encodeIdCursor(id: number): string {
+  return encodeCursor([id]);
+}
+
+export function decodeIdCursor(cursor: string): number {
+  const [id] = decodeCursor(cursor, ['number']) as [number];
+  if (!Number.isSafeInteger(id) || id < 1) throw new AppError('validation_failed', 'invalid cursor');
+  return id;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

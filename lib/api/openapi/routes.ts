@@ -40,6 +40,7 @@ export const ROUTE_RESPONSES: Record<RouteName, ComponentName> = {
   startExecution: 'Execution',
   listPausedExecutions: 'PausedExecutionList',
   getExecution: 'ExecutionDetail',
+  listExecutionEvents: 'ExecutionEventPage',
   pauseExecution: 'Execution',
   resumeExecution: 'Execution',
   cancelExecution: 'Execution',
@@ -58,7 +59,8 @@ const DESCRIPTIONS: Partial<Record<RouteName, string>> = {
   listPausedExecutions: 'Oldest first, keyset-paged; `total` counts every paused execution matching the filters.',
   pauseExecution: 'A running (or sleeping) execution stops before its next step. Resume it through the resume route.',
   resumeExecution:
-    'Merges `resume_data` into the context and runs on. For an approval pause, `resume_data.approved` (boolean) decides the pending approval and picks the branch.',
+    'Merges `resume_data` into the context and runs on. On a pending approval the resume is a vote, judged exactly like approve/reject (it also needs `approval:decide`): `resume_data` is `{"approved": <boolean>, "comment"?}`; the answer is the execution after the vote — still paused until the quorum is reached, resumed with the decision once it is.',
+  listExecutionEvents: 'The events before `cursor` (GET /executions/{id} carries the newest 50 and `events_next_cursor`), oldest first.',
   approveApproval: 'Records a decision. When the required approvals are reached the execution is resumed by a worker within a second.',
   rejectApproval: 'Records a rejection: the approval is final and the execution takes its reject branch (or ends as rejected).',
 };

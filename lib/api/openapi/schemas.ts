@@ -115,7 +115,8 @@ const Assignment = {
 };
 
 export const ZExecutionDetail = ZExecution.extend({
-  events: z.array(ZExecutionEvent).meta({ description: 'The timeline, oldest first' }),
+  events: z.array(ZExecutionEvent).meta({ description: 'The newest 50 events of the timeline, oldest first' }),
+  events_next_cursor: Cursor.meta({ description: 'Pass as `cursor` to GET /executions/{id}/events for the events before these; null when these are all' }),
   approvals: z.array(
     z.strictObject({
       id: Id,
@@ -133,7 +134,15 @@ export const ZExecutionDetail = ZExecution.extend({
   ),
 });
 
-export const ZExecutionList = z.strictObject({ executions: z.array(ZExecution), count: z.number().int(), next_cursor: Cursor });
+export const ZExecutionEventPage = z.strictObject({
+  events: z.array(ZExecutionEvent).meta({ description: 'Oldest first' }),
+  count: z.number().int(),
+  next_cursor: Cursor.meta({ description: 'Pass as `cursor` for the events before these; null at the start of the timeline' }),
+});
+
+export const ZExecutionListItem = ZExecution.omit({ context: true }).meta({ description: 'An execution without its context (get the execution for it)' });
+
+export const ZExecutionList = z.strictObject({ executions: z.array(ZExecutionListItem), count: z.number().int(), next_cursor: Cursor });
 
 export const ZPausedExecution = z.strictObject({
   id: Id,
@@ -324,6 +333,8 @@ export const RESPONSE_COMPONENTS = {
   Execution: ZExecution,
   ExecutionEvent: ZExecutionEvent,
   ExecutionDetail: ZExecutionDetail,
+  ExecutionEventPage: ZExecutionEventPage,
+  ExecutionListItem: ZExecutionListItem,
   ExecutionList: ZExecutionList,
   PausedExecution: ZPausedExecution,
   PausedExecutionList: ZPausedList,

@@ -33,6 +33,12 @@ export function toExecutionDto(e: ExecutionRow, extra: { workflowName?: string; 
 
 export type ExecutionDto = ReturnType<typeof toExecutionDto>;
 
+/** A list item: the execution without its context (up to MAX_CONTEXT_BYTES each; get one execution for it). */
+export function toExecutionListItem(e: ExecutionRow, extra: { workflowName?: string; workflowKey?: string } = {}) {
+  const { context: _context, ...item } = toExecutionDto(e, extra);
+  return item;
+}
+
 export function toEventDto(ev: ExecutionEventRow) {
   return {
     id: ev.id,

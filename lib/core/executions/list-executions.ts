@@ -5,7 +5,7 @@ import { workflowExecutions, workflows } from '../../db/schema';
 import { EXECUTION_STATUSES } from '../engine/state-machine';
 import { decodeKeysetCursor, encodeKeysetCursor } from '../pagination';
 import { findWorkflowRow } from '../workflows/workflows';
-import { toExecutionDto } from './execution-dto';
+import { toExecutionListItem } from './execution-dto';
 
 export const ZListExecutions = z.strictObject({
   status: z.enum(EXECUTION_STATUSES).optional(),
@@ -34,7 +34,7 @@ export async function listExecutions(db: DbOrTx, input: ListExecutionsInput) {
   const page = rows.slice(0, input.limit);
   const last = page[page.length - 1];
   return {
-    executions: page.map((r) => toExecutionDto(r.e, { workflowName: r.name, workflowKey: r.key })),
+    executions: page.map((r) => toExecutionListItem(r.e, { workflowName: r.name, workflowKey: r.key })),
     count: page.length,
     next_cursor: rows.length > input.limit && last ? encodeKeysetCursor(last.e.startedAt!, last.e.id) : null,
   };

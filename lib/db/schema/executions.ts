@@ -37,6 +37,8 @@ export const workflowExecutions = pgTable(
     /** Set by the approval decision that made resume_data final; the worker resumes these. */
     decidedAt: timestamp('decided_at', { withTimezone: true, precision: 3 }),
     pauseWarnedAt: timestamp('pause_warned_at', { withTimezone: true, precision: 3 }),
+    /** Steps run so far, all runs together: past MAX_STEPS_PER_EXECUTION the execution fails. */
+    stepsRun: integer('steps_run').notNull().default(0),
     /** Compare-and-set counter: every state change bumps it. */
     version: integer('version').notNull().default(0),
     updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
