@@ -243,7 +243,7 @@ describe('notifications: mail, webhooks, decision links, reminders, escalation, 
 
   it('the outbox page is for admins', async () => {
     expect((await as(operator).get('/api/v1/notifications')).status).toBe(403);
-    const list = await as(admin).get<{ notifications: { subject: string; text: string; channel: string }[] }>('/api/v1/notifications?channel=email&limit=5');
+    const list = await as(admin).get<{ notifications: { subject: string; text: string; channel: string }[] }>('/api/v1/notifications?channel=email&status=sent&limit=5');
     expect(list.status).toBe(200);
     expect(list.body.notifications.length).toBeGreaterThan(0);
     // Sent over SMTP: the stored copy keeps no usable link.
