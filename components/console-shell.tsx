@@ -4,15 +4,19 @@ import { usePathname } from 'next/navigation';
 import { signOut } from 'next-auth/react';
 import { useState, type ReactNode } from 'react';
 import { isApiError } from '@/lib/client/api';
+import { can } from '@/lib/client/access';
 import { useMe } from '@/lib/client/hooks';
+import type { Permission } from '@/lib/client/types';
+import { DelegationMenu } from './delegation-menu';
 import { Button, cx, ErrorState, focusRing, Logo, Spinner } from './ui';
 
-const NAV = [
+const NAV: { href: string; label: string; permission?: Permission }[] = [
   { href: '/', label: 'Inbox' },
   { href: '/executions', label: 'Executions' },
   { href: '/workflows', label: 'Workflows' },
   { href: '/ops', label: 'Ops' },
   { href: '/api-docs', label: 'API' },
+  { href: '/outbox', label: 'Outbox', permission: 'notification:read' },
 ];
 
 function isActive(pathname: string, href: string) {
@@ -22,8 +26,8 @@ function isActive(pathname: string, href: string) {
 /** The signed-in frame: navigation, who is signed in, sign-out. Nothing renders before /me answers. */
 export function ConsoleShell({ children }: { children: ReactNode }) {
   const pathname = usePathname();
-  // The sign-in page stands alone: no navigation, no account to load.
-  const bare = pathname === '/signin';
+  // The sign-in page and decision-link pages stand alone: no navigation, no account to load.
+  const bare = pathname === '/signin' || pathname.startsWith('/decide/');
   const me = useMe({ enabled: !bare });
   const [signingOut, setSigningOut] = useState(false);
   if (bare) return <>{children}</>;
@@ -64,7 +68,7 @@ export function ConsoleShell({ children }: { children: ReactNode }) {
             <span className="hidden sm:inline">Workflow Resumer</span>
           </Link>
           <nav aria-label="Main" className="order-3 -mx-1 flex w-full gap-1 overflow-x-auto sm:order-none sm:w-auto">
-            {NAV.map((n) => {
+            {NAV.filter((n) => !n.permission || can(me.data, n.permission)).map((n) => {
               const active = isActive(pathname, n.href);
               return (
                 <Link
@@ -98,6 +102,7 @@ export function ConsoleShell({ children }: { children: ReactNode }) {
                 </div>
               </div>
             ) : null}
+            {me.data ? <DelegationMenu me={me.data} /> : null}
             {me.data ? (
               <Button
                 size="sm"

@@ -64,6 +64,15 @@ export const ZEnv = z.object({
   WR_SERVICE: z.string().min(1).max(64).default('workflow-resumer'),
   WR_SKIP_MIGRATE: flag.default(false),
   WR_DIST_DIR: z.string().min(1).default('.next'),
+  // Reaching approvers (lib/core/notifications). Without SMTP_URL mail is kept in the outbox and
+  // shown to admins on the console's Outbox page.
+  SMTP_URL: z.string().regex(/^smtps?:\/\/[^\s]+$/, 'expected smtp://user:pass@host:port (or smtps://)').optional(),
+  MAIL_FROM: z.string().min(3).max(200).default('Workflow Resumer <workflow-resumer@localhost>'),
+  WEBHOOK_URL: z.string().url().regex(/^https?:\/\//, 'expected an http(s) URL').optional(),
+  /** Signs webhook bodies: X-Workflow-Resumer-Signature: sha256=<HMAC-SHA256 of the body, hex>. */
+  WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** How long a decision link works at most (it also ends with its request). */
+  DECISION_LINK_TTL: durationSeconds.default(7 * 86_400_000),
 });
 
 export type Env = z.infer<typeof ZEnv>;

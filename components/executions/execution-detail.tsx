@@ -6,6 +6,7 @@ import { formatDateTime } from '@/lib/client/format';
 import { useDecide, useExecution, useMe, useOlderEvents } from '@/lib/client/hooks';
 import { buildTimeline, resumeHistory, stepPath, type TimelineEntry } from '@/lib/client/timeline';
 import type { Decision, ExecutionApproval, ExecutionDetail } from '@/lib/client/types';
+import { ApprovalNotifications } from './approval-notifications';
 import { DecideDialog, rowLabel } from '../inbox/decide-dialog';
 import { JsonView } from '../json-view';
 import { LiveAge, TimeAgo } from '../live-age';
@@ -274,6 +275,7 @@ export function ExecutionDetailView({ id }: { id: string }) {
                       {a.approver_role ? <span className="text-xs text-slate-500">role {a.approver_role}</span> : null}
                     </div>
                     <p className="mt-1 whitespace-pre-wrap break-words text-slate-700 dark:text-slate-300">{a.reason}</p>
+                    <ApprovalNotifications approval={a} />
                     {a.decisions.length ? (
                       <ul className="mt-2 space-y-1.5 border-l-2 border-slate-200 pl-3 dark:border-slate-700">
                         {a.decisions.map((d) => (
@@ -281,7 +283,8 @@ export function ExecutionDetailView({ id }: { id: string }) {
                             <span className={d.decision === 'approve' ? 'text-emerald-700 dark:text-emerald-300' : 'text-rose-700 dark:text-rose-300'}>
                               {d.decision === 'approve' ? 'Approved' : 'Rejected'}
                             </span>{' '}
-                            by {d.actor} · <TimeAgo iso={d.created_at} className="text-slate-500" />
+                            by {d.actor}
+                            {d.on_behalf_of ? ` for ${d.on_behalf_of}` : ''} · <TimeAgo iso={d.created_at} className="text-slate-500" />
                             {d.comment ? <p className="mt-0.5 whitespace-pre-wrap break-words text-slate-600 italic dark:text-slate-400">“{d.comment}”</p> : null}
                           </li>
                         ))}

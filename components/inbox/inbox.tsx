@@ -1,7 +1,7 @@
 'use client';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
-import { checkDecide } from '@/lib/client/access';
+import { can, checkDecide } from '@/lib/client/access';
 import { plural } from '@/lib/client/format';
 import { useDecide, useMe, useOpsSummary, usePausedExecutions, useWorkflows } from '@/lib/client/hooks';
 import type { Decision, Me, PausedExecution } from '@/lib/client/types';
@@ -11,6 +11,7 @@ import { Button, Card, cx, EmptyState, ErrorState, errorMessage, inputClass, Loa
 import { BulkResults, type BulkRun } from './bulk-results';
 import { DecideDialog, rowLabel } from './decide-dialog';
 import { InboxRow } from './inbox-row';
+import { InboxViews, MyApprovals } from './my-approvals';
 
 const PAGE_SIZE = 25;
 
@@ -47,6 +48,9 @@ export function Inbox() {
   }, [reasonInput, reason, setParams]);
 
   const filtered = !!(workflow || reason);
+  // Deciders open on "Needs my decision"; a filtered link (or someone who does not decide) gets the paused list.
+  const decides = can(useMe().data, 'approval:decide');
+  const view = (['mine', 'all', 'decided'] as const).find((v) => v === params.get('view')) ?? (decides && !filtered ? 'mine' : 'all');
 
   return (
     <div>
@@ -64,6 +68,10 @@ export function Inbox() {
         }
       />
       <InboxSummary filtered={filtered} />
+      {decides ? <InboxViews view={view} onChange={(v) => setParams({ view: v === 'mine' && !filtered ? '' : v })} /> : null}
+      {view === 'mine' ? <MyApprovals view="for" /> : view === 'decided' ? <MyApprovals view="decided" /> : null}
+      {/* "All paused": the filters and the list below (left at their indentation to keep this change small). */}
+      {view === 'all' ? (<>
       <Card as="div" className="mb-4 p-3 sm:p-4">
         <form
           role="search"
@@ -117,6 +125,7 @@ export function Inbox() {
       </Card>
       {/* A new filter starts again at the first page, with nothing selected. */}
       <InboxList key={`${workflow}\u0000${reason}`} workflow={workflow} reason={reason} filtered={filtered} />
+      </>) : null}
     </div>
   );
 }

@@ -222,6 +222,50 @@ function WorkerPanel({ workers }: { workers: OpsSummary['workers'] }) {
   );
 }
 
+function seconds(v: number | null): string {
+  if (v === null) return '–';
+  if (v < 120) return `${v} s`;
+  if (v < 7200) return `${Math.round(v / 60)} min`;
+  if (v < 172_800) return `${(v / 3600).toFixed(1)} h`;
+  return `${(v / 86_400).toFixed(1)} d`;
+}
+
+/** Time to decision per workflow: p50/p90 from request to final decision, and how many needed a nudge. */
+function DecisionTimePanel({ figures }: { figures: OpsSummary['decision_time'] }) {
+  return (
+    <Panel title={`Time to decision, last ${figures.window_days} days`} id="decision-time-title">
+      {figures.workflows.length === 0 ? (
+        <p className="text-sm text-slate-500">No approval requests decided or followed up in this window.</p>
+      ) : (
+        <table className="w-full text-left text-sm" data-testid="decision-time">
+          <thead className="text-xs text-slate-500">
+            <tr>
+              <th className="py-1 pr-3 font-medium">Workflow</th>
+              <th className="py-1 pr-3 text-right font-medium">Decided</th>
+              <th className="py-1 pr-3 text-right font-medium">p50</th>
+              <th className="py-1 pr-3 text-right font-medium">p90</th>
+              <th className="py-1 pr-3 text-right font-medium">Reminded</th>
+              <th className="py-1 text-right font-medium">Escalated</th>
+            </tr>
+          </thead>
+          <tbody>
+            {figures.workflows.map((w) => (
+              <tr key={w.workflow_id} className="border-t border-slate-100 dark:border-slate-800">
+                <td className="py-1 pr-3">{w.workflow_name}</td>
+                <td className="py-1 pr-3 text-right tabular-nums">{w.decided}</td>
+                <td className="py-1 pr-3 text-right tabular-nums">{seconds(w.p50_seconds)}</td>
+                <td className="py-1 pr-3 text-right tabular-nums">{seconds(w.p90_seconds)}</td>
+                <td className="py-1 pr-3 text-right tabular-nums">{w.reminded}</td>
+                <td className="py-1 text-right tabular-nums">{w.escalated}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Panel>
+  );
+}
+
 export function OpsView() {
   const me = useMe().data;
   const allowed = can(me, 'execution:read');
@@ -338,6 +382,9 @@ export function OpsView() {
             }))}
           />
         </Panel>
+      </div>
+      <div className="mt-4">
+        <DecisionTimePanel figures={s.decision_time} />
       </div>
     </div>
   );

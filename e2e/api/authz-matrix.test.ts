@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ROUTE_ENTRIES, ROUTES, type RouteName } from '@/lib/api/route-table';
 import { createApiToken, hashToken, revokeApiToken } from '@/lib/core/access/api-tokens';
 import { PERMISSIONS, ROLE_PERMISSIONS, ROLES, type Role } from '@/lib/core/access/permissions';
-import { apiTokens, workflowExecutions, workflows } from '@/lib/db/schema';
+import { apiTokens, delegations, workflowExecutions, workflows } from '@/lib/db/schema';
 import { testDb, uid, userWithToken } from '../helpers/env';
 import { api } from '../helpers/http';
 import { expectError, rawRequest, type ExecutionDetail } from '../helpers/workflows';
@@ -72,6 +72,10 @@ describe('authorization matrix (from the route table)', () => {
     return (await testDb().select({ id: workflowExecutions.id }).from(workflowExecutions).where(eq(workflowExecutions.workflowId, wf!.id))).length;
   }
 
+  // A person every role's token may delegate to.
+  let delegateEmail: Promise<string> | null = null;
+  const delegate = () => (delegateEmail ??= userWithToken('approver').then((u) => u.email));
+
   // Shared targets for the refusals (they must stay untouched), fresh ones for the successes.
   const shared = new Map<string, Promise<{ id: string; approvalId?: string }>>();
   const target = (kind: 'running' | 'paused' | 'approval', fresh: boolean) => {
@@ -119,6 +123,20 @@ describe('authorization matrix (from the route table)', () => {
     getHealth: async () => ({ path: '/api/v1/health' }),
     getReady: async () => ({ path: '/api/v1/ready' }),
     getOpenApi: async () => ({ path: '/api/v1/openapi.json' }),
+    getDelegation: async () => ({ path: '/api/v1/me/delegation' }),
+    setDelegation: async () => {
+      const to = await delegate();
+      return {
+        path: '/api/v1/me/delegation',
+        body: { to, until: new Date(Date.now() + 86_400_000).toISOString() },
+        check: async () => (await testDb().select().from(delegations).where(eq(delegations.toEmail, to))).length,
+      };
+    },
+    deleteDelegation: async () => ({ path: '/api/v1/me/delegation' }),
+    listNotifications: async () => ({ path: '/api/v1/notifications?limit=5' }),
+    getDecisionLink: async () => ({ path: `/api/v1/decision-links/wrd_${'x'.repeat(43)}` }),
+    approveByDecisionLink: async () => ({ path: `/api/v1/decision-links/wrd_${'x'.repeat(43)}/approve`, body: {} }),
+    rejectByDecisionLink: async () => ({ path: `/api/v1/decision-links/wrd_${'x'.repeat(43)}/reject`, body: {} }),
   };
 
   it('has a fixture for every route in the route table, and nothing else', () => {

@@ -4,6 +4,7 @@
  * responses of the running server, errors included, validate against what it documents for their
  * status.
  */
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { errorCodes, openApiDocument, responseSchema } from '@/lib/api/openapi/document';
@@ -12,7 +13,8 @@ import { ROUTE_ENTRIES } from '@/lib/api/route-table';
 import { PERMISSIONS } from '@/lib/core/access/permissions';
 import { resumeDecidedExecutions } from '@/lib/core/worker/resume-decided-executions';
 import { log } from '@/lib/log';
-import { BASE_URL, testDb, tokenWith, uid } from '../helpers/env';
+import { notifications } from '@/lib/db/schema';
+import { BASE_URL, testDb, tokenWith, uid, userWithToken } from '../helpers/env';
 import { call, type ApiResponse } from '../helpers/http';
 import { APPROVAL_FLOW, CALLBACK_FLOW } from '../helpers/resumer';
 
@@ -185,6 +187,51 @@ describe('real responses validate against the documented schemas', () => {
     await post('/api/v1/executions/{id}/pause', '/api/v1/executions/not-a-uuid/pause', admin); // 404
     await get('/api/v1/health', '/api/v1/health?verbose=1'); // 422: no route takes unknown query parameters
     await get('/api/v1/me', '/api/v1/me?x=1', admin); // 422
+  });
+
+  it('delegation, the outbox and decision links', async () => {
+    const [alice, dave] = [await userWithToken('approver'), await userWithToken('approver')];
+    const put = async (token: string, body: unknown) => expectDocumented('PUT', '/api/v1/me/delegation', await call('PUT', '/api/v1/me/delegation', { token, body }));
+    await put(alice.token, { to: dave.email, until: new Date(Date.now() + 3_600_000).toISOString() });
+    await put(alice.token, { to: alice.email, until: new Date(Date.now() + 3_600_000).toISOString() }); // 422
+    await get('/api/v1/me/delegation', '/api/v1/me/delegation', dave.token);
+    expectDocumented('DELETE', '/api/v1/me/delegation', await call('DELETE', '/api/v1/me/delegation', { token: alice.token }));
+
+    const key = uid('oas-link');
+    await post('/api/v1/workflows', '/api/v1/workflows', admin, {
+      key,
+      name: 'Linked',
+      definition: { steps: [{ id: 'gate', type: 'approval', reason: 'By mail', assignees: [alice.email] }] },
+    });
+    const started = await post('/api/v1/executions', '/api/v1/executions', admin, { workflow_id: key });
+    await get('/api/v1/notifications', '/api/v1/notifications?channel=email&limit=3', admin);
+    await get('/api/v1/notifications', '/api/v1/notifications', approver); // 403
+    // No worker delivers here: the outbox row still holds the link's token.
+    const [row] = await testDb()
+      .select({ token: notifications.linkToken })
+      .from(notifications)
+      .where(eq(notifications.executionId, (started.body as { id: string }).id));
+    const link = `/api/v1/decision-links/${row!.token}`;
+    const view = await get('/api/v1/decision-links/{token}', link);
+    await post('/api/v1/decision-links/{token}/approve', `${link}/approve`, undefined, {}); // 403 without the CSRF token
+    const csrf = (view.body as { csrf_token: string }).csrf_token;
+    const decide = async (d: 'approve' | 'reject') =>
+      expectDocumented('POST', `/api/v1/decision-links/{token}/${d}`, await call('POST', `${link}/${d}`, { body: { comment: 'by link' }, headers: { 'x-csrf-token': csrf } }));
+    await decide('approve');
+    await decide('reject'); // 410 link_closed
+    await get('/api/v1/decision-links/{token}', `/api/v1/decision-links/wrd_${'Q'.repeat(43)}`); // 404
+    // Documented success of the reject route: a second request, rejected through its link.
+    const again = await post('/api/v1/executions', '/api/v1/executions', admin, { workflow_id: key });
+    const [row2] = await testDb()
+      .select({ token: notifications.linkToken })
+      .from(notifications)
+      .where(eq(notifications.executionId, (again.body as { id: string }).id));
+    const v2 = await get('/api/v1/decision-links/{token}', `/api/v1/decision-links/${row2!.token}`);
+    expectDocumented(
+      'POST',
+      '/api/v1/decision-links/{token}/reject',
+      await call('POST', `/api/v1/decision-links/${row2!.token}/reject`, { body: {}, headers: { 'x-csrf-token': (v2.body as { csrf_token: string }).csrf_token } }),
+    );
   });
 
   it('account, operations, health, readiness, metrics and the document itself', async () => {

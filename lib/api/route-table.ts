@@ -59,6 +59,9 @@ import { ZPausedList } from '../core/resumer/paused-execution-dto';
 import { ZResumeExecution } from '../core/resumer/resume-execution';
 import { ZWorkflow, ZWorkflowList } from '../core/workflows/workflow-dto';
 import { ZCreateWorkflow } from '../core/workflows/workflows';
+import { ZDelegation, ZSetDelegation } from '../core/approvals/delegation';
+import { ZDecisionLink } from '../core/notifications/decision-links';
+import { ZListNotifications, ZNotificationList } from '../core/notifications/notification-dto';
 import { ZHealth, ZHealthDown, ZNotReady, ZReady } from './openapi/schemas';
 
 /** A body that is not JSON: the handler returns a Response of this type. */
@@ -81,6 +84,9 @@ export type RouteSpec = {
   errors?: readonly ErrorCode[];
   database?: false;
 };
+
+const DECISION_LINK_POST =
+  'Recorded as the link’s recipient under every decision rule (assignment, self-approval, one vote per person, quorum). Needs the `X-CSRF-Token` header from the GET. 410 `link_closed` once the request is decided or expired, the link used, or the request no longer the recipient’s to decide.';
 
 export const ROUTES = {
   listWorkflows: { method: 'GET', path: '/api/v1/workflows', summary: 'List workflows', permissions: ['workflow:read'], response: ZWorkflowList },
@@ -259,6 +265,59 @@ export const ROUTES = {
     permissions: [],
     response: { contentType: 'application/json', description: 'OpenAPI 3.1 document' },
     database: false,
+  },
+  getDelegation: { method: 'GET', path: '/api/v1/me/delegation', summary: 'My delegation, and who delegated to me', permissions: [], response: ZDelegation },
+  setDelegation: {
+    method: 'PUT',
+    path: '/api/v1/me/delegation',
+    summary: 'Delegate my approvals to someone until a time',
+    permissions: ['approval:decide'],
+    body: ZSetDelegation,
+    response: ZDelegation,
+  },
+  deleteDelegation: { method: 'DELETE', path: '/api/v1/me/delegation', summary: 'End my delegation', permissions: [], response: ZDelegation },
+  listNotifications: {
+    method: 'GET',
+    path: '/api/v1/notifications',
+    summary: 'The notification outbox, newest first (the built-in mail catcher)',
+    permissions: ['notification:read'],
+    query: ZListNotifications,
+    response: ZNotificationList,
+  },
+  getDecisionLink: {
+    method: 'GET',
+    path: '/api/v1/decision-links/{token}',
+    summary: 'What a decision link shows: the request, its payload, the decisions so far',
+    description:
+      'No credentials: the token in the path is the credential (it acts as the person the link was mailed to, for one request). A GET never decides. `csrf_token` (null once the link is closed) goes in the `X-CSRF-Token` header of the decision. 404 for a token that is not one of ours.',
+    auth: 'public',
+    permissions: [],
+    response: ZDecisionLink,
+    errors: ['not_found'],
+  },
+  approveByDecisionLink: {
+    method: 'POST',
+    path: '/api/v1/decision-links/{token}/approve',
+    summary: 'Approve through a decision link',
+    description: DECISION_LINK_POST,
+    auth: 'public',
+    permissions: [],
+    body: ZDecideApproval,
+    bodyOptional: true,
+    response: ZDecisionLink,
+    errors: ['not_found', 'forbidden', 'self_approval', 'link_closed'],
+  },
+  rejectByDecisionLink: {
+    method: 'POST',
+    path: '/api/v1/decision-links/{token}/reject',
+    summary: 'Reject through a decision link',
+    description: DECISION_LINK_POST,
+    auth: 'public',
+    permissions: [],
+    body: ZDecideApproval,
+    bodyOptional: true,
+    response: ZDecisionLink,
+    errors: ['not_found', 'forbidden', 'self_approval', 'link_closed'],
   },
 } as const satisfies Record<string, RouteSpec>;
 

@@ -185,10 +185,12 @@ export function withApiAuth<const R extends RouteSpec>(route: R, handler: (ctx: 
  * read with METRICS_TOKEN): the same request id, query check, error mapping and duration metric; the
  * log line is at debug level, as probes and scrapes are frequent.
  */
-export function withPublicRoute(route: RouteSpec, handler: (req: Request) => Promise<Response>) {
-  return (req: Request): Promise<Response> =>
-    handle(req, route, true, async () => {
+export function withPublicRoute<const R extends RouteSpec>(route: R, handler: (req: Request, params: PathParams<R['path']>) => Promise<Response>) {
+  // Probes and the document are asked for often: their log line is at debug level.
+  const quiet = route.database === false;
+  return (req: Request, routeCtx?: { params: Promise<RouteParams> }): Promise<Response> =>
+    handle(req, route, quiet, async () => {
       parseQuery(req, route.query ?? NO_QUERY);
-      return handler(req);
+      return handler(req, ((await routeCtx?.params) ?? {}) as PathParams<R['path']>);
     });
 }

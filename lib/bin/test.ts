@@ -23,7 +23,10 @@ const STEPS = ['typecheck', 'lint', 'vitest', 'playwright'];
 // `npm test -- vitest` runs one step; anything else given is a file filter for vitest
 // (`npm test -- vitest e2e/api/tokens.test.ts`).
 const only = process.argv.slice(2).filter((a) => STEPS.includes(a));
-const vitestFilters = process.argv.slice(2).filter((a) => !STEPS.includes(a));
+const fileFilters = process.argv.slice(2).filter((a) => !STEPS.includes(a));
+// Files ending in .spec.ts are Playwright's (`npm test -- playwright e2e/ui/inbox.spec.ts`), the rest vitest's.
+const vitestFilters = fileFilters.filter((a) => !a.endsWith('.spec.ts'));
+const playwrightFilters = fileFilters.filter((a) => a.endsWith('.spec.ts'));
 const want = (step: string) => only.length === 0 || only.includes(step);
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): boolean {
@@ -126,7 +129,7 @@ try {
   }
   if (want('playwright')) {
     say('playwright: console in Chromium');
-    results.push(['playwright', run(process.execPath, [path.join(root, 'node_modules/@playwright/test/cli.js'), 'test'], env)]);
+    results.push(['playwright', run(process.execPath, [path.join(root, 'node_modules/@playwright/test/cli.js'), 'test', ...playwrightFilters], env)]);
   }
 } catch (e) {
   console.error(`[test] ${(e as Error).message}`);

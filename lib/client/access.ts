@@ -15,7 +15,7 @@ const DECIDED_LABEL: Record<string, string> = { approved: 'Approved', rejected: 
  */
 export function checkDecide(
   me: Me | undefined,
-  approval: Pick<InboxApproval, 'status' | 'approver_role' | 'decisions'>,
+  approval: Pick<InboxApproval, 'status' | 'approver_role' | 'decisions'> & { assigned_to?: string[] },
   execution: { started_by: string; paused_by: string | null },
 ): DecideCheck {
   if (!me || !can(me, 'approval:decide')) return { allowed: false, reason: 'You do not have permission to decide approvals.', hidden: true };
@@ -26,7 +26,11 @@ export function checkDecide(
   if (mine) return { allowed: false, reason: `You already ${mine.decision === 'approve' ? 'approved' : 'rejected'} this.` };
   if (execution.started_by === me.id) return { allowed: false, reason: 'You started this execution, so someone else must decide (no self-approval).' };
   if (execution.paused_by === me.id) return { allowed: false, reason: 'You paused this execution, so someone else must decide (no self-approval).' };
-  if (approval.approver_role && me.role !== approval.approver_role && me.role !== 'admin') {
+  // Requests assigned by name are also open to the assignees' delegates, which only the server
+  // knows: it judges those. A role alone is checked here.
+  const named = approval.assigned_to ?? [];
+  const byRole = !!approval.approver_role && (me.role === approval.approver_role || me.role === 'admin');
+  if (named.length === 0 && approval.approver_role && !byRole) {
     return { allowed: false, reason: `Only the ${approval.approver_role} role may decide this.` };
   }
   return { allowed: true };

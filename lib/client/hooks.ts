@@ -8,6 +8,9 @@ import { useState } from 'react';
 import { ApiError, apiFetch, isApiError, withQuery } from './api';
 import type {
   ApprovalDto,
+  ApprovalPage,
+  Delegation,
+  OutboxPage,
   Decision,
   Execution,
   ExecutionDetail,
@@ -225,6 +228,7 @@ export function useDecide(me: Me | undefined) {
       void qc.invalidateQueries({ queryKey: queryKeys.pausedAll });
       void qc.invalidateQueries({ queryKey: queryKeys.execution(v.executionId) });
       void qc.invalidateQueries({ queryKey: queryKeys.ops });
+      void qc.invalidateQueries({ queryKey: ['approvals'] });
     },
   });
 }
@@ -270,4 +274,51 @@ export function useCancelExecution() {
       apiFetch<Execution>(`/executions/${encodeURIComponent(v.id)}/cancel`, { method: 'POST', body: v.reason ? { reason: v.reason } : {} }),
     (v) => v.id,
   );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Who is asked: my decisions, delegation, the outbox (notification:read).
+
+export const notifyKeys = {
+  approvals: ['approvals'] as const,
+  mine: (view: 'for' | 'decided') => ['approvals', view] as const,
+  delegation: ['delegation'] as const,
+  outbox: (f: OutboxFilter) => ['outbox', f] as const,
+};
+
+/** `for`: the pending requests I may decide now; `decided`: those I voted on. */
+export function useMyApprovals(view: 'for' | 'decided', opts: { enabled?: boolean } = {}) {
+  return useQuery({
+    queryKey: notifyKeys.mine(view),
+    queryFn: ({ signal }) => apiFetch<ApprovalPage>(withQuery('/approvals', view === 'for' ? { for: 'me', limit: 100 } : { decided_by: 'me', limit: 100 }), { signal }),
+    refetchInterval: LIVE_INTERVAL_MS,
+    enabled: opts.enabled ?? true,
+  });
+}
+
+export function useDelegation(opts: { enabled?: boolean } = {}) {
+  return useQuery({ queryKey: notifyKeys.delegation, queryFn: ({ signal }) => apiFetch<Delegation>('/me/delegation', { signal }), staleTime: 30_000, enabled: opts.enabled ?? true });
+}
+
+export function useSetDelegation() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (v: { to: string; until: string } | null) =>
+      v ? apiFetch<Delegation>('/me/delegation', { method: 'PUT', body: v }) : apiFetch<Delegation>('/me/delegation', { method: 'DELETE' }),
+    onSuccess: (d) => {
+      qc.setQueryData(notifyKeys.delegation, d);
+      void qc.invalidateQueries({ queryKey: notifyKeys.approvals });
+    },
+  });
+}
+
+export type OutboxFilter = { status?: string; channel?: string; cursor?: string };
+
+export function useOutbox(f: OutboxFilter) {
+  return useQuery({
+    queryKey: notifyKeys.outbox(f),
+    queryFn: ({ signal }) => apiFetch<OutboxPage>(withQuery('/notifications', { limit: 25, status: f.status, channel: f.channel, cursor: f.cursor }), { signal }),
+    placeholderData: keepPreviousData,
+    refetchInterval: LIVE_INTERVAL_MS,
+  });
 }

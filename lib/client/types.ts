@@ -6,7 +6,10 @@
  */
 import type { MeDto } from '../core/access/me';
 import type { Permission } from '../core/access/permissions';
-import type { ApprovalDecisionDto, ApprovalDto, ApprovalRequestDto } from '../core/approvals/approval-dto';
+import type { ApprovalDecisionDto, ApprovalDto, ApprovalListDto, ApprovalRequestDto } from '../core/approvals/approval-dto';
+import type { DelegationDto } from '../core/approvals/delegation';
+import type { DecisionLinkDto } from '../core/notifications/decision-links';
+import type { NotificationDto as NotificationDtoCore, NotificationListDto } from '../core/notifications/notification-dto';
 import type { Step } from '../core/engine/definition';
 import type { ApprovalStatus, Decision, ExecutionStatus, PauseKind } from '../core/engine/state-machine';
 import type { ExecutionDetailDto, ExecutionDto, ExecutionEventDto, ExecutionEventPageDto, ExecutionListDto, ExecutionListItemDto } from '../core/executions/execution-dto';
@@ -31,6 +34,14 @@ export type ExecutionEvent = ExecutionEventDto;
 export type ExecutionApproval = ApprovalRequestDto;
 export type ExecutionDetail = ExecutionDetailDto;
 export type ExecutionPage = ExecutionListDto;
+export type ApprovalPage = ApprovalListDto;
+export type NotificationDto = NotificationDtoCore;
+/** Who is asked, and what they were told: on every approval the API returns. */
+export type ApprovalAssignment = Pick<ApprovalRequestDto, 'assigned_to' | 'escalated_to' | 'reminders_sent' | 'notifications'>;
+export type Delegation = DelegationDto;
+export type OutboxPage = NotificationListDto;
+export type OutboxItem = OutboxPage['notifications'][number];
+export type DecisionLinkView = DecisionLinkDto;
 
 export type Workflow = WorkflowDto;
 export type WorkflowStep = Step;

@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'pause_expired',
   'not_pending',
   'already_decided',
+  'link_closed',
   'idempotency_in_progress',
   'payload_too_large',
   'unsupported_media_type',
@@ -51,6 +52,7 @@ export const ERROR_MEANINGS: Record<ErrorCode, string> = {
   idempotency_key_reused: 'the Idempotency-Key was used for a different request',
   too_many_requests: 'too many requests; retry later',
   unavailable: 'the database is unavailable; retry after the Retry-After header’s seconds',
+  link_closed: 'the decision link can no longer decide: the request is decided or expired, the link used, or the request reassigned',
   context_too_large: 'the change would take the execution context past MAX_CONTEXT_BYTES; nothing was written',
   internal: 'an unexpected error (logged with the request id); nothing about it is revealed',
 };

@@ -24,6 +24,9 @@ export const SEAL_LAG_MS = 5 * 60_000;
 /** Decision → resumed latency buckets, seconds: the NOTIFY path is sub-second, the sweep one interval. */
 export const DECISION_LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
 
+/** Request → final decision buckets, seconds: minutes to a week (reminders and escalations live here). */
+export const DECISION_TIME_BUCKETS = [10, 60, 300, 900, 3600, 4 * 3600, 8 * 3600, 86_400, 3 * 86_400, 7 * 86_400];
+
 const RESUME_SOURCES = ['api', 'worker'] as const;
 const RESUME_OUTCOMES = ['approved', 'rejected', 'timeout', 'data'] as const;
 const ON_TIMEOUT = ['reject', 'approve', 'fail', 'none'] as const;
@@ -86,6 +89,24 @@ async function sumWindow(db: Queryable, from: string, to: string): Promise<Sums>
                 and a.status in ('approved', 'rejected') and a.decided_at is not null) x`,
     [from, to],
   );
+  // Time to decision, per workflow: from a request's creation to its final decision (by decided_at,
+  // on idx_approvals_decided_at).
+  const dtCols = DECISION_TIME_BUCKETS.map((b, i) => `count(*) filter (where s <= ${b}) as b${i}`).join(', ');
+  const decisionTime = await db.query<Record<string, string>>(
+    `select w.key as workflow, count(*) as n, coalesce(sum(s), 0) as total, ${dtCols}
+       from (select e.workflow_id, greatest(0, extract(epoch from (a.decided_at - a.created_at)))::float8 as s
+               from approval_requests a join workflow_executions e on e.id = a.execution_id
+              where a.status in ('approved', 'rejected') and a.decided_at > $1::timestamptz and a.decided_at <= $2::timestamptz) x
+       join workflows w on w.id = x.workflow_id
+      group by 1`,
+    [from, to],
+  );
+  for (const r of decisionTime.rows) {
+    add(`dtime|${r.workflow}|count`, r.n);
+    add(`dtime|${r.workflow}|sum`, r.total);
+    DECISION_TIME_BUCKETS.forEach((_, i) => add(`dtime|${r.workflow}|b${i}`, r[`b${i}`]));
+  }
+
   const l = latency.rows[0] ?? {};
   add('latency|count', l.n);
   add('latency|sum', l.total);
@@ -283,6 +304,20 @@ function buildFamilies(d: {
         DECISION_LATENCY_BUCKETS.map((_, i) => sum(`latency|b${i}`)),
         Math.round(sum('latency|sum') * 1e6) / 1e6,
         sum('latency|count'),
+      ),
+    },
+    {
+      name: 'workflow_resumer_decision_seconds',
+      help: 'From an approval request being opened to its final decision (approved or rejected), by workflow key',
+      type: 'histogram',
+      samples: [...new Set(keysWith('dtime|').map((k) => k.split('|')[0]!))].sort().flatMap((workflow) =>
+        histogramSamples(
+          DECISION_TIME_BUCKETS,
+          DECISION_TIME_BUCKETS.map((_, i) => sum(`dtime|${workflow}|b${i}`)),
+          Math.round(sum(`dtime|${workflow}|sum`) * 1e6) / 1e6,
+          sum(`dtime|${workflow}|count`),
+          { workflow },
+        ),
       ),
     },
     {

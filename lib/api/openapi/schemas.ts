@@ -6,7 +6,10 @@
 import { z } from 'zod';
 import { ZMe } from '../../core/access/me';
 import { ZApproval, ZApprovalDecision, ZApprovalList, ZApprovalRequest } from '../../core/approvals/approval-dto';
+import { ZDelegation } from '../../core/approvals/delegation';
 import { ZCondition, ZDefinition } from '../../core/engine/definition';
+import { ZDecisionLink } from '../../core/notifications/decision-links';
+import { ZNotification, ZNotificationList } from '../../core/notifications/notification-dto';
 import { ZErrorBody } from '../../core/errors';
 import { ZExecution, ZExecutionDetail, ZExecutionEvent, ZExecutionEventPage, ZExecutionList, ZExecutionListItem } from '../../core/executions/execution-dto';
 import { ZOpsSummary } from '../../core/ops/get-ops-summary';
@@ -46,6 +49,10 @@ export const COMPONENTS = {
   Approval: ZApproval,
   ApprovalList: ZApprovalList,
   Me: ZMe,
+  Delegation: ZDelegation,
+  Notification: ZNotification,
+  NotificationList: ZNotificationList,
+  DecisionLink: ZDecisionLink,
   OpsSummary: ZOpsSummary,
   Health: ZHealth,
   HealthDown: ZHealthDown,

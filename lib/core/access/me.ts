@@ -4,7 +4,7 @@ import { PERMISSIONS, ROLES, type Actor } from './permissions';
 /** Who the caller is and what they may do: the console offers only what the caller may do. */
 export const ZMe = z.strictObject({
   id: z.string(),
-  kind: z.enum(['user', 'token', 'system']),
+  kind: z.enum(['user', 'token', 'system', 'link']),
   name: z.string(),
   role: z.enum(ROLES).nullable(),
   permissions: z.array(z.enum(PERMISSIONS)),

@@ -7,6 +7,8 @@ export const PERMISSIONS = [
   'execution:cancel',
   'approval:read',
   'approval:decide',
+  /** The notification outbox: messages with live decision links, so admins only. */
+  'notification:read',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -16,7 +18,7 @@ export type Role = (typeof ROLES)[number];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   admin: PERMISSIONS,
-  operator: PERMISSIONS.filter((p) => p !== 'approval:decide'),
+  operator: PERMISSIONS.filter((p) => p !== 'approval:decide' && p !== 'notification:read'),
   approver: ['workflow:read', 'execution:read', 'approval:read', 'approval:decide'],
   viewer: ['workflow:read', 'execution:read', 'approval:read'],
 };
@@ -30,12 +32,14 @@ export function isRole(r: string): r is Role {
 }
 
 export type Actor = {
-  kind: 'user' | 'token' | 'system';
+  kind: 'user' | 'token' | 'system' | 'link';
   /** Stable label recorded on every change: a user's email, a token's name, or "system:worker". */
   id: string;
   name: string;
   role: Role | null;
   permissions: ReadonlySet<Permission>;
+  /** A decision link: acts as the person it was sent to, for this one approval request only. */
+  link?: { id: string; approvalId: string };
 };
 
 export function userActor(user: { email: string; name: string; role: string }): Actor {
@@ -62,6 +66,15 @@ export function tokenActor(
     return { ...base, kind: 'token', permissions: new Set(granted.filter((p) => base.permissions.has(p))) };
   }
   return { kind: 'token', id: `token:${token.name}`, name: token.name, role: null, permissions: new Set(granted.filter((p) => !PERSON_ONLY_PERMISSIONS.includes(p))) };
+}
+
+/**
+ * A decision link acts as the person it was sent to (so every decision rule sees that person), with
+ * nothing but approval:decide — and only if their role still grants it — for one request.
+ */
+export function linkActor(user: { email: string; name: string; role: string }, link: { id: string; approvalId: string }): Actor {
+  const base = userActor(user);
+  return { ...base, kind: 'link', permissions: new Set(base.permissions.has('approval:decide') ? (['approval:decide'] as const) : []), link };
 }
 
 export const SYSTEM_ACTOR: Actor = {

@@ -2,6 +2,7 @@ import { asc, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import type { DbOrTx } from '../../db/client';
 import { approvalDecisions, approvalRequests, workflowExecutions, workflows, type ApprovalDecisionRow, type ApprovalRow, type ExecutionRow } from '../../db/schema';
+import { ZNotification, notificationsByApproval, type NotificationDto } from '../notifications/notification-dto';
 import { ROLES } from '../access/permissions';
 import { iso, ZId, ZJsonObject, ZTimestamp } from '../dto';
 import { APPROVAL_STATUSES, DECISIONS, EXECUTION_STATUSES } from '../engine/state-machine';
@@ -11,6 +12,7 @@ export const ZApprovalDecision = z.strictObject({
   actor: z.string(),
   decision: z.enum(DECISIONS),
   comment: z.string().nullable(),
+  on_behalf_of: z.string().nullable().optional().meta({ description: 'Set when a delegate decided for this person' }),
   created_at: ZTimestamp,
 });
 export type ApprovalDecisionDto = z.infer<typeof ZApprovalDecision>;
@@ -27,6 +29,10 @@ export const ZApprovalRequest = z.strictObject({
   created_at: ZTimestamp,
   decided_at: ZTimestamp.nullable(),
   decisions: z.array(ZApprovalDecision),
+  assigned_to: z.array(z.string()).meta({ description: 'People who may decide by name: the step’s assignees and anyone an escalation added' }),
+  escalated_to: z.array(z.string()),
+  reminders_sent: z.number().int(),
+  notifications: z.array(ZNotification).meta({ description: 'Delivery status of every message about this request' }),
 });
 export type ApprovalRequestDto = z.infer<typeof ZApprovalRequest>;
 
@@ -35,6 +41,7 @@ export const ZApproval = ZApprovalRequest.extend({
   execution_id: ZId,
   workflow_id: ZId,
   workflow_name: z.string(),
+  escalated_at: ZTimestamp.nullable(),
   age_seconds: z.number().int().min(0),
   execution: z.strictObject({
     status: z.enum(EXECUTION_STATUSES),
@@ -50,11 +57,11 @@ export const ZApprovalList = z.strictObject({ approvals: z.array(ZApproval), cou
 export type ApprovalListDto = z.infer<typeof ZApprovalList>;
 
 export function toDecisionDto(d: ApprovalDecisionRow) {
-  return { actor: d.actor, decision: d.decision, comment: d.comment, created_at: d.createdAt.toISOString() } satisfies ApprovalDecisionDto;
+  return { actor: d.actor, decision: d.decision, comment: d.comment, on_behalf_of: d.onBehalfOf, created_at: d.createdAt.toISOString() } satisfies ApprovalDecisionDto;
 }
 
 /** The one mapping of an approval request; `decisions` may hold other requests' decisions too. */
-export function toApprovalRequestDto(a: ApprovalRow, decisions: readonly ApprovalDecisionRow[]) {
+export function toApprovalRequestDto(a: ApprovalRow, decisions: readonly ApprovalDecisionRow[], notifications: NotificationDto[]) {
   return {
     id: a.id,
     step_id: a.stepId,
@@ -66,6 +73,10 @@ export function toApprovalRequestDto(a: ApprovalRow, decisions: readonly Approva
     created_at: a.createdAt.toISOString(),
     decided_at: iso(a.decidedAt),
     decisions: decisions.filter((d) => d.approvalId === a.id).map(toDecisionDto),
+    assigned_to: [...a.assignedTo, ...a.escalatedTo.filter((p) => !a.assignedTo.includes(p))],
+    escalated_to: a.escalatedTo,
+    reminders_sent: a.remindersSent,
+    notifications,
   } satisfies ApprovalRequestDto;
 }
 
@@ -99,11 +110,13 @@ export async function toApprovalDtos(db: DbOrTx, rows: Joined[], now = new Date(
   const decisions =
     preloaded ??
     (ids.length ? await db.select().from(approvalDecisions).where(inArray(approvalDecisions.approvalId, ids)).orderBy(asc(approvalDecisions.createdAt)) : []);
+  const sent = await notificationsByApproval(db, ids);
   return rows.map(({ a, workflowId, workflowName, execution }) => ({
-    ...toApprovalRequestDto(a, decisions),
+    ...toApprovalRequestDto(a, decisions, sent.get(a.id) ?? []),
     execution_id: a.executionId,
     workflow_id: workflowId,
     workflow_name: workflowName,
+    escalated_at: iso(a.escalatedAt),
     age_seconds: Math.max(0, Math.floor((now.getTime() - a.createdAt.getTime()) / 1000)),
     execution: {
       status: execution.status,

@@ -7,6 +7,8 @@ import type { JsonObject } from '../engine/execute-step';
 import { AppError } from '../errors';
 import { isUuid } from '../ids';
 import { toApprovalDtos } from './approval-dto';
+import { notifyDecided } from '../notifications/outbox';
+import { assertAssigned } from './assignment';
 import { assertMayDecide } from './decision-rules';
 
 export const ZDecideApproval = z.strictObject({ comment: z.string().trim().max(2000).optional() });
@@ -40,10 +42,10 @@ const LOCK_PENDING_OF_EXECUTION_SQL = `select a.*, ${DECISIONS_SO_FAR}
 // The decision, the request's new tally (compare-and-set on its version) and the timeline event in
 // one statement. $1 approval, $2 actor, $3 decision, $4 comment, $5 now, $6 approvals received,
 // $7 status, $8 decided_at, $9 the request's version as read, $10 execution, $11 step, $12 event
-// type, $13 event data.
+// type, $13 event data, $14 on whose behalf a delegate decides.
 const RECORD_DECISION_SQL = `with mine as (
-  insert into approval_decisions (approval_id, actor, decision, comment, created_at)
-  values ($1::uuid, $2::text, $3::text, $4::text, $5::timestamptz)
+  insert into approval_decisions (approval_id, actor, decision, comment, created_at, on_behalf_of)
+  values ($1::uuid, $2::text, $3::text, $4::text, $5::timestamptz, $14::text)
   returning *
 ), changed as (
   update approval_requests
@@ -93,6 +95,8 @@ export async function lockPendingApproval(tx: DbOrTx, execution: ExecutionRow): 
 export async function castVote(tx: DbOrTx, actor: Actor, target: LockedApproval, vote: Vote, now: Date) {
   assertMayDecide(actor, target);
   const { execution: exec, approval, decisions: previous } = target;
+  // Role, assignees, escalation, delegation and decision links: lib/core/approvals/assignment.ts.
+  const { onBehalfOf } = await assertAssigned(tx, { approval, actor, startedBy: exec.startedBy, pausedBy: exec.pausedBy, votes: previous, now });
   const received = approval.approvalsReceived + (vote.decision === 'approve' ? 1 : 0);
   const final = vote.decision === 'reject' || received >= approval.requiredApprovals;
   const at = now.toISOString();
@@ -107,7 +111,15 @@ export async function castVote(tx: DbOrTx, actor: Actor, target: LockedApproval,
       }
     : null;
   if (resumeData) assertContextFits({ ...(exec.context as JsonObject), ...resumeData }, 'the decision');
-  const eventData = { approval_id: approval.id, comment: vote.comment, approvals_received: received, required_approvals: approval.requiredApprovals, final };
+  const eventData = {
+    approval_id: approval.id,
+    comment: vote.comment,
+    approvals_received: received,
+    required_approvals: approval.requiredApprovals,
+    final,
+    ...(onBehalfOf ? { on_behalf_of: onBehalfOf } : {}),
+    ...(actor.link ? { via: 'decision_link' } : {}),
+  };
   const [written] = await queryNamed(tx, 'wr_decide_record', RECORD_DECISION_SQL, [
     approval.id,
     actor.id,
@@ -122,8 +134,11 @@ export async function castVote(tx: DbOrTx, actor: Actor, target: LockedApproval,
     approval.stepId,
     vote.decision === 'approve' ? 'approved' : 'rejected',
     JSON.stringify(eventData),
+    onBehalfOf,
   ]);
   if (!written?.wr_changed) throw new AppError('conflict', 'the approval changed while deciding; retry');
+  // A final outcome is told (webhooks, a "no action needed" mail to the others asked) in this transaction.
+  if (final) await notifyDecided(tx, approval.id, now);
   return {
     approval: fromApproval(written.wr_changed as Record<string, unknown>),
     decisions: [...previous, fromDecision(written.wr_mine as Record<string, unknown>)],

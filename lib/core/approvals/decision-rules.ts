@@ -12,8 +12,8 @@ export type DecisionTarget = {
  * The one set of rules for every way to decide an approval — POST /approvals/{id}/approve|reject,
  * a resume of an execution whose approval is pending, and whatever comes later: only a person
  * holding approval:decide (a standalone token never holds it, see tokenActor), while the request is
- * pending, once per person, never whoever started or paused the execution, and only with the
- * request's approver_role (or admin). Quorums count distinct people because a vote is recorded
+ * pending, once per person, never whoever started or paused the execution, and only by someone
+ * the request is assigned to (its approver_role or admin, its assignees, their delegates: assertAssigned). Quorums count distinct people because a vote is recorded
  * under the person's id (a user's email, the same for their session and their tokens) and a
  * second vote by the same id is refused.
  */
@@ -27,7 +27,6 @@ export function assertMayDecide(actor: Actor, t: DecisionTarget): void {
   if (actor.id === t.execution.startedBy || actor.id === t.execution.pausedBy) {
     throw new AppError('self_approval', 'you started or paused this execution, so you cannot decide its approval');
   }
-  if (t.approval.approverRole && actor.role !== t.approval.approverRole && actor.role !== 'admin') {
-    throw new AppError('forbidden', `this approval needs the ${t.approval.approverRole} role`);
-  }
+  // Who is assigned — the role, named assignees, escalation, delegates, decision links — is
+  // assertAssigned's (lib/core/approvals/assignment.ts), called right after this by castVote.
 }

@@ -35,6 +35,17 @@ const ZAction = z.discriminatedUnion('type', [
 
 const ON_TIMEOUT = ['reject', 'approve', 'fail'] as const;
 
+const ZEmail = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(254)
+  .regex(/^[^\s@]+@[^\s@]+$/, 'expected an email address');
+const ZEmails = z.array(ZEmail).min(1).max(50);
+
+/** Who is told to decide, and when to remind and escalate (lib/core/notifications). */
+const ZEscalateTo = z.union([z.strictObject({ users: ZEmails }), z.strictObject({ role: z.enum(ROLES) })]);
+
 const ZStep = z.discriminatedUnion('type', [
   z.strictObject({
     id: ZStepId,
@@ -55,6 +66,11 @@ const ZStep = z.discriminatedUnion('type', [
     next: ZStepId.optional(),
     timeout: ZDuration.optional(),
     on_timeout: z.enum(ON_TIMEOUT).optional(),
+    assignees: ZEmails.optional(),
+    remind_after: z.array(ZDuration).min(1).max(10).optional(),
+    escalate_after: ZDuration.optional(),
+    escalate_to: ZEscalateTo.optional(),
+    webhook: z.string().url().max(2000).regex(/^https?:\/\//, 'expected an http(s) URL').optional(),
   }),
   z.strictObject({ id: ZStepId, type: z.literal('pause'), reason: z.string().min(1).max(1000).optional(), timeout: ZDuration.optional(), next: ZStepId.optional() }),
   z.strictObject({ id: ZStepId, type: z.literal('wait'), duration: ZDuration, next: ZStepId.optional() }),
@@ -133,6 +149,9 @@ export const ZStoredDefinition = z
       seen.set(s.id, i);
     });
     def.steps.forEach((s, i) => {
+      if (s.type === 'approval' && (s.escalate_after === undefined) !== (s.escalate_to === undefined)) {
+        ctx.addIssue({ code: 'custom', path: ['steps', i, s.escalate_after === undefined ? 'escalate_after' : 'escalate_to'], message: 'escalate_after and escalate_to go together' });
+      }
       for (const [field, target] of stepTargets(s)) {
         if (target !== undefined && !seen.has(target)) {
           ctx.addIssue({ code: 'custom', path: ['steps', i, field], message: `unknown step id "${target}"` });
@@ -158,6 +177,18 @@ export const ZDefinition = ZStoredDefinition.superRefine((def, ctx) => {
 });
 
 export type Definition = z.infer<typeof ZDefinition>;
+
+/** Every user email a definition names (assignees, escalation users), with its path: they must exist. */
+export function namedPeople(def: Definition): { email: string; path: (string | number)[] }[] {
+  return def.steps.flatMap((s, i) => {
+    if (s.type !== 'approval') return [];
+    const named = (s.assignees ?? []).map((email, j) => ({ email, path: ['steps', i, 'assignees', j] as (string | number)[] }));
+    if (s.escalate_to && 'users' in s.escalate_to) {
+      named.push(...s.escalate_to.users.map((email, j) => ({ email, path: ['steps', i, 'escalate_to', 'users', j] as (string | number)[] })));
+    }
+    return named;
+  });
+}
 
 export type CompiledDefinition = Definition & { byId: Map<string, Step>; first: Step };
 

@@ -9,7 +9,27 @@ export type ApprovalSpec = {
   reason: string;
   requiredApprovals: number;
   approverRole: Role | null;
+  /** People the step names; with them or a role set, only they may decide. */
+  assignees: string[];
+  /** When the first follow-up (reminder or escalation) is due, from the request's creation; null: none. */
+  firstFollowUpMs: number | null;
 };
+
+/** Reminders and escalation of an approval step, in ms from the request's creation. */
+export function followUpsOf(step: Step | undefined): { remindMs: number[]; escalateMs: number | null } {
+  if (!step || step.type !== 'approval') return { remindMs: [], escalateMs: null };
+  return {
+    remindMs: (step.remind_after ?? []).map((d) => parseDurationMs(d) ?? 0),
+    escalateMs: step.escalate_after === undefined ? null : (parseDurationMs(step.escalate_after) ?? 0),
+  };
+}
+
+/** The next follow-up after `remindersSent` reminders (and the escalation unless done): ms from creation, or null. */
+export function nextFollowUpMs(step: Step | undefined, remindersSent: number, escalated: boolean): number | null {
+  const { remindMs, escalateMs } = followUpsOf(step);
+  const due = [...(remindMs[remindersSent] !== undefined ? [remindMs[remindersSent]!] : []), ...(escalateMs !== null && !escalated ? [escalateMs] : [])];
+  return due.length ? Math.min(...due) : null;
+}
 
 /** What running one step decides. Pure: the engine turns it into one transaction. */
 export type StepOutcome =
@@ -52,7 +72,7 @@ export function executeStep(step: Step, context: JsonObject, now: Date): StepOut
             reason: a.reason,
             nextStepId: step.next ?? null,
             timeoutMs: null,
-            approval: { reason: a.reason, requiredApprovals: 1, approverRole: null },
+            approval: { reason: a.reason, requiredApprovals: 1, approverRole: null, assignees: [], firstFollowUpMs: null },
           };
       }
       break;
@@ -64,7 +84,13 @@ export function executeStep(step: Step, context: JsonObject, now: Date): StepOut
         reason: step.reason,
         nextStepId: step.on_approve ?? step.next ?? null,
         timeoutMs: step.timeout === undefined ? null : parseDurationMs(step.timeout),
-        approval: { reason: step.reason, requiredApprovals: step.required_approvals ?? 1, approverRole: step.approver_role ?? null },
+        approval: {
+          reason: step.reason,
+          requiredApprovals: step.required_approvals ?? 1,
+          approverRole: step.approver_role ?? null,
+          assignees: step.assignees ?? [],
+          firstFollowUpMs: nextFollowUpMs(step, 0, false),
+        },
       };
     case 'pause':
       return {

@@ -9,6 +9,7 @@ import type { CompiledDefinition, Step } from './definition';
 import { executeStep, type JsonObject, type StepOutcome } from './execute-step';
 import { canTransition, type ExecutionStatus } from './state-machine';
 import { loadDefinition } from './workflow-definitions';
+import { notifyRequestsOpened } from '../notifications/outbox';
 
 export type RunOptions = {
   /** Recorded on events; the request's actor or the worker. */
@@ -212,8 +213,12 @@ export async function commitSingleStatement(db: Db, change: ExecutionChange, now
 async function writeChanges(tx: DbOrTx, changes: readonly ExecutionChange[], now: Date): Promise<ExecutionRow[]> {
   const patched = changes.filter((c) => c.changed);
   // Approval requests first: nothing below refers to them, and the CAS failing rolls them back too.
+  // Their notifications (the outbox) are written with them, in the same transaction.
   const approvals = changes.flatMap((c) => c.approvals);
-  if (approvals.length > 0) await tx.insert(approvalRequests).values(approvals);
+  if (approvals.length > 0) {
+    await tx.insert(approvalRequests).values(approvals);
+    await notifyRequestsOpened(tx, changes.flatMap((c) => c.approvals.map((a) => ({ approval: a, execution: c.current }))), now);
+  }
   const events = changes.flatMap((c) => c.events);
   const eventValues = [
     events.map((e) => e.executionId),
@@ -304,13 +309,20 @@ function applyOutcome(change: ExecutionChange, step: Step, outcome: StepOutcome,
           reason: outcome.approval.reason,
           requiredApprovals: outcome.approval.requiredApprovals,
           approverRole: outcome.approval.approverRole,
+          assignedTo: outcome.approval.assignees,
+          followUpAt: outcome.approval.firstFollowUpMs === null ? null : new Date(now.getTime() + outcome.approval.firstFollowUpMs),
           createdAt: now,
         });
         change.event(
           'approval_requested',
           actor,
           step.id,
-          { approval_id: approvalId, required_approvals: outcome.approval.requiredApprovals, approver_role: outcome.approval.approverRole },
+          {
+            approval_id: approvalId,
+            required_approvals: outcome.approval.requiredApprovals,
+            approver_role: outcome.approval.approverRole,
+            ...(outcome.approval.assignees.length ? { assigned_to: outcome.approval.assignees } : {}),
+          },
           now,
         );
       }

@@ -5,6 +5,7 @@ import { approvalDecisions, approvalRequests, executionEvents, workflowExecution
 import { AppError } from '../errors';
 import { isUuid } from '../ids';
 import { decodeIdCursor, encodeIdCursor } from '../pagination';
+import { notificationsByApproval } from '../notifications/notification-dto';
 import { toApprovalRequestDto } from '../approvals/approval-dto';
 import { toEventDto, toExecutionDto, type ExecutionDetailDto, type ExecutionEventPageDto } from './execution-dto';
 
@@ -66,10 +67,11 @@ export async function getExecution(db: DbOrTx, id: string) {
       .where(eq(approvalRequests.executionId, id))
       .orderBy(asc(approvalDecisions.createdAt)),
   ]);
+  const sent = await notificationsByApproval(db, approvals.map((a) => a.id));
   return {
     ...toExecutionDto(found.e, { workflowName: found.name, workflowKey: found.key }),
     events: timeline.events,
     events_next_cursor: timeline.next_cursor,
-    approvals: approvals.map((a) => toApprovalRequestDto(a, decisions)),
+    approvals: approvals.map((a) => toApprovalRequestDto(a, decisions, sent.get(a.id) ?? [])),
   } satisfies ExecutionDetailDto;
 }

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { DbOrTx } from '../../db/client';
-import { ZTimestamp } from '../dto';
+import { ZId, ZTimestamp } from '../dto';
 import { EXECUTION_STATUSES, type ExecutionStatus } from '../engine/state-machine';
 
 const count = z.number().int();
@@ -43,6 +43,21 @@ export const ZOpsSummary = z.strictObject({
       per_hour: z.array(z.strictObject({ hours_ago: z.number().int(), hour_start: ZTimestamp, approve: count, reject: count })),
     }),
   }),
+  decision_time: z.strictObject({
+    window_days: z.number().int(),
+    workflows: z.array(
+      z.strictObject({
+        workflow_id: ZId,
+        workflow_key: z.string(),
+        workflow_name: z.string(),
+        decided: count.meta({ description: 'Requests decided in the window' }),
+        p50_seconds: z.number().int().nullable().meta({ description: 'Median time from request to final decision' }),
+        p90_seconds: z.number().int().nullable(),
+        reminded: count.meta({ description: 'Requests (pending, or decided in the window) that needed a reminder' }),
+        escalated: count.meta({ description: 'Requests (pending, or decided in the window) that were escalated' }),
+      }),
+    ),
+  }),
   workers: z.strictObject({ status: z.enum(['ok', 'stale', 'none']), list: z.array(ZWorker) }),
 });
 export type OpsSummary = z.infer<typeof ZOpsSummary>;
@@ -58,6 +73,8 @@ export const PAUSED_AGE_BUCKETS = [
 ] as const;
 
 const DAY_S = 86_400;
+/** Time to decision covers requests decided in this many days. */
+const DECISION_WINDOW_DAYS = 7;
 const HOURS = 24;
 /** Heartbeats of workers not heard from in this long are left out (dead processes' rows stay in the table). */
 const WORKER_FORGET_AFTER_MS = 24 * 3_600_000;
@@ -86,7 +103,7 @@ export async function getOpsSummary(db: DbOrTx, opts: { now?: Date } = {}) {
     return sql`count(*) filter (where ${cond})::int as ${sql.raw(`b${i}`)}`;
   });
 
-  const [statusRes, pausedRes, decisionsRes, pendingRes, workersRes] = await Promise.all([
+  const [statusRes, pausedRes, decisionsRes, pendingRes, workersRes, decisionTimeRes] = await Promise.all([
     db.execute(sql`select status, count(*)::int as n from workflow_executions group by status`),
     db.execute(sql`
       with p as (
@@ -113,6 +130,35 @@ export async function getOpsSummary(db: DbOrTx, opts: { now?: Date } = {}) {
       where coalesce(last_cycle_at, started_at) > ${nowIso}::timestamptz - make_interval(secs => ${WORKER_FORGET_AFTER_MS / 1000})
       order by coalesce(last_cycle_at, started_at) desc
       limit 20`),
+    // Time to decision per workflow: requests decided in the window (idx_approvals_decided_at), and
+    // requests of the window that needed a reminder or an escalation (pending ones included).
+    db.execute(sql`
+      with decided as (
+        select e.workflow_id, extract(epoch from (a.decided_at - a.created_at)) as s
+          from approval_requests a join workflow_executions e on e.id = a.execution_id
+         where a.status in ('approved', 'rejected') and a.decided_at > ${nowIso}::timestamptz - make_interval(days => ${DECISION_WINDOW_DAYS})
+      ), followed as (
+        select e.workflow_id, count(*) filter (where a.reminders_sent > 0)::int as reminded, count(*) filter (where a.escalated_at is not null)::int as escalated
+          from (select execution_id, reminders_sent, escalated_at from approval_requests where status = 'pending'
+                union all
+                select execution_id, reminders_sent, escalated_at from approval_requests
+                 where status in ('approved', 'rejected') and decided_at > ${nowIso}::timestamptz - make_interval(days => ${DECISION_WINDOW_DAYS})) a
+          join workflow_executions e on e.id = a.execution_id
+         where a.reminders_sent > 0 or a.escalated_at is not null
+         group by 1
+      ), stats as (
+        select workflow_id, count(*)::int as decided,
+               percentile_cont(0.5) within group (order by s) as p50, percentile_cont(0.9) within group (order by s) as p90
+          from decided group by 1
+      )
+      select w.id as workflow_id, w.key, w.name, coalesce(st.decided, 0) as decided, st.p50, st.p90,
+             coalesce(f.reminded, 0) as reminded, coalesce(f.escalated, 0) as escalated
+        from (select workflow_id from stats union select workflow_id from followed) ids
+        join workflows w on w.id = ids.workflow_id
+        left join stats st on st.workflow_id = ids.workflow_id
+        left join followed f on f.workflow_id = ids.workflow_id
+       order by coalesce(st.decided, 0) desc, w.name
+       limit 50`),
   ]);
 
   const byStatus = Object.fromEntries(EXECUTION_STATUSES.map((s) => [s, 0])) as Record<ExecutionStatus, number>;
@@ -197,6 +243,19 @@ export async function getOpsSummary(db: DbOrTx, opts: { now?: Date } = {}) {
         reject: hours.reduce((s, h) => s + h.reject, 0),
         per_hour: hours,
       },
+    },
+    decision_time: {
+      window_days: DECISION_WINDOW_DAYS,
+      workflows: rowsOf<{ workflow_id: string; key: string; name: string; decided: number; p50: number | null; p90: number | null; reminded: number; escalated: number }>(decisionTimeRes).map((r) => ({
+        workflow_id: r.workflow_id,
+        workflow_key: r.key,
+        workflow_name: r.name,
+        decided: num(r.decided),
+        p50_seconds: r.p50 === null ? null : Math.round(num(r.p50)),
+        p90_seconds: r.p90 === null ? null : Math.round(num(r.p90)),
+        reminded: num(r.reminded),
+        escalated: num(r.escalated),
+      })),
     },
     workers: {
       // ok: at least one worker cycled recently; stale: all known workers are late; none: no worker seen in a day.

@@ -6,6 +6,7 @@ import { SYSTEM_ACTOR } from '../access/permissions';
 import { casUpdateExecution, CLEARED_PAUSE, ExecutionChange, recordEvent, runExecution } from '../engine/run-execution';
 import { loadDefinition } from '../engine/workflow-definitions';
 import { applyResume } from '../resumer/apply-resume';
+import { notifyDecided } from '../notifications/outbox';
 import type { PhaseCounts } from './resume-decided-executions';
 
 type OnTimeout = 'reject' | 'approve' | 'fail';
@@ -24,6 +25,7 @@ async function expireOne(tx: Tx, row: ExecutionRow, now: Date): Promise<'running
       .where(and(eq(approvalRequests.executionId, row.id), eq(approvalRequests.status, 'pending')))
       .returning({ id: approvalRequests.id });
     approvalId = pending?.id ?? null;
+    if (approvalId) await notifyDecided(tx, approvalId, now);
   }
   await recordEvent(tx, row.id, 'expired', actor, row.pausedStepId, { paused_at: row.pausedAt?.toISOString() ?? null, on_timeout: onTimeout, approval_id: approvalId }, now);
 

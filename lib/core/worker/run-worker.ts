@@ -4,6 +4,7 @@ import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { workerHeartbeats } from '../../db/schema';
 import type { Logger } from '../../log';
+import { startNotificationLoop } from '../notifications/notification-loop';
 import { listenForDecisions } from './listen-for-decisions';
 import { sweepOnce, type SweepCounts } from './sweep';
 
@@ -61,6 +62,9 @@ export function startWorker(opts: WorkerOptions) {
     ? listenForDecisions({ db: opts.db, connectionString: opts.connectionString, log: opts.log, now })
     : null;
 
+  // Reminders, escalations and message delivery run beside the sweep: a dead channel never delays it.
+  const notifier = startNotificationLoop({ db: opts.db, log: opts.log, intervalMs: opts.intervalMs, batchSize: opts.batchSize, now, connectionString: opts.connectionString });
+
   const loop = (async () => {
     await writeHeartbeat(opts.db, workerId, opts.intervalMs, startedAt, null, null).catch(() => undefined);
     while (!stopping) {
@@ -98,7 +102,7 @@ export function startWorker(opts: WorkerOptions) {
       stopping = true;
       if (timer) clearTimeout(timer);
       wakeSleep?.();
-      await Promise.all([loop, listener?.stop()]);
+      await Promise.all([loop, listener?.stop(), notifier.stop()]);
       // A worker that stops cleanly takes its heartbeat with it, so scaling down raises no alert.
       await opts.db.delete(workerHeartbeats).where(eq(workerHeartbeats.workerId, workerId)).catch(() => undefined);
     },

@@ -1,8 +1,8 @@
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import type { DbOrTx } from '../../db/client';
-import { workflows, type WorkflowRow } from '../../db/schema';
-import { ZDefinition } from '../engine/definition';
+import { users, workflows, type WorkflowRow } from '../../db/schema';
+import { namedPeople, ZDefinition } from '../engine/definition';
 import { AppError } from '../errors';
 import { isUuid } from '../ids';
 import { toWorkflowDto, type WorkflowListDto } from './workflow-dto';
@@ -20,6 +20,7 @@ export const ZCreateWorkflow = z.strictObject({
 export type CreateWorkflowInput = z.infer<typeof ZCreateWorkflow>;
 
 export async function createWorkflow(db: DbOrTx, input: CreateWorkflowInput) {
+  await assertPeopleExist(db, input);
   const inserted = await db
     .insert(workflows)
     .values({ key: input.key, name: input.name, description: input.description ?? null, definition: input.definition })
@@ -47,4 +48,18 @@ export async function findWorkflowRow(db: DbOrTx, idOrKey: string): Promise<Work
 
 export async function getWorkflow(db: DbOrTx, idOrKey: string) {
   return toWorkflowDto(await findWorkflowRow(db, idOrKey));
+}
+
+/** Assignees and escalation users must be users: a typo would leave a request nobody is asked to decide. */
+async function assertPeopleExist(db: DbOrTx, input: CreateWorkflowInput) {
+  const named = namedPeople(input.definition);
+  if (named.length === 0) return;
+  const known = new Set(
+    (await db.select({ email: users.email }).from(users).where(inArray(users.email, [...new Set(named.map((n) => n.email))]))).map((u) => u.email),
+  );
+  const unknown = named.filter((n) => !known.has(n.email));
+  if (unknown.length > 0) {
+    const details = unknown.map((n) => ({ path: ['definition', ...n.path].join('.'), message: `unknown user ${n.email}` }));
+    throw new AppError('validation_failed', `${details[0]!.path}: unknown user ${unknown[0]!.email}`, details);
+  }
 }

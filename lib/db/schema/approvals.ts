@@ -20,9 +20,19 @@ export const approvalRequests = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
     decidedAt: timestamp('decided_at', { withTimezone: true, precision: 3 }),
     version: integer('version').notNull().default(0),
+    /** People the step names (`assignees`): with them (or a role) set, only they may decide. */
+    assignedTo: text('assigned_to').array().notNull().default(sql`'{}'::text[]`),
+    /** People an escalation added: they may decide too, whatever the assignment. */
+    escalatedTo: text('escalated_to').array().notNull().default(sql`'{}'::text[]`),
+    remindersSent: integer('reminders_sent').notNull().default(0),
+    escalatedAt: timestamp('escalated_at', { withTimezone: true, precision: 3 }),
+    /** When the worker next follows up: the next reminder or the escalation, whichever comes first. */
+    followUpAt: timestamp('follow_up_at', { withTimezone: true, precision: 3 }),
   },
   (t) => [
     index('idx_approvals_status_created').on(t.status, t.createdAt, t.id),
+    index('idx_approvals_follow_up').on(t.followUpAt).where(sql`status = 'pending' and follow_up_at is not null`),
+    index('idx_approvals_decided_at').on(t.decidedAt).where(sql`status in ('approved', 'rejected')`),
     uniqueIndex('uq_approvals_pending_execution').on(t.executionId).where(sql`status = 'pending'`),
     index('idx_approvals_execution').on(t.executionId),
   ],
@@ -38,9 +48,15 @@ export const approvalDecisions = pgTable(
     actor: text('actor').notNull(),
     decision: text('decision').$type<Decision>().notNull(),
     comment: text('comment'),
+    /** Set when a delegate decided for the person named here. */
+    onBehalfOf: text('on_behalf_of'),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('uq_decisions_approval_actor').on(t.approvalId, t.actor), index('idx_decisions_created').on(t.createdAt)],
+  (t) => [
+    uniqueIndex('uq_decisions_approval_actor').on(t.approvalId, t.actor),
+    index('idx_decisions_created').on(t.createdAt),
+    index('idx_decisions_actor_created').on(t.actor, t.createdAt),
+  ],
 );
 
 export type ApprovalRow = typeof approvalRequests.$inferSelect;

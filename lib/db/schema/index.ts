@@ -3,3 +3,4 @@ export * from './executions';
 export * from './approvals';
 export * from './access';
 export * from './operations';
+export * from './notifications';

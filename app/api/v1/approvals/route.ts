@@ -4,4 +4,4 @@ import { listApprovals } from '@/lib/core/approvals/list-approvals';
 
 export const dynamic = 'force-dynamic';
 
-export const GET = withApiAuth(ROUTES.listApprovals, ({ db, query }) => listApprovals(db, query));
+export const GET = withApiAuth(ROUTES.listApprovals, ({ db, query, actor }) => listApprovals(db, query, new Date(), actor));
