@@ -1,7 +1,8 @@
-import { and, asc, eq, gt, or, type SQL } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { z } from 'zod';
-import type { DbOrTx } from '../../db/client';
-import { approvalRequests } from '../../db/schema';
+import { queryNamed, rowMapper, type DbOrTx } from '../../db/client';
+import { Placeholders } from '../../db/page-first';
+import { approvalRequests, type ApprovalDecisionRow, type ApprovalRow } from '../../db/schema';
 import { APPROVAL_STATUSES } from '../engine/state-machine';
 import { AppError } from '../errors';
 import { decodeKeysetCursor, encodeKeysetCursor, isUuid } from '../pagination';
@@ -14,23 +15,82 @@ export const ZListApprovals = z.strictObject({
 });
 export type ListApprovalsInput = z.infer<typeof ZListApprovals>;
 
-/** Approval requests of one status, oldest first, keyset-paged on (created_at, id). */
-export async function listApprovals(db: DbOrTx, input: ListApprovalsInput, now = new Date()) {
-  const where: SQL[] = [eq(approvalRequests.status, input.status)];
+const fromApproval = rowMapper<ApprovalRow>(approvalRequests);
+
+/**
+ * The inbox statement. The page of requests is chosen first, from idx_approvals_status_created;
+ * then each of its rows gets its execution (by primary key), its workflow's name and its decisions
+ * (by uq_decisions_approval_actor) — lookups for the page's rows, never a join over every request.
+ *
+ * More filters go into `where`, on the page's own columns, so the page stays index-first. For the
+ * inbox's `?for=me` (assigned to me or my role, not voted by me): `a.status = 'pending'` (a literal,
+ * so a partial index applies), `(approver_role = $role or approver_role is null or <assigned to me>)`
+ * and `not exists (select 1 from approval_decisions d where d.approval_id = approval_requests.id
+ * and d.actor = $me offset 0)` — the OFFSET keeps it a per-row probe of uq_decisions_approval_actor
+ * for the rows the index walk visits, instead of an anti-join over every request. The walk then
+ * skips the pending requests of other roles; where those are many, the index it needs is
+ * `(approver_role, created_at, id) where status = 'pending'`, one ordered walk per alternative
+ * (my role; no role; assigned to me) merged under the LIMIT.
+ */
+function listApprovalsStatement(input: ListApprovalsInput) {
+  const p = new Placeholders();
+  const where = [`status = ${p.hidden(input.status, '::text')}`];
   if (input.cursor) {
     const { at, id } = decodeKeysetCursor(input.cursor);
-    where.push(or(gt(approvalRequests.createdAt, at), and(eq(approvalRequests.createdAt, at), gt(approvalRequests.id, id)))!);
+    where.push(`(created_at, id) > (${p.hidden(at.toISOString(), '::timestamptz')}, ${p.hidden(id, '::uuid')})`);
   }
-  const rows = await approvalQuery(db)
-    .where(and(...where))
-    .orderBy(asc(approvalRequests.createdAt), asc(approvalRequests.id))
-    .limit(input.limit + 1);
+  const text = `select a.*, x.workflow_id as wr_workflow_id, x.workflow_name as wr_workflow_name, x.status as wr_execution_status,
+         x.started_by as wr_started_by, x.paused_by as wr_paused_by, x.trigger_payload as wr_trigger_payload,
+         x.resume_count as wr_resume_count, x.paused_at as wr_paused_at,
+         (select coalesce(json_agg(json_build_object('id', d.id, 'actor', d.actor, 'decision', d.decision, 'comment', d.comment, 'created_at', d.created_at)
+                   order by d.created_at, d.id), '[]'::json)
+            from approval_decisions d where d.approval_id = a.id) as wr_decisions
+    from (select * from approval_requests
+           where ${where.join(' and ')}
+           order by created_at, id
+           limit ${p.hidden(input.limit + 1, '::int')}) a
+    cross join lateral (
+      select e.workflow_id, (select w.name from workflows w where w.id = e.workflow_id) as workflow_name, e.status, e.started_by, e.paused_by,
+             e.trigger_payload, e.resume_count, e.paused_at
+        from workflow_executions e
+       where e.id = a.execution_id
+       limit 1) x
+   order by a.created_at, a.id`;
+  return { name: `wr_list_approvals_${input.cursor ? 'c' : ''}`, text, values: p.values };
+}
+
+type DecisionJson = { id: string; actor: string; decision: string; comment: string | null; created_at: string };
+
+/** Approval requests of one status, oldest first, keyset-paged on (created_at, id). */
+export async function listApprovals(db: DbOrTx, input: ListApprovalsInput, now = new Date()) {
+  const list = listApprovalsStatement(input);
+  const rows = await queryNamed(db, list.name, list.text, list.values);
   const page = rows.slice(0, input.limit);
-  const last = page[page.length - 1];
+  const decisions: ApprovalDecisionRow[] = [];
+  const joined = page.map((r) => {
+    const a = fromApproval(r);
+    for (const d of r.wr_decisions as DecisionJson[]) {
+      decisions.push({ id: d.id, approvalId: a.id, actor: d.actor, decision: d.decision, comment: d.comment, createdAt: new Date(d.created_at) });
+    }
+    return {
+      a,
+      workflowId: r.wr_workflow_id as string,
+      workflowName: r.wr_workflow_name as string,
+      execution: {
+        status: r.wr_execution_status as string,
+        startedBy: r.wr_started_by as string,
+        pausedBy: r.wr_paused_by as string | null,
+        triggerPayload: r.wr_trigger_payload,
+        resumeCount: r.wr_resume_count as number,
+        pausedAt: r.wr_paused_at as Date | null,
+      },
+    };
+  });
+  const last = joined[joined.length - 1];
   return {
-    approvals: await toApprovalDtos(db, page, now),
-    count: page.length,
-    next_cursor: rows.length > input.limit && last ? encodeKeysetCursor(last.a.createdAt!, last.a.id) : null,
+    approvals: await toApprovalDtos(db, joined, now, decisions),
+    count: joined.length,
+    next_cursor: rows.length > input.limit && last ? encodeKeysetCursor(last.a.createdAt, last.a.id) : null,
   };
 }
 
