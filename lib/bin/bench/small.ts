@@ -30,6 +30,20 @@ import { ms, summarize, type LatencySummary } from './stats';
 
 const root = process.cwd();
 
+type PlannerBelief = { plannedPausedRows: number; pausedRows: number; lastAnalyze: string | null };
+
+/** The planner's estimate of paused rows next to the real count (autovacuum may catch up mid-run). */
+async function plannerBelief(admin: pg.Client): Promise<PlannerBelief> {
+  const [est] = (await admin.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(`explain (format json) select 1 from workflow_executions where status = 'paused'`)).rows;
+  const [real] = (
+    await admin.query<{ n: number; analyzed: Date | null }>(
+      `select (select count(*)::int from workflow_executions where status = 'paused') as n,
+              (select greatest(last_analyze, last_autoanalyze) from pg_stat_user_tables where relname = 'workflow_executions') as analyzed`,
+    )
+  ).rows;
+  return { plannedPausedRows: est!['QUERY PLAN'][0].Plan['Plan Rows'], pausedRows: real!.n, lastAnalyze: real!.analyzed?.toISOString() ?? null };
+}
+
 type ServerRun = {
   server: string;
   version: string;
@@ -38,8 +52,8 @@ type ServerRun = {
   list: LatencySummary;
   pause: LatencySummary;
   resume: LatencySummary;
-  /** What the planner believed during the rounds: its estimate of paused rows, and the real count. */
-  estimate: { plannedPausedRows: number; pausedRows: number; lastAnalyze: string | null };
+  /** What the planner believed before and after the rounds: its estimate of paused rows, the real count. */
+  estimate: { before: PlannerBelief; after: PlannerBelief };
 };
 
 /** One keep-alive connection: every request of the run goes over the same socket, one at a time. */
@@ -112,7 +126,7 @@ async function measureOne(server: string, adminUrl: string, say: (m: string) => 
   await admin.connect();
   try {
     await runMigrations(url);
-    const version = ((await admin.query<{ v: string }>('show server_version')).rows[0]!.v ?? '').split(' ')[0]!;
+    const version = (await admin.query<{ v: string }>(`select current_setting('server_version') as v`)).rows[0]!.v.split(' ')[0]!;
     say(`${server}: PostgreSQL ${version}, fresh database ${dbName}`);
     const db = handle.db;
     const callback = 'bench-small-callback';
@@ -132,6 +146,7 @@ async function measureOne(server: string, adminUrl: string, say: (m: string) => 
       const pausedIds = await startMany(web.baseUrl, token, callback, paused);
       const toResume = pausedIds.slice(0, rounds + warmup);
 
+      const before = await plannerBelief(admin);
       const c = keepAliveClient(web.baseUrl, token);
       const samples = { list: [] as number[], pause: [] as number[], resume: [] as number[] };
       try {
@@ -148,11 +163,6 @@ async function measureOne(server: string, adminUrl: string, say: (m: string) => 
       } finally {
         c.close();
       }
-      const [est] = (await admin.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(`explain (format json) select 1 from workflow_executions where status = 'paused'`)).rows;
-      const [real] = (await admin.query<{ n: number; analyzed: Date | null }>(
-        `select (select count(*)::int from workflow_executions where status = 'paused') as n,
-                (select greatest(last_analyze, last_autoanalyze) from pg_stat_user_tables where relname = 'workflow_executions') as analyzed`,
-      )).rows;
       const run: ServerRun = {
         server,
         version,
@@ -161,9 +171,9 @@ async function measureOne(server: string, adminUrl: string, say: (m: string) => 
         list: summarize(samples.list),
         pause: summarize(samples.pause),
         resume: summarize(samples.resume),
-        estimate: { plannedPausedRows: est!['QUERY PLAN'][0].Plan['Plan Rows'], pausedRows: real!.n, lastAnalyze: real!.analyzed?.toISOString() ?? null },
+        estimate: { before, after: await plannerBelief(admin) },
       };
-      say(`${server}: list p50 ${ms(run.list.p50)}, pause p50 ${ms(run.pause.p50)}, resume p50 ${ms(run.resume.p50)}; planner expects ${run.estimate.plannedPausedRows} paused rows of ${run.estimate.pausedRows}`);
+      say(`${server}: list p50 ${ms(run.list.p50)}, pause p50 ${ms(run.pause.p50)}, resume p50 ${ms(run.resume.p50)}; planner's paused rows / real: ${run.estimate.before.plannedPausedRows} / ${run.estimate.before.pausedRows} before the rounds, ${run.estimate.after.plannedPausedRows} / ${run.estimate.after.pausedRows} after`);
       return run;
     } finally {
       await web.stop();
@@ -186,7 +196,7 @@ function table(runs: ServerRun[]): string {
     row('list 50 paused, p50 (p95)', (r) => `${ms(r.list.p50)} (${ms(r.list.p95)})`),
     row('pause, p50 (p95)', (r) => `${ms(r.pause.p50)} (${ms(r.pause.p95)})`),
     row('resume → completed, p50 (p95)', (r) => `${ms(r.resume.p50)} (${ms(r.resume.p95)})`),
-    row('planner\'s paused rows / real, at the end', (r) => `${r.estimate.plannedPausedRows} / ${r.estimate.pausedRows}`),
+    row('planner\'s paused rows / real, before → after the rounds', (r) => `${r.estimate.before.plannedPausedRows} / ${r.estimate.before.pausedRows} → ${r.estimate.after.plannedPausedRows} / ${r.estimate.after.pausedRows}`),
   ].join('\n');
 }
 
