@@ -21,7 +21,11 @@ const fromExecution = rowMapper<ExecutionRow>(workflowExecutions);
  * The list statement: the page is chosen first, newest first, from idx_executions_started — or, with
  * filters, idx_executions_status_started, idx_executions_workflow_started or
  * idx_executions_workflow_status_started — and only its rows get their workflow's name and key (by
- * primary key). More filters go into `where`, on the page's own columns.
+ * primary key). More filters go into `where`, on the page's own columns, their values behind
+ * subselects (Placeholders.hidden). The exception is a short-id search (`id_prefix`): a
+ * primary-key range (`id >= $lo and id < $hi`) whose bounds PostgreSQL must see to know it holds a
+ * handful of rows (ids are uniformly random, so even old statistics say so), to be read by primary
+ * key and sorted — give the plan test (e2e/api/query-plans.test.ts) that shape with the filter.
  */
 function listExecutionsStatement(input: ListExecutionsInput, workflowId: string | null) {
   const p = new Placeholders();
