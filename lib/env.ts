@@ -42,11 +42,19 @@ export const ZEnv = z.object({
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   NEXTAUTH_SECRET: z.string().min(16).optional(),
   NEXTAUTH_URL: z.string().url().optional(),
+  /** The base URL API clients reach this deployment at (the OpenAPI document's `servers`); default NEXTAUTH_URL. */
+  PUBLIC_URL: z.string().url().optional(),
   WORKER_INTERVAL: durationSeconds.default(60_000),
   WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(50),
   PAUSE_MAX_DURATION: durationSeconds.default(7 * 86_400_000),
   PAUSE_WARN_AFTER: durationSeconds.default(86_400_000),
   EXECUTION_LEASE: durationSeconds.default(30_000),
+  /** Steps one execution may run in all (a loop that never pauses ends as failed). */
+  MAX_STEPS_PER_EXECUTION: z.coerce.number().int().min(1).max(100_000_000).default(10_000),
+  /** The largest context (JSON bytes) a merge may leave: start, resume, decision, set steps. */
+  MAX_CONTEXT_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(256 * 1024),
+  /** How long an Idempotency-Key is remembered; older keys count as unused and the worker deletes them. */
+  IDEMPOTENCY_TTL: durationSeconds.default(86_400_000),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   /** A shared secret Prometheus may send as `Authorization: Bearer …` to read /api/v1/metrics. */
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),

@@ -3,7 +3,7 @@ import { useState, type ReactNode } from 'react';
 import { can, checkDecide } from '@/lib/client/access';
 import { isApiError } from '@/lib/client/api';
 import { formatDateTime } from '@/lib/client/format';
-import { useDecide, useExecution, useMe } from '@/lib/client/hooks';
+import { useDecide, useExecution, useMe, useOlderEvents } from '@/lib/client/hooks';
 import { buildTimeline, resumeHistory, stepPath, type TimelineEntry } from '@/lib/client/timeline';
 import type { Decision, ExecutionApproval, ExecutionDetail } from '@/lib/client/types';
 import { DecideDialog, rowLabel } from '../inbox/decide-dialog';
@@ -40,6 +40,7 @@ function Field({ label, children, wide }: { label: string; children: ReactNode; 
 
 export function ExecutionDetailView({ id }: { id: string }) {
   const q = useExecution(id);
+  const older = useOlderEvents(id, q.data?.events_next_cursor);
   const me = useMe().data;
   const [action, setAction] = useState<Action>(null);
   const [deciding, setDeciding] = useState<{ decision: Decision; approval: ExecutionApproval } | null>(null);
@@ -61,7 +62,10 @@ export function ExecutionDetailView({ id }: { id: string }) {
       </div>
     );
   }
-  const e: ExecutionDetail = q.data!;
+  const detail: ExecutionDetail = q.data!;
+  // The newest events come with the detail; older pages join them as they are loaded.
+  const newest = new Set(detail.events.map((ev) => ev.id));
+  const e: ExecutionDetail = { ...detail, events: [...older.events.filter((ev) => !newest.has(ev.id)), ...detail.events] };
   const canOperate = can(me, 'execution:cancel');
   const pending = e.approvals.find((a) => a.status === 'pending') ?? null;
   const check = pending ? checkDecide(me, pending, e) : null;
@@ -199,6 +203,14 @@ export function ExecutionDetailView({ id }: { id: string }) {
           </Section>
 
           <Section title="Timeline" id="timeline-title">
+            {older.hasMore ? (
+              <div className="mb-3">
+                <Button variant="ghost" disabled={older.loading} onClick={older.loadMore} data-testid="load-older-events">
+                  {older.loading ? 'Loading…' : 'Load older events'}
+                </Button>
+                {older.error ? <span className="ml-2 text-sm text-rose-700 dark:text-rose-300">{errorMessage(older.error)}</span> : null}
+              </div>
+            ) : null}
             <Timeline entries={timeline} />
           </Section>
 

@@ -5,12 +5,12 @@ import { useCallback, useId, useState } from 'react';
 import { isApiError } from '@/lib/client/api';
 import { formatDateTime } from '@/lib/client/format';
 import { useExecution, useExecutions, useWorkflows } from '@/lib/client/hooks';
-import type { Execution, ExecutionStatus } from '@/lib/client/types';
+import type { ExecutionListItem, ExecutionStatus } from '@/lib/client/types';
+import { EXECUTION_STATUSES } from '@/lib/core/engine/state-machine';
+import { isUuid } from '@/lib/core/ids';
 import { TimeAgo } from '../live-age';
 import { Button, Card, cx, EmptyState, ErrorState, errorMessage, focusRing, inputClass, LoadingRows, PageHeader, Spinner, StatusBadge } from '../ui';
 
-const STATUSES: ExecutionStatus[] = ['running', 'paused', 'completed', 'failed', 'cancelled', 'rejected', 'expired'];
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PAGE_SIZE = 25;
 
 export function ExecutionsList() {
@@ -56,7 +56,7 @@ export function ExecutionsList() {
             </label>
             <select id={ids.status} value={status} onChange={(e) => setParams({ status: e.target.value })} className={inputClass}>
               <option value="">Any status</option>
-              {STATUSES.map((s) => (
+              {EXECUTION_STATUSES.map((s) => (
                 <option key={s} value={s}>
                   {s}
                 </option>
@@ -104,7 +104,7 @@ export function ExecutionsList() {
           </Button>
         </form>
       </Card>
-      {UUID.test(idParam) ? (
+      {isUuid(idParam) ? (
         <ExactLookup id={idParam} />
       ) : (
         <Paged key={`${status}|${workflow}`} status={status || undefined} workflow={workflow || undefined} idPrefix={idParam.toLowerCase()} />
@@ -173,7 +173,7 @@ function Paged({ status, workflow, idPrefix }: { status?: ExecutionStatus; workf
   );
 }
 
-function ExecutionTable({ rows }: { rows: Execution[] }) {
+function ExecutionTable({ rows }: { rows: ExecutionListItem[] }) {
   return (
     <Card as="div" className="overflow-hidden">
       {/* A table from sm up; stacked cards on a phone. */}

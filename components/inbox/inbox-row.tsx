@@ -4,11 +4,11 @@ import { memo, type Ref } from 'react';
 import { checkDecide } from '@/lib/client/access';
 import { liveAgeSeconds, useNow } from '@/lib/client/clock';
 import { DAY_SECONDS, formatAge } from '@/lib/client/format';
-import type { Decision, Me, PausedExecution } from '@/lib/client/types';
+import type { Decision, Me, PauseKind, PausedExecution } from '@/lib/client/types';
 import { PayloadSummary } from '../payload-summary';
 import { Button, cx, focusRing } from '../ui';
 
-const KIND_LABEL: Record<string, string> = { manual: 'Paused by hand', approval: 'Needs approval', callback: 'Waiting for a callback' };
+const KIND_LABEL: Record<PauseKind, string> = { manual: 'Paused by hand', approval: 'Needs approval', callback: 'Waiting for a callback' };
 
 function Quorum({ received, required }: { received: number; required: number }) {
   const pct = Math.min(100, Math.round((received / Math.max(1, required)) * 100));
@@ -100,7 +100,7 @@ export const InboxRow = memo(function InboxRow({ row, me, dataUpdatedAt, active,
                 : 'bg-slate-100 text-slate-700 dark:bg-slate-800 dark:text-slate-300',
             )}
           >
-            {KIND_LABEL[row.pause_kind ?? ''] ?? 'Paused'}
+            {row.pause_kind ? KIND_LABEL[row.pause_kind] : 'Paused'}
           </span>
           {a ? <Quorum received={a.approvals_received} required={a.required_approvals} /> : null}
           {/* Below lg the age column moves up here, so it is seen first on a phone. */}

@@ -1,9 +1,9 @@
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ROUTES, type RouteName, type RouteSpec } from '@/lib/api/route-table';
-import { createApiToken, revokeApiToken } from '@/lib/core/access/api-tokens';
+import { ROUTE_ENTRIES, ROUTES, type RouteName } from '@/lib/api/route-table';
+import { createApiToken, hashToken, revokeApiToken } from '@/lib/core/access/api-tokens';
 import { PERMISSIONS, ROLE_PERMISSIONS, ROLES, type Role } from '@/lib/core/access/permissions';
-import { workflowExecutions, workflows } from '@/lib/db/schema';
+import { apiTokens, workflowExecutions, workflows } from '@/lib/db/schema';
 import { testDb, uid, userWithToken } from '../helpers/env';
 import { api } from '../helpers/http';
 import { expectError, rawRequest, type ExecutionDetail } from '../helpers/workflows';
@@ -12,7 +12,8 @@ import { expectError, rawRequest, type ExecutionDetail } from '../helpers/workfl
  * The authorization matrix, generated from the route table: every route in ROUTES × {no token,
  * malformed header, unknown token, revoked, expired, each role}. Bad credentials get 401; a role
  * without the route's permissions gets 403 and nothing is written; a role with them gets the route's
- * success status (never 401/403). A route added to ROUTES without a fixture here fails the suite.
+ * success status (never 401/403). Public routes (health, readiness, the document) answer every
+ * credential alike. A route added to ROUTES without a fixture here fails the suite.
  */
 type Target = { path: string; body?: unknown; check?: () => Promise<unknown> };
 type Fixture = (fresh: boolean) => Promise<Target>;
@@ -46,9 +47,9 @@ describe('authorization matrix (from the route table)', () => {
       const res = await api(starter).post('/api/v1/workflows', { key: keys[name], name: `Matrix ${name}`, definition: { steps } });
       expect(res.status).toBe(201);
     }
-    const revoked = await createApiToken(testDb(), { name: uid('matrix-revoked'), permissions: [...PERMISSIONS] });
+    const revoked = await createApiToken(testDb(), { name: uid('matrix-revoked'), permissions: [...ROLE_PERMISSIONS.operator] });
     await revokeApiToken(testDb(), revoked.name);
-    const expired = await createApiToken(testDb(), { name: uid('matrix-expired'), permissions: [...PERMISSIONS], expiresInMs: 60_000, now: new Date(Date.now() - 3_600_000) });
+    const expired = await createApiToken(testDb(), { name: uid('matrix-expired'), permissions: [...ROLE_PERMISSIONS.operator], expiresInMs: 60_000, now: new Date(Date.now() - 3_600_000) });
     headers['no token'] = undefined;
     headers['malformed header'] = `Bearer ${revoked.token} extra`;
     headers['unknown token'] = `Bearer wr_${'Z'.repeat(32)}`;
@@ -104,6 +105,7 @@ describe('authorization matrix (from the route table)', () => {
     startExecution: async () => ({ path: '/api/v1/executions', body: { workflow_id: keys.sleep, trigger_payload: {} }, check: () => executionsOf(keys.sleep) }),
     listPausedExecutions: async () => ({ path: '/api/v1/executions/paused?limit=5' }),
     getExecution: onExecution('running', (id) => `/api/v1/executions/${id}`),
+    listExecutionEvents: onExecution('running', (id) => `/api/v1/executions/${id}/events?limit=5`),
     pauseExecution: onExecution('running', (id) => `/api/v1/executions/${id}/pause`, { reason: 'matrix' }),
     resumeExecution: onExecution('paused', (id) => `/api/v1/executions/${id}/resume`, { resume_data: { matrix: true } }),
     cancelExecution: onExecution('running', (id) => `/api/v1/executions/${id}/cancel`, { reason: 'matrix' }),
@@ -111,17 +113,24 @@ describe('authorization matrix (from the route table)', () => {
     getApproval: onExecution('approval', (_id, a) => `/api/v1/approvals/${a}`),
     approveApproval: onExecution('approval', (_id, a) => `/api/v1/approvals/${a}/approve`, { comment: 'matrix' }),
     rejectApproval: onExecution('approval', (_id, a) => `/api/v1/approvals/${a}/reject`, { comment: 'matrix' }),
+    getMe: async () => ({ path: '/api/v1/me' }),
+    getOpsSummary: async () => ({ path: '/api/v1/ops/summary' }),
+    getMetrics: async () => ({ path: '/api/v1/metrics' }),
+    getHealth: async () => ({ path: '/api/v1/health' }),
+    getReady: async () => ({ path: '/api/v1/ready' }),
+    getOpenApi: async () => ({ path: '/api/v1/openapi.json' }),
   };
 
   it('has a fixture for every route in the route table, and nothing else', () => {
     expect(Object.keys(FIXTURES).sort()).toEqual(Object.keys(ROUTES).sort());
   });
 
-  const cases = (Object.entries(ROUTES) as [RouteName, RouteSpec][]).flatMap(([name, route]) =>
+  const cases = ROUTE_ENTRIES.flatMap(([name, route]) =>
     CREDENTIALS.map((credential) => {
       const isRole = (ROLES as readonly string[]).includes(credential);
       const allowed = isRole && route.permissions.every((p) => ROLE_PERMISSIONS[credential as Role].includes(p));
-      const expected = !isRole ? 401 : allowed ? (route.successStatus ?? 200) : 403;
+      // A public route ignores credentials, bad ones included.
+      const expected = route.auth === 'public' ? (route.successStatus ?? 200) : !isRole ? 401 : allowed ? (route.successStatus ?? 200) : 403;
       return { name, route, credential, expected };
     }),
   );
@@ -142,5 +151,61 @@ describe('authorization matrix (from the route table)', () => {
     }
     // A refusal writes nothing.
     if (expected >= 400 && t.check) expect(await t.check()).toEqual(before);
+  });
+
+  // A resume of an execution whose approval is pending is a vote: the route's own permission
+  // (execution:cancel) and approval:decide, checked in the one decision rule. Only a role holding
+  // both — admin — decides this way; the starter is another admin, so this is no self-approval.
+  const voteCases = CREDENTIALS.map((credential) => {
+    const isRole = (ROLES as readonly string[]).includes(credential);
+    const perms: readonly string[] = isRole ? ROLE_PERMISSIONS[credential as Role] : [];
+    const missing = ['execution:cancel', 'approval:decide'].filter((p) => !perms.includes(p));
+    return { credential, expected: !isRole ? 401 : missing.length === 0 ? 200 : 403, missing: missing[0] ?? null };
+  });
+  it.each(voteCases)('decide through resume: POST /api/v1/executions/{id}/resume on a pending approval × $credential → $expected', async ({ credential, expected, missing }) => {
+    const t = await target('approval', expected < 400);
+    const before = await executionState(t.id);
+    const res = await rawRequest('POST', `/api/v1/executions/${t.id}/resume`, {
+      authorization: headers[credential],
+      body: JSON.stringify({ resume_data: { approved: true } }),
+      contentType: 'application/json',
+    });
+    expect(res.status, `${credential}: ${JSON.stringify(res.body)}`).toBe(expected);
+    if (expected === 401) expectError(res, 401, 'unauthorized');
+    if (expected === 403) expect(expectError(res, 403, 'forbidden').error.message).toBe(`missing permission: ${missing}`);
+    if (expected >= 400) expect(await executionState(t.id)).toEqual(before);
+    else {
+      expect(res.body).toMatchObject({ id: t.id, status: 'completed' });
+      expect((await executionState(t.id)).approvals).toEqual(['approved']);
+    }
+  });
+
+  // A standalone token stored with approval:decide (made before the rule, or written by hand —
+  // createApiToken refuses to make one) holds every other permission it was given, but never decides.
+  describe('decide with an unbound token', () => {
+    let unbound: string;
+    beforeAll(async () => {
+      const token = `wr_${uid('unbound').replace(/-/g, '')}${'A'.repeat(24)}`;
+      await testDb().insert(apiTokens).values({ name: uid('matrix-unbound'), prefix: token.slice(0, 10), tokenHash: hashToken(token), permissions: [...PERMISSIONS] });
+      unbound = `Bearer ${token}`;
+    });
+
+    it('still reads and operates with its other permissions', async () => {
+      const t = await target('approval', false);
+      expect((await rawRequest('GET', `/api/v1/executions/${t.id}`, { authorization: unbound })).status).toBe(200);
+      expect((await rawRequest('GET', `/api/v1/approvals/${t.approvalId}`, { authorization: unbound })).status).toBe(200);
+    });
+
+    it.each([
+      ['POST /api/v1/approvals/{id}/approve', (t: { approvalId?: string }) => `/api/v1/approvals/${t.approvalId}/approve`, { comment: 'matrix' }],
+      ['POST /api/v1/approvals/{id}/reject', (t: { approvalId?: string }) => `/api/v1/approvals/${t.approvalId}/reject`, { comment: 'matrix' }],
+      ['POST /api/v1/executions/{id}/resume (a vote)', (t: { id: string }) => `/api/v1/executions/${t.id}/resume`, { resume_data: { approved: true } }],
+    ] as const)('%s → 403 missing permission: approval:decide, nothing written', async (_name, path, body) => {
+      const t = await target('approval', false);
+      const before = await executionState(t.id);
+      const res = await rawRequest('POST', path(t), { authorization: unbound, body: JSON.stringify(body), contentType: 'application/json' });
+      expect(expectError(res, 403, 'forbidden').error.message).toBe('missing permission: approval:decide');
+      expect(await executionState(t.id)).toEqual(before);
+    });
   });
 });

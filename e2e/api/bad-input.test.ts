@@ -16,6 +16,11 @@ import { expectError, rawRequest, type ExecutionDetail } from '../helpers/workfl
  * and approvals, no execution or workflow appears.
  */
 const SEED = Number(process.env.FC_SEED ?? 20_251_125);
+// fast-check builds a table of every code point the first time a 'binary' string arbitrary is made:
+// seconds of blocking work. Done here, before any connection is open: done inside a test, it stalled
+// the process longer than the server's 5 s keep-alive, and the next request went out on a socket the
+// server had closed meanwhile ("other side closed").
+fc.string({ unit: 'binary' });
 const RUNS = 25;
 const KEY_PREFIX = `badinput-${Math.random().toString(36).slice(2, 8)}`;
 
@@ -30,6 +35,7 @@ const APPROVAL = [
 
 let starter: string; // started the executions
 let operator: string; // resumes (not the starter, so an approval pause is not a self-approval)
+let decider: string; // resumes the approval pause: a vote, so a person holding approval:decide and execution:cancel
 let approver: string;
 let paused: string; // a callback pause: resume would succeed with good input
 let approval: { executionId: string; approvalId: string };
@@ -71,6 +77,7 @@ async function expectRefused(res: ApiResponse, status?: number, code?: string) {
 beforeAll(async () => {
   starter = (await userWithToken('admin')).token;
   operator = (await userWithToken('operator')).token;
+  decider = (await userWithToken('admin')).token;
   approver = (await userWithToken('approver')).token;
   const mk = async (steps: unknown[]) => {
     const key = uid('badinput-target');
@@ -91,7 +98,7 @@ beforeAll(async () => {
 const post = (path: string, body: string | undefined, contentType: string | null = 'application/json', token = operator) =>
   rawRequest('POST', path, { token, body, contentType });
 const resumePaused = (body: string, ct?: string | null) => post(`/api/v1/executions/${paused}/resume`, body, ct);
-const resumeApproval = (body: string) => post(`/api/v1/executions/${approval.executionId}/resume`, body);
+const resumeApproval = (body: string) => post(`/api/v1/executions/${approval.executionId}/resume`, body, 'application/json', decider);
 const get = (path: string) => rawRequest('GET', path, { token: operator });
 
 describe('bad input: the corpus', () => {

@@ -94,6 +94,7 @@ describe.concurrent('CLI', () => {
   const BAD: [string, () => string[], RegExp][] = [
     ['an unknown permission', () => ['token', 'create', '--name', uid('bad'), '--permissions', 'workflow:read,root:everything'], /root:everything/],
     ['no --name', () => ['token', 'create', '--permissions', 'workflow:read'], /--name/],
+    ['approval:decide without --user (only people decide)', () => ['token', 'create', '--name', uid('bad'), '--permissions', 'approval:read,approval:decide'], /approval:decide.*--user/],
     ['an unknown role', () => ['user', 'create', '--email', `${uid('u')}@example.com`, '--role', 'superuser', '--password', 'long-enough-secret'], /superuser/],
   ];
 

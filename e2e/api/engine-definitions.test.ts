@@ -38,7 +38,7 @@ const VALID: [string, StepDef[]][] = [
   ['condition with every operator', ['==', '!=', '>', '>=', '<', '<=', 'in', 'contains', 'exists'].map((operator, i) => ({ id: `c${i}`, type: 'condition', condition: { field: 'x.y', operator, value: 1 } }))],
   ['exists without a value', [cond({ field: 'x', operator: 'exists' })]],
   ['nested and/or groups', [cond({ or: [{ and: [{ field: 'a', operator: '>', value: 1 }, { or: [{ field: 'b', operator: 'exists' }] }] }, { field: 'c', operator: 'in', value: [1, 2] }] })]],
-  ['condition branches to itself (a loop is allowed)', [{ id: 'c', type: 'condition', condition: { field: 'x', operator: '==', value: 1 }, on_true: 'c', on_false: 'z' }, allow('z')]],
+  ['a loop through a pause step (a loop that waits is allowed)', [{ id: 'c', type: 'condition', condition: { field: 'x', operator: '==', value: 1 }, on_true: 'p', on_false: 'z' }, { id: 'p', type: 'pause', next: 'c' }, allow('z')]],
   ['a step referring back to an earlier step', [allow('a'), { id: 'b', type: 'action', action: { type: 'log' }, next: 'a' }]],
 ];
 
@@ -102,6 +102,8 @@ const INVALID: [string, unknown, string][] = [
   ['a step id over 100 characters', { steps: [allow('x'.repeat(101))] }, 'definition.steps.0.id'],
   ['a numeric step id', { steps: [{ id: 1, type: 'action', action: { type: 'allow' } }] }, 'definition.steps.0.id'],
   ['a dangling reference deep in the list', { steps: [allow('a'), allow('b'), { id: 'c', type: 'action', action: { type: 'log' }, next: 'd' }] }, 'definition.steps.2.next'],
+  // loops that never wait for anything would run forever (trust-input.test.ts has more)
+  ['condition branches to itself', { steps: [{ id: 'c', type: 'condition', condition: { field: 'x', operator: '==', value: 1 }, on_true: 'c', on_false: 'z' }, allow('z')] }, 'definition.steps.0.on_true'],
 ];
 
 describe('engine: definition validation through the API', () => {

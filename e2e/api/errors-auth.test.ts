@@ -23,10 +23,10 @@ describe('error contract: authentication and permissions on every route', () => 
 
   beforeAll(async () => {
     admin = await tokenWith(PERMISSIONS);
-    const r = await createApiToken(testDb(), { name: uid('revoked'), permissions: [...PERMISSIONS] });
+    const r = await createApiToken(testDb(), { name: uid('revoked'), permissions: PERMISSIONS.filter((p) => p !== 'approval:decide') });
     await revokeApiToken(testDb(), r.name);
     revoked = r.token;
-    const e = await createApiToken(testDb(), { name: uid('expired'), permissions: [...PERMISSIONS], expiresInMs: 60_000, now: new Date(Date.now() - 3_600_000) });
+    const e = await createApiToken(testDb(), { name: uid('expired'), permissions: PERMISSIONS.filter((p) => p !== 'approval:decide'), expiresInMs: 60_000, now: new Date(Date.now() - 3_600_000) });
     expired = e.token;
     wfKey = await createWorkflowApi(admin, [{ id: 'w', type: 'wait', duration: 'PT1H' }]);
     const started = await startApi(admin, wfKey, { n: 1 });

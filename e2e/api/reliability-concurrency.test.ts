@@ -37,12 +37,15 @@ describe('200 concurrent conflicting calls on one execution', () => {
   let starter: Awaited<ReturnType<typeof userWithToken>>;
   let approvers: Awaited<ReturnType<typeof userWithToken>>[];
   let operators: Awaited<ReturnType<typeof userWithToken>>[];
+  // A resume of the pending approval is a vote: people holding approval:decide and execution:cancel.
+  let deciders: Awaited<ReturnType<typeof userWithToken>>[];
   let workflowKey: string;
 
   beforeAll(async () => {
     starter = await userWithToken('admin');
     approvers = await Promise.all(Array.from({ length: 6 }, () => userWithToken('approver')));
     operators = await Promise.all(Array.from({ length: 4 }, () => userWithToken('operator')));
+    deciders = await Promise.all(Array.from({ length: 4 }, () => userWithToken('admin')));
     workflowKey = await createWorkflow(starter.token, APPROVAL_FLOW, 'Race');
   });
 
@@ -57,7 +60,8 @@ describe('200 concurrent conflicting calls on one execution', () => {
     for (let i = 0; i < 50; i++) {
       const op = operators[i % operators.length]!;
       const ap = approvers[i % approvers.length]!;
-      calls.push({ kind: 'resume', send: () => api(op.token).post(`/api/v1/executions/${ex.id}/resume`, { resume_data: { approved: i % 2 === 0, caller: i } }) });
+      const dc = deciders[i % deciders.length]!;
+      calls.push({ kind: 'resume', send: () => api(dc.token).post(`/api/v1/executions/${ex.id}/resume`, { resume_data: { approved: i % 2 === 0, comment: `resume ${i}` } }) });
       calls.push({ kind: 'approve', send: () => api(ap.token).post(`/api/v1/approvals/${approvalId}/approve`, { comment: `approve ${i}` }) });
       calls.push({ kind: 'reject', send: () => api(ap.token).post(`/api/v1/approvals/${approvalId}/reject`, { comment: `reject ${i}` }) });
       calls.push({ kind: 'pause', send: () => api(op.token).post(`/api/v1/executions/${ex.id}/pause`, { reason: `pause ${i}` }) });

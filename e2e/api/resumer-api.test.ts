@@ -191,7 +191,7 @@ describe('manual control: pause and resume', () => {
     expect(refused).toEqual(Array(19).fill('not_paused'));
     const detail = await api(operator).get(`/api/v1/executions/${ex.id}`);
     expect(detail.body).toMatchObject({ status: 'completed', resume_count: 1 });
-    const winner = (results.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<{ context: { caller: number } }>).value.context.caller;
+    const winner = (results.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<{ context: Record<string, unknown> }>).value.context.caller;
     expect(detail.body.context.caller).toBe(winner);
     expect(detail.body.events.filter((e: { type: string }) => e.type === 'resumed')).toHaveLength(1);
     expect(detail.body.events.filter((e: { type: string; step_id: string }) => e.type === 'step_completed' && e.step_id === 'record')).toHaveLength(1);
@@ -309,17 +309,22 @@ describe('approvals', () => {
   });
 
   it('refuses the {"approved": "true"} string trap at the door with 422', async () => {
+    // A resume of a pending approval is a vote: made here by a person who may decide (an admin who
+    // did not start it); an operator gets 403 whatever the data (trust-decisions.test.ts).
     const { ex } = await pausedForApproval();
+    const decider = await userWithToken('admin');
     for (const bad of [{ approved: 'true' }, {}, { approved: 1 }]) {
-      const r = await api(operator).post(`/api/v1/executions/${ex.id}/resume`, { resume_data: bad });
+      const r = await api(decider.token).post(`/api/v1/executions/${ex.id}/resume`, { resume_data: bad });
       expect(r.status).toBe(422);
       expect(r.body.error.message).toMatch(/approved/);
     }
-    const ok = await api(operator).post(`/api/v1/executions/${ex.id}/resume`, { resume_data: { approved: true } });
+    expect((await api(alice.token).get(`/api/v1/approvals/${(await api(alice.token).get(`/api/v1/executions/${ex.id}`)).body.approvals[0].id}`)).body.decisions).toEqual([]);
+    const ok = await api(decider.token).post(`/api/v1/executions/${ex.id}/resume`, { resume_data: { approved: true } });
     expect(ok.status).toBe(200);
     expect(ok.body.status).toBe('completed');
-    const approval = (await api(operator).get(`/api/v1/executions/${ex.id}`)).body.approvals[0];
+    const approval = (await api(decider.token).get(`/api/v1/executions/${ex.id}`)).body.approvals[0];
     expect(approval.status).toBe('approved');
+    expect(approval.decisions).toEqual([expect.objectContaining({ actor: decider.email, decision: 'approve' })]);
   });
 
   it('lets exactly one of an approve and a reject racing on one approval win', async () => {

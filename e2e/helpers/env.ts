@@ -4,7 +4,7 @@ import { createDb, type Db } from '@/lib/db/client';
 import { runMigrations } from '@/lib/db/migrate';
 import { createApiToken } from '@/lib/core/access/api-tokens';
 import { createUser } from '@/lib/core/access/users';
-import { ROLE_PERMISSIONS, type Permission, type Role } from '@/lib/core/access/permissions';
+import { PERSON_ONLY_PERMISSIONS, ROLE_PERMISSIONS, type Permission, type Role } from '@/lib/core/access/permissions';
 
 export const BASE_URL = process.env.WR_BASE_URL ?? '';
 const TEST_DB = process.env.TEST_DATABASE_URL ?? '';
@@ -46,13 +46,29 @@ export async function isolatedDatabase(): Promise<{ url: string; drop: () => Pro
   };
 }
 
-export async function tokenWith(permissions: readonly Permission[], opts: { expiresInMs?: number; userEmail?: string; db?: Db } = {}): Promise<string> {
-  const t = await createApiToken(opts.db ?? testDb(), { name: uid('tok'), permissions: [...permissions], expiresInMs: opts.expiresInMs, userEmail: opts.userEmail });
+/**
+ * A token with exactly these permissions. Only people decide: a token given approval:decide without
+ * `userEmail` is bound to a person of its own — a new user of `personRole` (admin by default, whose
+ * role allows everything, so the token's own permissions are what limit it) — and each such token
+ * is a different person.
+ */
+export async function tokenWith(
+  permissions: readonly Permission[],
+  opts: { expiresInMs?: number; userEmail?: string; db?: Db; personRole?: Role } = {},
+): Promise<string> {
+  const db = opts.db ?? testDb();
+  let userEmail = opts.userEmail;
+  if (!userEmail && PERSON_ONLY_PERMISSIONS.some((p) => permissions.includes(p))) {
+    userEmail = `${uid('person')}@example.com`;
+    await createUser(db, { email: userEmail, role: opts.personRole ?? 'admin', password: 'correct-horse-battery' });
+  }
+  const t = await createApiToken(db, { name: uid('tok'), permissions: [...permissions], expiresInMs: opts.expiresInMs, userEmail });
   return t.token;
 }
 
+/** A token with a role's permissions (bound to a person of that role when the role decides). */
 export async function tokenForRole(role: Role): Promise<string> {
-  return tokenWith(ROLE_PERMISSIONS[role]);
+  return tokenWith(ROLE_PERMISSIONS[role], { personRole: role });
 }
 
 /** A user of the role plus a token issued to them, so the token acts as that user. */

@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import type { ExecutionDto } from '@/lib/core/executions/execution-dto';
 import { uid } from './env';
 import { api } from './http';
 
@@ -30,7 +31,7 @@ export async function createWorkflow(token: string, definition: unknown, name = 
 export async function startExecution(token: string, workflowKey: string, payload: Record<string, unknown> = {}) {
   const res = await api(token).post('/api/v1/executions', { workflow_id: workflowKey, trigger_payload: payload });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return res.body as { id: string; status: string; [k: string]: unknown };
+  return res.body as ExecutionDto;
 }
 
 export async function waitFor<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000, stepMs = 50): Promise<T> {

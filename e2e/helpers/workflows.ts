@@ -11,48 +11,19 @@ import { expect } from 'vitest';
 import { createDb, type Db } from '@/lib/db/client';
 import { createWorkflow, ZCreateWorkflow } from '@/lib/core/workflows/workflows';
 import { startExecution } from '@/lib/core/executions/start-execution';
-import { getExecution } from '@/lib/core/executions/get-execution';
+import { getExecution, listExecutionEvents } from '@/lib/core/executions/get-execution';
 import type { Actor } from '@/lib/core/access/permissions';
+import type { ErrorBody } from '@/lib/core/errors';
+import type { ExecutionDetailDto, ExecutionDto } from '@/lib/core/executions/execution-dto';
 import { BASE_URL, isolatedDatabase, uid } from './env';
 import { api, type ApiResponse } from './http';
 
 export type StepDef = Record<string, unknown>;
 
-export type EventDto = {
-  id: number;
-  type: string;
-  step_id: string | null;
-  actor: string;
-  data: Record<string, unknown> | null;
-  created_at: string;
-};
-
-export type ExecutionDto = {
-  id: string;
-  workflow_id: string;
-  status: string;
-  trigger_payload: Record<string, unknown>;
-  context: Record<string, unknown>;
-  current_step_id: string | null;
-  sleeping_until: string | null;
-  started_at: string;
-  started_by: string;
-  completed_at: string | null;
-  error: string | null;
-  paused_at: string | null;
-  paused_reason: string | null;
-  paused_step_id: string | null;
-  next_step_id: string | null;
-  pause_kind: string | null;
-  version: number;
-};
-
-export type ExecutionDetail = ExecutionDto & {
-  events: EventDto[];
-  approvals: { id: string; step_id: string; status: string; reason: string; required_approvals: number; approver_role: string | null }[];
-};
-
-export type ErrorBody = { error: { code: string; message: string; details?: { path: string; message: string }[] } };
+// The API's own response types (inferred from the schemas it documents), so a test reads only fields
+// the API sends.
+export type { ExecutionDto, ExecutionDetailDto as ExecutionDetail, ExecutionEventDto as EventDto } from '@/lib/core/executions/execution-dto';
+export type { ErrorBody } from '@/lib/core/errors';
 
 /** Creates a workflow through the API and returns its key. */
 export async function createWorkflowApi(token: string, steps: StepDef[], key = uid('wf')): Promise<string> {
@@ -65,7 +36,7 @@ export async function createWorkflowApi(token: string, steps: StepDef[], key = u
 export async function startApi(token: string, workflowKey: string, payload: Record<string, unknown> = {}) {
   const started = await api(token).post<ExecutionDto>('/api/v1/executions', { workflow_id: workflowKey, trigger_payload: payload });
   if (started.status !== 201) throw new Error(`could not start ${workflowKey}: ${started.status} ${JSON.stringify(started.body)}`);
-  const detail = await api(token).get<ExecutionDetail>(`/api/v1/executions/${started.body.id}`);
+  const detail = await api(token).get<ExecutionDetailDto>(`/api/v1/executions/${started.body.id}`);
   expect(detail.status).toBe(200);
   return { started: started.body, detail: detail.body };
 }
@@ -176,8 +147,16 @@ export async function startIn(db: Db, key: string, payload: Record<string, unkno
   return startExecution(db, TEST_ACTOR, { workflow_id: key, trigger_payload: payload }, opts);
 }
 
-export async function detailIn(db: Db, id: string): Promise<ExecutionDetail> {
-  return (await getExecution(db, id)) as unknown as ExecutionDetail;
+/** The execution with its whole timeline: the detail's newest events and every older page before them. */
+export async function detailIn(db: Db, id: string): Promise<ExecutionDetailDto> {
+  const detail = await getExecution(db, id);
+  let events = detail.events;
+  for (let cursor = detail.events_next_cursor; cursor; ) {
+    const page = await listExecutionEvents(db, id, { cursor, limit: 200 });
+    events = [...page.events, ...events];
+    cursor = page.next_cursor;
+  }
+  return { ...detail, events };
 }
 
 export const ROOT = path.resolve(__dirname, '../..');

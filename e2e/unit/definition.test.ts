@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compileDefinition, stepTargets, ZDefinition, type Step } from '@/lib/core/engine/definition';
+import { compileDefinition, stepTargets, ZDefinition, ZStoredDefinition, type Step } from '@/lib/core/engine/definition';
 
 /** Random valid definitions: every reference points at an existing step id. */
 const stepId = fc.stringMatching(/^[a-z][a-z0-9_-]{0,11}$/);
@@ -38,11 +38,30 @@ const validDefinition = fc
     return { steps: steps.map((s) => Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined))) };
   });
 
+/**
+ * Whether some step can reach itself through steps that never wait for anything outside (approval,
+ * pause, wait, block): a transitive closure, independent of the depth-first search under test.
+ */
+function hasLoopWithoutPause(steps: Record<string, unknown>[]): boolean {
+  const waits = (s: Record<string, unknown>) =>
+    ['approval', 'pause'].includes(s.type as string) ||
+    (s.type === 'wait' && s.duration !== 0) ||
+    (s.type === 'action' && (s.action as { type: string }).type === 'block');
+  const ids = steps.filter((s) => !waits(s)).map((s) => s.id as string);
+  const reach = new Map(ids.map((id) => [id, new Set<string>()]));
+  for (const s of steps) {
+    if (!reach.has(s.id as string)) continue;
+    for (const f of ['next', 'on_true', 'on_false']) if (reach.has(s[f] as string)) reach.get(s.id as string)!.add(s[f] as string);
+  }
+  for (const k of ids) for (const i of ids) if (reach.get(i)!.has(k)) for (const j of reach.get(k)!) reach.get(i)!.add(j);
+  return ids.some((id) => reach.get(id)!.has(id));
+}
+
 describe('definition schema', () => {
-  it('accepts generated definitions whose references all exist, and compiles them (property)', () => {
+  it('accepts generated definitions whose references all exist as stored, and compiles them (property)', () => {
     fc.assert(
       fc.property(validDefinition, (def) => {
-        const parsed = ZDefinition.safeParse(def);
+        const parsed = ZStoredDefinition.safeParse(def);
         expect(parsed.success, JSON.stringify(parsed.error?.issues)).toBe(true);
         const compiled = compileDefinition(parsed.data!);
         expect(compiled.first.id).toBe(def.steps[0]!.id);
@@ -61,7 +80,7 @@ describe('definition schema', () => {
         const [i, field] = withRefs[pick % withRefs.length]!;
         const broken = structuredClone(def);
         (broken.steps[i] as Record<string, unknown>)[field] = 'no-such-step!';
-        const parsed = ZDefinition.safeParse(broken);
+        const parsed = ZStoredDefinition.safeParse(broken);
         expect(parsed.success).toBe(false);
         expect(parsed.error!.issues.map((x) => x.path.join('.'))).toEqual([`steps.${i}.${field}`]);
       }),
@@ -78,12 +97,58 @@ describe('definition schema', () => {
         const [first, second] = i < j ? [i, j] : [j, i];
         const broken = structuredClone(def);
         broken.steps[second]!.id = broken.steps[first]!.id;
-        const parsed = ZDefinition.safeParse(broken);
+        const parsed = ZStoredDefinition.safeParse(broken);
         expect(parsed.success).toBe(false);
         expect(parsed.error!.issues.map((x) => x.path.join('.'))).toContain(`steps.${second}.id`);
       }),
       { numRuns: 100 },
     );
+  });
+
+  it('refuses a new definition exactly when it has a loop without a pause, approval or wait step (property)', () => {
+    fc.assert(
+      fc.property(validDefinition, (def) => {
+        const parsed = ZDefinition.safeParse(def);
+        expect(parsed.success, JSON.stringify(def)).toBe(!hasLoopWithoutPause(def.steps));
+        if (!parsed.success) {
+          expect(parsed.error.issues).toHaveLength(1);
+          expect(parsed.error.issues[0]!.message).toMatch(/^the loop .+ has no pause, approval or wait step/);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it.each([
+    ['a step that continues at itself', [{ id: 'spin', type: 'action', action: { type: 'log' }, next: 'spin' }], 'steps.0.next', 'spin → spin'],
+    [
+      'a condition loop through a set step',
+      [
+        { id: 'a', type: 'action', action: { type: 'set', values: { n: 1 } }, next: 'c' },
+        { id: 'c', type: 'condition', condition: { field: 'n', operator: '<', value: 10 }, on_true: 'a', on_false: 'end' },
+        { id: 'end', type: 'action', action: { type: 'allow' } },
+      ],
+      'steps.1.on_true',
+      'a → c → a',
+    ],
+    ['a loop through a wait of zero', [{ id: 'a', type: 'action', action: { type: 'log' }, next: 'w' }, { id: 'w', type: 'wait', duration: 'PT0S', next: 'a' }], 'steps.1.next', 'a → w → a'],
+  ])('refuses %s, naming the loop', (_name, steps, path, loop) => {
+    const parsed = ZDefinition.safeParse({ steps });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error!.issues.map((i) => i.path.join('.'))).toEqual([path]);
+    expect(parsed.error!.issues[0]!.message).toContain(loop);
+    expect(ZStoredDefinition.safeParse({ steps }).success).toBe(true);
+  });
+
+  it.each([
+    ['through a pause', { id: 'p', type: 'pause', next: 'a' }],
+    ['through an approval', { id: 'p', type: 'approval', reason: 'again?', on_approve: 'a' }],
+    ['through a wait', { id: 'p', type: 'wait', duration: 'PT1M', next: 'a' }],
+    ['through a one-second wait', { id: 'p', type: 'wait', duration: 1, next: 'a' }],
+    ['through a block', { id: 'p', type: 'action', action: { type: 'block', reason: 'again?' }, next: 'a' }],
+  ])('accepts a loop %s', (_name, waiting) => {
+    const steps = [{ id: 'a', type: 'action', action: { type: 'log' }, next: 'p' }, waiting];
+    expect(ZDefinition.safeParse({ steps }).success).toBe(true);
   });
 
   it.each([

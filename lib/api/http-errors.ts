@@ -1,5 +1,5 @@
 import { ZodError } from 'zod';
-import { AppError, type ErrorCode } from '../core/errors';
+import { AppError, type ErrorBody, type ErrorCode } from '../core/errors';
 import { log } from '../log';
 
 /** The one mapping from domain error codes to HTTP statuses. */
@@ -20,13 +20,12 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   validation_failed: 422,
+  context_too_large: 422,
   idempotency_key_reused: 422,
   too_many_requests: 429,
   unavailable: 503,
   internal: 500,
 };
-
-export type ErrorBody = { error: { code: string; message: string; details?: unknown } };
 
 export function zodToAppError(err: ZodError, where?: string): AppError {
   const issues = err.issues.map((i) => ({ path: [...(where ? [where] : []), ...i.path.map(String)].join('.'), message: i.message }));
@@ -62,7 +61,7 @@ export function toErrorResponse(err: unknown, requestId?: string): Response {
     appErr = new AppError('internal', 'internal error');
   }
   const body: ErrorBody = { error: { code: appErr.code, message: appErr.message } };
-  if (appErr.details !== undefined && appErr.code === 'validation_failed') body.error.details = appErr.details;
+  if (appErr.details !== undefined && appErr.code === 'validation_failed') body.error.details = appErr.details as ErrorBody['error']['details'];
   const headers: Record<string, string> = {};
   if (requestId) headers['x-request-id'] = requestId;
   if (appErr.code === 'unavailable') headers['retry-after'] = '1';

@@ -8,6 +8,15 @@ export const MAX_BODY_BYTES = 256 * 1024;
 // application/x-www-form-urlencoded); those bodies are still read as JSON. Anything else is refused.
 const ACCEPTED_TYPES = /^(application\/json|application\/[\w.+-]+\+json|application\/x-www-form-urlencoded|text\/plain)\b/i;
 
+/**
+ * The body as text, read as a stream and refused with 413 as soon as it passes `limit` (a declared
+ * Content-Length over it is refused before reading anything): a huge body never sits in memory.
+ * Every path that reads a request body goes through here (parseBody, idempotency hashing).
+ */
+export async function readBodyText(req: Request, limit = MAX_BODY_BYTES): Promise<string> {
+  return readLimited(req, limit);
+}
+
 async function readLimited(req: Request, limit: number): Promise<string> {
   const declared = Number(req.headers.get('content-length') ?? '0');
   if (declared > limit) throw new AppError('payload_too_large', `request body is larger than ${limit / 1024} KB`);
@@ -67,12 +76,10 @@ export function jsonDepth(value: unknown): number {
   return max;
 }
 
-/** Reads the raw JSON body (undefined when empty), enforcing size and content type. */
-export async function readJsonBody(req: Request): Promise<unknown> {
-  const type = req.headers.get('content-type');
-  const text = await readLimited(req, MAX_BODY_BYTES);
+/** A body read with readBodyText as JSON (undefined when empty), refusing other content types. */
+export function parseJsonText(text: string, contentType: string | null): unknown {
   if (text.trim() === '') return undefined;
-  if (type && !ACCEPTED_TYPES.test(type)) throw new AppError('unsupported_media_type', 'send the body as application/json');
+  if (contentType && !ACCEPTED_TYPES.test(contentType)) throw new AppError('unsupported_media_type', 'send the body as application/json');
   let parsed: unknown;
   try {
     parsed = JSON.parse(text) as unknown;
@@ -90,8 +97,9 @@ export function parseWith<T extends z.ZodType>(schema: T, value: unknown, where?
   return r.data;
 }
 
-export async function parseBody<T extends z.ZodType>(req: Request, schema: T, opts: { optional?: boolean } = {}): Promise<z.infer<T>> {
-  const raw = await readJsonBody(req);
+/** The body against its schema; an absent body is `{}` when optional, else a 422. */
+export function parseBody<T extends z.ZodType>(text: string, contentType: string | null, schema: T, opts: { optional?: boolean } = {}): z.infer<T> {
+  const raw = parseJsonText(text, contentType);
   if (raw === undefined && !opts.optional) throw new AppError('validation_failed', 'request body is required');
   return parseWith(schema, raw ?? {});
 }

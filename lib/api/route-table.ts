@@ -1,73 +1,170 @@
+/**
+ * The route table: every /api/v1 route, one entry each. It drives the handlers, the OpenAPI document
+ * and the tests, so they cannot drift apart:
+ *
+ * - `app/api/v1/<path>/route.ts` exports `GET`/`POST = withApiAuth(ROUTES.<name>, handler)` (or
+ *   `withPublicRoute` for `auth: 'public'`); the wrapper authenticates, checks `permissions`,
+ *   parses `body` and `query` with the entry's schemas, applies idempotency, answers with
+ *   `successStatus`, and labels logs and metrics with `path`. The handler gets `{ body, query,
+ *   params, actor, db, req, requestId }`, typed from the entry, and returns the response body, which
+ *   must match `response` (checked by the compiler).
+ * - lib/api/openapi/document.ts generates every operation from its entry, including every error
+ *   status it can answer (see `errors` below).
+ * - e2e/unit/route-table.test.ts fails for a route.ts that is not in the table or does not use its
+ *   entry; e2e/api/authz-matrix.test.ts calls every entry with every credential.
+ *
+ * To add a route: add an entry here, register its response schema in lib/api/openapi/schemas.ts,
+ * write the route.ts, and add a fixture to the authorization matrix.
+ *
+ * RouteSpec fields:
+ *   method, path    the HTTP method and the OpenAPI path template: `/api/v1/executions/{id}/pause`
+ *                   is served by `app/api/v1/executions/[id]/pause/route.ts`.
+ *   summary, description   OpenAPI text.
+ *   auth            'token' (default): a Bearer API token or the console's session cookie.
+ *                   'public': no credentials (health, readiness, this document).
+ *                   'metrics': like 'token', or the METRICS_TOKEN secret (route.ts uses withMetricsAuth).
+ *   permissions     all of them are required (403 otherwise); [] lets any signed-in caller in.
+ *   body            zod schema of the JSON body (400 not JSON, 413 too large, 415 wrong type, 422 invalid).
+ *   bodyOptional    the body may be left out entirely (parsed as `{}`).
+ *   query           zod schema of the query string (422 invalid). Without one, any query parameter is a 422.
+ *   idempotent      honour Idempotency-Key (409 while the first request runs, 422 for a reused key).
+ *   successStatus   default 200.
+ *   response        zod schema of the success body, or `{ contentType, description }` for a non-JSON
+ *                   body (the handler then returns a Response).
+ *   otherResponses  non-error answers besides the success (health's 503 body), by status.
+ *   errors          the domain error codes the handler may throw (lib/core/errors.ts); each becomes
+ *                   its status in the document (a new code needs its ERROR_MEANINGS entry there).
+ *                   The ones the wrapper answers are added from the entry: 401 (auth), 403
+ *                   (permissions, or a session's cross-origin write), 404 (`{id}` in the path),
+ *                   400/413/415/422 (body), 422 (query), 409/422 (idempotent), 503 (database),
+ *                   and 500 for every route.
+ *   database        false when the route answers without the database (no 503 documented).
+ */
 import type { z } from 'zod';
+import { ZMe } from '../core/access/me';
 import type { Permission } from '../core/access/permissions';
 import { ZDecideApproval } from '../core/approvals/decide-approval';
+import { ZApproval, ZApprovalList } from '../core/approvals/approval-dto';
 import { ZListApprovals } from '../core/approvals/list-approvals';
+import type { ErrorCode } from '../core/errors';
+import { ZCancelExecution } from '../core/executions/cancel-execution';
+import { ZExecution, ZExecutionDetail, ZExecutionEventPage, ZExecutionList } from '../core/executions/execution-dto';
+import { ZListExecutionEvents } from '../core/executions/get-execution';
 import { ZListExecutions } from '../core/executions/list-executions';
 import { ZStartExecution } from '../core/executions/start-execution';
+import { ZOpsSummary } from '../core/ops/get-ops-summary';
 import { ZListPaused } from '../core/resumer/list-paused-executions';
 import { ZPauseExecution } from '../core/resumer/pause-execution';
+import { ZPausedList } from '../core/resumer/paused-execution-dto';
 import { ZResumeExecution } from '../core/resumer/resume-execution';
-import { ZCancelExecution } from '../core/executions/cancel-execution';
+import { ZWorkflow, ZWorkflowList } from '../core/workflows/workflow-dto';
 import { ZCreateWorkflow } from '../core/workflows/workflows';
+import { ZHealth, ZHealthDown, ZNotReady, ZReady } from './openapi/schemas';
+
+/** A body that is not JSON: the handler returns a Response of this type. */
+export type RawResponse = { contentType: string; description: string };
 
 export type RouteSpec = {
-  method: 'GET' | 'POST';
-  /** OpenAPI-style path: /api/v1/executions/{id}/pause */
-  path: string;
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: `/api/v1/${string}`;
   summary: string;
+  description?: string;
+  auth?: 'token' | 'public' | 'metrics';
   permissions: readonly Permission[];
-  /** Honour Idempotency-Key. */
-  idempotent?: boolean;
   body?: z.ZodType;
-  /** The body may be omitted entirely. */
   bodyOptional?: boolean;
   query?: z.ZodType;
-  successStatus?: number;
+  idempotent?: boolean;
+  successStatus?: 200 | 201;
+  response: z.ZodType | RawResponse;
+  otherResponses?: Readonly<Record<number, { description: string; schema: z.ZodType }>>;
+  errors?: readonly ErrorCode[];
+  database?: false;
 };
 
-/**
- * Every authenticated /api/v1 route: its permissions (applied by withApiAuth), its input schemas.
- * Route handlers take their options from here, and the OpenAPI document and the authorization
- * matrix test are generated from it, so the three cannot drift apart.
- */
 export const ROUTES = {
-  listWorkflows: { method: 'GET', path: '/api/v1/workflows', summary: 'List workflows', permissions: ['workflow:read'] },
-  createWorkflow: { method: 'POST', path: '/api/v1/workflows', summary: 'Create a workflow', permissions: ['workflow:write'], body: ZCreateWorkflow, successStatus: 201 },
-  getWorkflow: { method: 'GET', path: '/api/v1/workflows/{id}', summary: 'Get a workflow by id or key', permissions: ['workflow:read'] },
-  listExecutions: { method: 'GET', path: '/api/v1/executions', summary: 'List executions', permissions: ['execution:read'], query: ZListExecutions },
+  listWorkflows: { method: 'GET', path: '/api/v1/workflows', summary: 'List workflows', permissions: ['workflow:read'], response: ZWorkflowList },
+  createWorkflow: {
+    method: 'POST',
+    path: '/api/v1/workflows',
+    summary: 'Create a workflow',
+    permissions: ['workflow:write'],
+    body: ZCreateWorkflow,
+    successStatus: 201,
+    response: ZWorkflow,
+    errors: ['conflict'],
+  },
+  getWorkflow: { method: 'GET', path: '/api/v1/workflows/{id}', summary: 'Get a workflow by id or key', permissions: ['workflow:read'], response: ZWorkflow },
+  listExecutions: {
+    method: 'GET',
+    path: '/api/v1/executions',
+    summary: 'List executions',
+    permissions: ['execution:read'],
+    query: ZListExecutions,
+    response: ZExecutionList,
+    errors: ['not_found'],
+  },
   startExecution: {
     method: 'POST',
     path: '/api/v1/executions',
     summary: 'Start an execution and run it as far as it goes',
+    description: 'Runs the workflow from its first step until it completes, fails, pauses (an approval, a block or a pause step) or sleeps (a wait step).',
     permissions: ['execution:create'],
     body: ZStartExecution,
     successStatus: 201,
+    response: ZExecution,
+    errors: ['not_found', 'conflict'],
   },
   listPausedExecutions: {
     method: 'GET',
     path: '/api/v1/executions/paused',
     summary: 'List paused executions, oldest first',
+    description: 'Oldest first, keyset-paged; `total` counts every paused execution matching the filters.',
     permissions: ['execution:read'],
     query: ZListPaused,
+    response: ZPausedList,
+    errors: ['not_found'],
   },
-  getExecution: { method: 'GET', path: '/api/v1/executions/{id}', summary: 'Get an execution with its events', permissions: ['execution:read'] },
+  getExecution: {
+    method: 'GET',
+    path: '/api/v1/executions/{id}',
+    summary: 'Get an execution with its newest events',
+    permissions: ['execution:read'],
+    response: ZExecutionDetail,
+  },
+  listExecutionEvents: {
+    method: 'GET',
+    path: '/api/v1/executions/{id}/events',
+    summary: "Page an execution's older events",
+    description: 'The events before `cursor` (GET /executions/{id} carries the newest 50 and `events_next_cursor`), oldest first.',
+    permissions: ['execution:read'],
+    query: ZListExecutionEvents,
+    response: ZExecutionEventPage,
+  },
   pauseExecution: {
     method: 'POST',
     path: '/api/v1/executions/{id}/pause',
     summary: 'Pause a running execution',
+    description: 'A running (or sleeping) execution stops before its next step. Resume it through the resume route.',
     permissions: ['execution:cancel'],
     idempotent: true,
     body: ZPauseExecution,
     bodyOptional: true,
+    response: ZExecution,
+    errors: ['not_running', 'conflict'],
   },
   resumeExecution: {
     method: 'POST',
     path: '/api/v1/executions/{id}/resume',
     summary: 'Resume a paused execution with resume_data',
+    description:
+      'Merges `resume_data` into the context and runs on. For an approval pause, `resume_data.approved` (boolean) decides the pending approval and picks the branch.',
     permissions: ['execution:cancel'],
     idempotent: true,
     body: ZResumeExecution,
     bodyOptional: true,
+    response: ZExecution,
+    errors: ['not_paused', 'pause_expired', 'not_pending', 'self_approval', 'conflict'],
   },
   cancelExecution: {
     method: 'POST',
@@ -77,27 +174,95 @@ export const ROUTES = {
     idempotent: true,
     body: ZCancelExecution,
     bodyOptional: true,
+    response: ZExecution,
+    errors: ['conflict'],
   },
-  listApprovals: { method: 'GET', path: '/api/v1/approvals', summary: 'List approval requests', permissions: ['approval:read'], query: ZListApprovals },
-  getApproval: { method: 'GET', path: '/api/v1/approvals/{id}', summary: 'Get an approval request', permissions: ['approval:read'] },
+  listApprovals: {
+    method: 'GET',
+    path: '/api/v1/approvals',
+    summary: 'List approval requests',
+    permissions: ['approval:read'],
+    query: ZListApprovals,
+    response: ZApprovalList,
+  },
+  getApproval: { method: 'GET', path: '/api/v1/approvals/{id}', summary: 'Get an approval request', permissions: ['approval:read'], response: ZApproval },
   approveApproval: {
     method: 'POST',
     path: '/api/v1/approvals/{id}/approve',
     summary: 'Approve',
+    description: 'Records a decision. When the required approvals are reached the execution is resumed by a worker within a second.',
     permissions: ['approval:decide'],
     idempotent: true,
     body: ZDecideApproval,
     bodyOptional: true,
+    response: ZApproval,
+    errors: ['self_approval', 'forbidden', 'not_pending', 'already_decided', 'conflict'],
   },
   rejectApproval: {
     method: 'POST',
     path: '/api/v1/approvals/{id}/reject',
     summary: 'Reject',
+    description: 'Records a rejection: the approval is final and the execution takes its reject branch (or ends as rejected).',
     permissions: ['approval:decide'],
     idempotent: true,
     body: ZDecideApproval,
     bodyOptional: true,
+    response: ZApproval,
+    errors: ['self_approval', 'forbidden', 'not_pending', 'already_decided', 'conflict'],
+  },
+  getMe: { method: 'GET', path: '/api/v1/me', summary: 'Who the caller is and what they may do', permissions: [], response: ZMe },
+  getOpsSummary: {
+    method: 'GET',
+    path: '/api/v1/ops/summary',
+    summary: 'The ops screen in one read: executions by status, the paused backlog, decisions per hour, workers',
+    permissions: ['execution:read'],
+    response: ZOpsSummary,
+  },
+  getHealth: {
+    method: 'GET',
+    path: '/api/v1/health',
+    summary: 'Liveness: the process answers and the database responds',
+    auth: 'public',
+    permissions: [],
+    response: ZHealth,
+    otherResponses: { 503: { description: 'The database does not answer', schema: ZHealthDown } },
+    database: false,
+  },
+  getReady: {
+    method: 'GET',
+    path: '/api/v1/ready',
+    summary: 'Readiness: the database answers and every migration is applied',
+    description: 'Point the load balancer here: an instance started before `npm run db:migrate` finished stays out of rotation.',
+    auth: 'public',
+    permissions: [],
+    response: ZReady,
+    otherResponses: { 503: { description: 'Not ready: the checks say why', schema: ZNotReady } },
+    database: false,
+  },
+  getMetrics: {
+    method: 'GET',
+    path: '/api/v1/metrics',
+    summary: 'Prometheus metrics',
+    description:
+      'Prometheus text format 0.0.4. This process’s HTTP request durations and Node.js metrics, and global numbers read from the database (executions by status, the paused backlog, pause/resume/decision counters, decision → resume latency, worker heartbeats). Send `Authorization: Bearer <METRICS_TOKEN>`, or an API token or session with execution:read.',
+    auth: 'metrics',
+    // The same permission as reading executions (or the METRICS_TOKEN secret).
+    permissions: ['execution:read'],
+    response: { contentType: 'text/plain; version=0.0.4', description: 'Prometheus exposition format' },
+    database: false,
+  },
+  getOpenApi: {
+    method: 'GET',
+    path: '/api/v1/openapi.json',
+    summary: 'This OpenAPI 3.1 document',
+    auth: 'public',
+    permissions: [],
+    response: { contentType: 'application/json', description: 'OpenAPI 3.1 document' },
+    database: false,
   },
 } as const satisfies Record<string, RouteSpec>;
 
 export type RouteName = keyof typeof ROUTES;
+
+/** The entries as RouteSpec (for code that walks the whole table). */
+export const ROUTE_ENTRIES = Object.entries(ROUTES) as [RouteName, RouteSpec][];

@@ -1,48 +1,39 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
+import { z } from 'zod';
 import { authenticateToken } from '../core/access/api-tokens';
 import { createTokenCache, type TokenCache } from '../core/access/token-cache';
-import { hasPermissions, type Actor, type Permission } from '../core/access/permissions';
+import { hasPermissions, type Actor } from '../core/access/permissions';
 import { AppError } from '../core/errors';
+import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from '../core/idempotency';
 import { databaseUrl, getDb, type Db } from '../db/client';
-import { idempotencyKeys } from '../db/schema';
 import { resolveSessionActor } from '../auth/session-actor';
 import { log, withLogContext } from '../log';
 import { observeHttpRequest } from '../observability/registry';
 import { toErrorResponse } from './http-errors';
+import { parseBody, parseQuery, readBodyText } from './parse-request';
+import type { RouteSpec } from './route-table';
 
-type Params = Record<string, string | string[] | undefined>;
+type RouteParams = Record<string, string | string[] | undefined>;
 
-export type ApiContext<P extends Params = Params> = {
+/** `/api/v1/executions/{id}/pause` → `{ id: string }`. */
+type PathParams<P extends string> = P extends `${string}{${infer K}}${infer Rest}` ? { [k in K]: string } & PathParams<Rest> : unknown;
+/** The parsed body or query of a route, or undefined when its entry has no schema for it. */
+type Parsed<R, K extends 'body' | 'query'> = R extends { [k in K]: infer S extends z.ZodType } ? z.output<S> : undefined;
+/** What a handler returns: the success body its entry's `response` schema describes (or a Response for a raw body). */
+export type HandlerResult<R extends RouteSpec> = R extends { response: infer S extends z.ZodType } ? z.input<S> : Response;
+
+export type ApiContext<R extends RouteSpec> = {
   req: Request;
   actor: Actor;
-  params: P;
+  params: PathParams<R['path']>;
+  body: Parsed<R, 'body'>;
+  query: Parsed<R, 'query'>;
   db: Db;
   requestId: string;
-  /** The raw body text, read once (for idempotency hashing); handlers parse it with parseBody. */
 };
 
-export type HandlerResult = Response | { status?: number; body: unknown };
-
-type Options = {
-  permissions: readonly Permission[];
-  /** Honour an Idempotency-Key header: a retry returns the first response. */
-  idempotent?: boolean;
-  /** The route template (route-table.ts carries it), used as the route label of logs and metrics. */
-  path?: string;
-};
-
-const UUID_SEGMENT = /\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?=\/|$)/gi;
-
-/** A bounded route label: the template when known, else the path with ids replaced by {id}. */
-function routeLabel(req: Request, template?: string): string {
-  if (template) return template;
-  try {
-    return new URL(req.url).pathname.replace(UUID_SEGMENT, '/{id}').replace(/\/\d+(?=\/|$)/g, '/{id}');
-  } catch {
-    return 'unknown';
-  }
-}
+/** A route whose entry takes no query parameters refuses any (422), so a typo shows instead of being ignored. */
+const NO_QUERY = z.strictObject({});
 
 /**
  * The one request log line and the request duration metric. Only method, route template, status,
@@ -101,52 +92,22 @@ export async function resolveActor(req: Request): Promise<Actor> {
   return session;
 }
 
-function toResponse(result: HandlerResult, requestId: string): Response {
-  if (result instanceof Response) {
-    result.headers.set('x-request-id', requestId);
-    return result;
-  }
-  return Response.json(result.body, { status: result.status ?? 200, headers: { 'x-request-id': requestId } });
-}
-
-async function withIdempotency(
-  ctx: ApiContext,
-  key: string,
-  run: (req: Request) => Promise<HandlerResult>,
-): Promise<Response> {
+async function withIdempotency(db: Db, actor: Actor, req: Request, key: string, bodyText: string, run: () => Promise<Response>): Promise<Response> {
   if (key.length > 200) throw new AppError('validation_failed', 'Idempotency-Key is longer than 200 characters');
-  const url = new URL(ctx.req.url);
-  const bodyText = await ctx.req.text();
-  const scope = `${ctx.req.method} ${url.pathname}`;
+  const scope = `${req.method} ${new URL(req.url).pathname}`;
   const requestHash = createHash('sha256').update(scope).update('\n').update(bodyText).digest('hex');
-  const inserted = await ctx.db
-    .insert(idempotencyKeys)
-    .values({ actor: ctx.actor.id, key, scope, requestHash })
-    .onConflictDoNothing()
-    .returning({ key: idempotencyKeys.key });
-  if (inserted.length === 0) {
-    const [prev] = await ctx.db
-      .select()
-      .from(idempotencyKeys)
-      .where(and(eq(idempotencyKeys.actor, ctx.actor.id), eq(idempotencyKeys.key, key)));
-    if (!prev || prev.requestHash !== requestHash) {
-      throw new AppError('idempotency_key_reused', 'this Idempotency-Key was used for a different request');
-    }
-    if (prev.statusCode === null) throw new AppError('idempotency_in_progress', 'a request with this Idempotency-Key is still in progress');
-    return Response.json(prev.response, { status: prev.statusCode, headers: { 'x-request-id': ctx.requestId, 'idempotent-replayed': 'true' } });
+  const claim = await claimIdempotencyKey(db, { actor: actor.id, key, scope, requestHash });
+  if (claim.kind === 'taken') {
+    if (claim.requestHash !== requestHash) throw new AppError('idempotency_key_reused', 'this Idempotency-Key was used for a different request');
+    if (claim.statusCode === null) throw new AppError('idempotency_in_progress', 'a request with this Idempotency-Key is still in progress');
+    return Response.json(claim.response, { status: claim.statusCode, headers: { 'idempotent-replayed': 'true' } });
   }
-  const release = () =>
-    ctx.db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.actor, ctx.actor.id), eq(idempotencyKeys.key, key)));
+  const release = () => releaseIdempotencyKey(db, actor.id, key, claim.claimedAt);
   try {
-    const replay = new Request(ctx.req.url, { method: ctx.req.method, headers: ctx.req.headers, body: bodyText || undefined });
-    const result = await run(replay);
-    const res = toResponse(result, ctx.requestId);
+    const res = await run();
     if (res.status >= 200 && res.status < 300) {
       const body: unknown = await res.clone().json();
-      await ctx.db
-        .update(idempotencyKeys)
-        .set({ statusCode: res.status, response: body })
-        .where(and(eq(idempotencyKeys.actor, ctx.actor.id), eq(idempotencyKeys.key, key)));
+      await completeIdempotencyKey(db, actor.id, key, claim.claimedAt, res.status, body);
     } else {
       await release();
     }
@@ -158,63 +119,76 @@ async function withIdempotency(
   }
 }
 
-/**
- * Wraps a route handler: resolves the actor (Bearer token or session cookie), checks permissions
- * from the one table, applies idempotency, and maps every error to the one error body.
- */
-export function withApiAuth<P extends Params = Params>(
-  handler: (ctx: ApiContext<P>) => Promise<HandlerResult>,
-  options: Options,
-) {
-  return async (req: Request, routeCtx: { params: Promise<P> }): Promise<Response> => {
-    const requestId = req.headers.get('x-request-id')?.slice(0, 100) || randomUUID();
-    const startedAt = performance.now();
-    const route = routeLabel(req, options.path);
-    return withLogContext({ requestId }, async () => {
-      let actorId: string | null = null;
-      let res: Response;
+function requestIdOf(req: Request): string {
+  return req.headers.get('x-request-id')?.slice(0, 100) || randomUUID();
+}
+
+/** Request id, log context, the error mapping, the one log line and the duration metric: for every route. */
+function handle(req: Request, route: RouteSpec, quiet: boolean, run: (ctx: { requestId: string; actorId: string | null }) => Promise<Response>): Promise<Response> {
+  const ctx = { requestId: requestIdOf(req), actorId: null as string | null };
+  const startedAt = performance.now();
+  return withLogContext({ requestId: ctx.requestId }, async () => {
+    let res: Response;
+    try {
+      res = await run(ctx);
       try {
-        const actor = await resolveActor(req);
-        actorId = actor.id;
-        if (!hasPermissions(actor, options.permissions)) {
-          throw new AppError('forbidden', `missing permission: ${options.permissions.filter((p) => !actor.permissions.has(p)).join(', ')}`);
-        }
-        const params = (await routeCtx.params) ?? ({} as P);
-        const ctx: ApiContext<P> = { req, actor, params, db: getDb(), requestId };
-        const key = options.idempotent ? req.headers.get('idempotency-key') : null;
-        if (key) res = await withIdempotency(ctx as ApiContext, key, (r) => handler({ ...ctx, req: r }));
-        else res = toResponse(await handler(ctx), requestId);
-      } catch (e) {
-        res = toErrorResponse(e, requestId);
+        res.headers.set('x-request-id', ctx.requestId);
+      } catch {
+        // immutable headers (a proxied response): leave them
       }
-      finishRequest(req, route, res, startedAt, actorId);
-      return res;
-    });
-  };
+    } catch (e) {
+      res = toErrorResponse(e, ctx.requestId);
+    }
+    finishRequest(req, route.path, res, startedAt, ctx.actorId, quiet);
+    return res;
+  });
 }
 
 /**
- * For routes without authentication (health, ready, the OpenAPI document): the same error mapping,
- * request id, request log line (at debug level: probes are frequent) and duration metric.
+ * The handler of an authenticated route, driven by its route table entry: resolves the actor (Bearer
+ * token or session cookie), checks the entry's permissions, parses the query and the body with its
+ * schemas, applies idempotency, answers with its success status, and maps every error to the one
+ * error body. The handler cannot disagree with the table: its inputs and its result are typed from it.
  */
-export function withErrors(handler: (req: Request) => Promise<Response>, options: { path?: string } = {}) {
-  return async (req: Request): Promise<Response> => {
-    const requestId = req.headers.get('x-request-id')?.slice(0, 100) || randomUUID();
-    const startedAt = performance.now();
-    return withLogContext({ requestId }, async () => {
-      let res: Response;
-      try {
-        res = await handler(req);
-        try {
-          if (!res.headers.has('x-request-id')) res.headers.set('x-request-id', requestId);
-        } catch {
-          // immutable headers (a proxied response): leave them
-        }
-      } catch (e) {
-        res = toErrorResponse(e, requestId);
+export function withApiAuth<const R extends RouteSpec>(route: R, handler: (ctx: ApiContext<R>) => Promise<HandlerResult<R>>) {
+  return (req: Request, routeCtx: { params: Promise<RouteParams> }): Promise<Response> =>
+    handle(req, route, false, async (ctx) => {
+      const actor = await resolveActor(req);
+      ctx.actorId = actor.id;
+      if (!hasPermissions(actor, route.permissions)) {
+        throw new AppError('forbidden', `missing permission: ${route.permissions.filter((p) => !actor.permissions.has(p)).join(', ')}`);
       }
-      finishRequest(req, routeLabel(req, options.path), res, startedAt, null, true);
-      return res;
+      const params = ((await routeCtx.params) ?? {}) as PathParams<R['path']>;
+      const query = parseQuery(req, route.query ?? NO_QUERY);
+      const bodyText = route.body ? await readBodyText(req) : '';
+      const db = getDb();
+      const run = async (): Promise<Response> => {
+        const body = route.body ? parseBody(bodyText, req.headers.get('content-type'), route.body, { optional: route.bodyOptional }) : undefined;
+        const result: unknown = await handler({
+          req,
+          actor,
+          params,
+          body: body as Parsed<R, 'body'>,
+          query: (route.query ? query : undefined) as Parsed<R, 'query'>,
+          db,
+          requestId: ctx.requestId,
+        });
+        return result instanceof Response ? result : Response.json(result, { status: route.successStatus ?? 200 });
+      };
+      const key = route.idempotent ? req.headers.get('idempotency-key') : null;
+      return key ? withIdempotency(db, actor, req, key, bodyText, run) : run();
     });
-  };
+}
+
+/**
+ * The handler of a route without authentication (health, readiness, the OpenAPI document, metrics
+ * read with METRICS_TOKEN): the same request id, query check, error mapping and duration metric; the
+ * log line is at debug level, as probes and scrapes are frequent.
+ */
+export function withPublicRoute(route: RouteSpec, handler: (req: Request) => Promise<Response>) {
+  return (req: Request): Promise<Response> =>
+    handle(req, route, true, async () => {
+      parseQuery(req, route.query ?? NO_QUERY);
+      return handler(req);
+    });
 }

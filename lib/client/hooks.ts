@@ -4,12 +4,15 @@
  * few seconds and on window focus; decisions update the caches at once and roll back on failure.
  */
 import { keepPreviousData, useMutation, useQuery, useQueryClient, type QueryClient, type QueryKey } from '@tanstack/react-query';
+import { useState } from 'react';
 import { ApiError, apiFetch, isApiError, withQuery } from './api';
 import type {
   ApprovalDto,
   Decision,
   Execution,
   ExecutionDetail,
+  ExecutionEvent,
+  ExecutionEventPage,
   ExecutionPage,
   ExecutionStatus,
   InboxApproval,
@@ -76,6 +79,28 @@ export function useExecution(id: string | undefined) {
     enabled: !!id,
     refetchInterval: (q) => (q.state.error && isApiError(q.state.error) && q.state.error.status === 404 ? false : 3_000),
   });
+}
+
+/**
+ * The timeline's older pages, loaded on demand: the detail carries the newest events and a cursor
+ * to the ones before them; each load fetches the page before the oldest loaded so far.
+ */
+export function useOlderEvents(id: string, detailCursor: string | null | undefined) {
+  const [older, setOlder] = useState<{ events: ExecutionEvent[]; cursor: string | null } | null>(null);
+  const load = useMutation({
+    mutationFn: (cursor: string) => apiFetch<ExecutionEventPage>(withQuery(`/executions/${encodeURIComponent(id)}/events`, { cursor, limit: 50 })),
+    onSuccess: (page) => setOlder((o) => ({ events: [...page.events, ...(o?.events ?? [])], cursor: page.next_cursor })),
+  });
+  const cursor = older ? older.cursor : (detailCursor ?? null);
+  return {
+    events: older?.events ?? [],
+    hasMore: cursor !== null,
+    loading: load.isPending,
+    error: load.error,
+    loadMore: () => {
+      if (cursor) load.mutate(cursor);
+    },
+  };
 }
 
 export function useWorkflows() {

@@ -1,5 +1,5 @@
 /** Turns an execution's events and approval decisions into the timeline and path the detail page shows. */
-import type { ExecutionApproval, ExecutionDetail, ExecutionEvent, JsonValue } from './types';
+import type { ExecutionApproval, ExecutionDetail, ExecutionEvent, JsonObject } from './types';
 
 export type TimelineEntry = {
   key: string;
@@ -10,7 +10,7 @@ export type TimelineEntry = {
   stepId: string | null;
   /** Free text from people (reasons, comments): rendered as text. */
   note: string | null;
-  data: Record<string, JsonValue> | null;
+  data: JsonObject | null;
   tone: 'neutral' | 'good' | 'bad' | 'pause' | 'info';
 };
 
@@ -32,7 +32,7 @@ const TITLES: Record<string, [string, TimelineEntry['tone']]> = {
   pause_warned: ['Paused for over a day', 'pause'],
 };
 
-function str(v: JsonValue | undefined): string | null {
+function str(v: unknown): string | null {
   return typeof v === 'string' && v.trim() ? v : null;
 }
 

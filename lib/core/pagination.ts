@@ -1,4 +1,18 @@
+import { z } from 'zod';
 import { AppError } from './errors';
+import { isUuid } from './ids';
+
+/**
+ * Keyset paging, the same for every list: `limit` and `cursor` in the query, `next_cursor` in the
+ * answer (null on the last page). A cursor is the last row's sort key (timestamp, id), opaque to
+ * clients; the list's statement continues after it with a row comparison.
+ */
+export const PAGE_QUERY = {
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(500).optional(),
+};
+
+export const ZNextCursor = z.string().nullable().meta({ description: 'Pass as `cursor` to get the next page; null on the last page' });
 
 /** Opaque keyset cursors: base64url of a JSON tuple, validated on the way back in. */
 export function encodeCursor(parts: (string | number)[]): string {
@@ -22,14 +36,27 @@ export function encodeKeysetCursor(at: Date, id: string): string {
   return encodeCursor([at.toISOString(), id]);
 }
 
+// Exactly what encodeKeysetCursor writes: toISOString() of a date in the years 0001-9999. JavaScript
+// dates also take year 0, six-digit and negative years ("-005000-01-01T…"), which PostgreSQL refuses.
+const CURSOR_TIMESTAMP = /^(?!0000)\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 export function decodeKeysetCursor(cursor: string): { at: Date; id: string } {
   const [ts, id] = decodeCursor(cursor, ['string', 'string']) as [string, string];
   const at = new Date(ts);
-  if (Number.isNaN(at.getTime()) || !isUuid(id)) throw new AppError('validation_failed', 'invalid cursor');
+  // The round trip refuses dates that do not exist (2025-02-30) and anything JavaScript would bend.
+  if (!CURSOR_TIMESTAMP.test(ts) || Number.isNaN(at.getTime()) || at.toISOString() !== ts || !isUuid(id)) {
+    throw new AppError('validation_failed', 'invalid cursor');
+  }
   return { at, id };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export function isUuid(s: string): boolean {
-  return UUID.test(s);
+/** A cursor over an increasing bigint id (the timeline's event ids). */
+export function encodeIdCursor(id: number): string {
+  return encodeCursor([id]);
+}
+
+export function decodeIdCursor(cursor: string): number {
+  const [id] = decodeCursor(cursor, ['number']) as [number];
+  if (!Number.isSafeInteger(id) || id < 1) throw new AppError('validation_failed', 'invalid cursor');
+  return id;
 }

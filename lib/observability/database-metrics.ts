@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import { EXECUTION_STATUSES } from '../core/engine/state-machine';
-import { APPROVAL_STATUSES } from '../core/engine/state-machine';
+import { APPROVAL_STATUSES, DECISIONS, EXECUTION_STATUSES, PAUSE_KINDS } from '../core/engine/state-machine';
+import { UUID_PATTERN } from '../core/ids';
 import { histogramSamples, type MetricFamily, type Sample } from './exposition';
 
 /**
@@ -24,11 +24,9 @@ export const SEAL_LAG_MS = 5 * 60_000;
 /** Decision → resumed latency buckets, seconds: the NOTIFY path is sub-second, the sweep one interval. */
 export const DECISION_LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
 
-const PAUSE_KINDS = ['manual', 'approval', 'callback'] as const;
 const RESUME_SOURCES = ['api', 'worker'] as const;
 const RESUME_OUTCOMES = ['approved', 'rejected', 'timeout', 'data'] as const;
 const ON_TIMEOUT = ['reject', 'approve', 'fail', 'none'] as const;
-const DECISIONS = ['approve', 'reject'] as const;
 
 /** Workers not heard from in this long are left out (dead processes' rows stay in the table). */
 const WORKER_FORGET_AFTER_S = 24 * 3600;
@@ -36,7 +34,7 @@ const WORKER_FORGET_AFTER_S = 24 * 3600;
 type Queryable = Pick<pg.ClientBase, 'query'>;
 type Sums = Map<string, number>;
 
-const UUID_RE = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+const UUID_RE = `^${UUID_PATTERN}$`;
 
 /** The additive sums over the rows created in (from, to]. */
 async function sumWindow(db: Queryable, from: string, to: string): Promise<Sums> {

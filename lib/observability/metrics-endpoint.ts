@@ -1,10 +1,10 @@
-import { withApiAuth, withErrors } from '../api/with-api-auth';
+import type { ROUTES } from '../api/route-table';
+import { withApiAuth, withPublicRoute } from '../api/with-api-auth';
 import { getPool } from '../db/client';
 import { env } from '../env';
 import { log } from '../log';
 import { collectDatabaseMetrics, databaseDownFamilies } from './database-metrics';
 import { renderFamilies, type MetricFamily } from './exposition';
-import { METRICS_PATH, METRICS_PERMISSIONS } from './metrics-config';
 import { bearerMatches } from './metrics-token';
 import { webMetrics } from './registry';
 
@@ -24,15 +24,15 @@ export async function renderMetrics(): Promise<Response> {
   return new Response(text, { status: 200, headers: { 'content-type': registry.contentType, 'cache-control': 'no-store' } });
 }
 
-const withToken = withErrors(renderMetrics, { path: METRICS_PATH });
-const withPermission = withApiAuth(async () => renderMetrics(), { permissions: METRICS_PERMISSIONS, path: METRICS_PATH });
-
 /**
  * GET /api/v1/metrics: Prometheus text format. Prometheus sends `Authorization: Bearer
- * <METRICS_TOKEN>`; anyone else needs an API token or a session with execution:read.
+ * <METRICS_TOKEN>`; anyone else needs an API token or a session with the route's permissions.
  */
-export async function metricsRoute(req: Request, ctx: { params: Promise<Record<string, string>> }): Promise<Response> {
-  const token = env().METRICS_TOKEN;
-  if (token && bearerMatches(req.headers.get('authorization'), token)) return withToken(req);
-  return withPermission(req, ctx);
+export function withMetricsAuth(route: typeof ROUTES.getMetrics) {
+  const withToken = withPublicRoute(route, renderMetrics);
+  const withPermission = withApiAuth(route, renderMetrics);
+  return (req: Request, ctx: { params: Promise<Record<string, string | string[] | undefined>> }): Promise<Response> => {
+    const token = env().METRICS_TOKEN;
+    return token && bearerMatches(req.headers.get('authorization'), token) ? withToken(req) : withPermission(req, ctx);
+  };
 }

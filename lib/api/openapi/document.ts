@@ -1,40 +1,46 @@
+/**
+ * The OpenAPI 3.1 document, generated from the route table (lib/api/route-table.ts) and the zod
+ * schemas it names: operations, parameters, request bodies, every status each route can answer, and
+ * the components. Nothing here is written per route.
+ */
+import { STATUS_CODES } from 'node:http';
 import { z } from 'zod';
-import { STATUS_BY_CODE } from '../http-errors';
-import { documentedRoutes, type DocumentedRoute } from './routes';
-import { RESPONSE_COMPONENTS, ZErrorBody, type ComponentName } from './schemas';
 import { ZCondition, ZDefinition } from '../../core/engine/definition';
-import type { ErrorCode } from '../../core/errors';
+import { ERROR_MEANINGS, ZErrorBody, type ErrorCode } from '../../core/errors';
+import { env } from '../../env';
+import { STATUS_BY_CODE } from '../http-errors';
+import { ROUTE_ENTRIES, type RawResponse, type RouteName, type RouteSpec } from '../route-table';
+import { COMPONENTS } from './schemas';
 
 type JsonSchema = Record<string, unknown>;
 const REF = (name: string) => `#/components/schemas/${name}`;
 
-/** When each error status can happen, and which codes it carries. */
-function errorResponses(r: DocumentedRoute): Record<string, { description: string; codes: ErrorCode[] }> {
-  const out: Record<string, { description: string; codes: ErrorCode[] }> = {};
-  const codesOf = (status: number, among: ErrorCode[]) => among.filter((c) => STATUS_BY_CODE[c] === status);
-  const add = (status: number, description: string, codes: ErrorCode[]) => {
-    const prev = out[String(status)];
-    out[String(status)] = prev ? { description: `${prev.description}; ${description}`, codes: [...new Set([...prev.codes, ...codes])] } : { description, codes };
-  };
-  if (r.body) {
-    add(400, 'The body is not valid JSON', ['invalid_json']);
-    add(413, 'The body is larger than 256 KB', ['payload_too_large']);
-    add(415, 'The body is not JSON', ['unsupported_media_type']);
+/** The license the document states: the LICENSE file at the root of the repository. */
+const LICENSE = { name: 'MIT', identifier: 'MIT' };
+
+/** Every error code a route can answer: those the wrapper adds from its entry, plus its own `errors`. */
+export function errorCodes(r: RouteSpec): ErrorCode[] {
+  const codes: ErrorCode[] = ['validation_failed']; // a bad query string (every route refuses unknown parameters)
+  if (r.auth !== 'public') {
+    codes.push('unauthorized');
+    if (r.permissions.length > 0 || r.method !== 'GET') codes.push('forbidden');
   }
-  if (r.body || r.query) add(422, 'Invalid input: `details` names each bad field', ['validation_failed']);
-  if (r.auth === 'required') {
-    add(401, 'No valid credentials', ['unauthorized']);
-    add(403, r.permissions.length ? `Missing permission (${r.permissions.join(', ')})` : 'Refused (cross-origin write with a session)', ['forbidden']);
+  if (r.path.includes('{id}')) codes.push('not_found');
+  if (r.body) codes.push('invalid_json', 'payload_too_large', 'unsupported_media_type');
+  if (r.idempotent) codes.push('idempotency_in_progress', 'idempotency_key_reused');
+  if (r.database !== false) codes.push('unavailable');
+  codes.push(...(r.errors ?? []), 'internal');
+  return [...new Set(codes)];
+}
+
+/** The error statuses of a route, each with the codes it carries. */
+function errorStatuses(r: RouteSpec): Map<number, ErrorCode[]> {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of errorCodes(r)) {
+    const status = STATUS_BY_CODE[code];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
-  if (r.path.includes('{id}')) add(404, 'Not found', ['not_found']);
-  if (r.method === 'POST') {
-    const conflictCodes = codesOf(409, ['conflict', 'not_running', 'not_paused', 'pause_expired', 'not_pending', 'already_decided', 'idempotency_in_progress']);
-    add(409, 'The current state does not allow it (the code says why)', conflictCodes);
-    if (r.path.startsWith('/api/v1/approvals/')) add(403, 'Self-approval, or the approval needs another role', ['self_approval', 'forbidden']);
-  }
-  if (r.idempotent) add(422, 'The Idempotency-Key was used for a different request', ['idempotency_key_reused']);
-  if (r.database) add(503, 'The database is unavailable; retry (Retry-After)', ['unavailable']);
-  return out;
+  return new Map([...byStatus].sort(([a], [b]) => a - b));
 }
 
 /** Components live inside the document: no $schema, and no fragment-only $id (invalid in 2020-12). */
@@ -43,38 +49,50 @@ function asComponent(s: JsonSchema): JsonSchema {
   return rest;
 }
 
-/** Request body component names; routes sharing one schema share one name. */
-const BODY_NAMES: Record<string, string> = { approveApproval: 'DecisionRequest', rejectApproval: 'DecisionRequest' };
+const componentName = new Map<z.ZodType, string>(Object.entries(COMPONENTS).map(([name, schema]) => [schema, name]));
 
-/** JSON Schemas of the named components and the request bodies, with $refs between them. */
-function componentSchemas(routes: DocumentedRoute[]): { schemas: Record<string, JsonSchema>; bodyNames: Map<DocumentedRoute, string> } {
+function nameOf(schema: z.ZodType, where: string): string {
+  const name = componentName.get(schema);
+  if (!name) throw new Error(`${where}: its schema is not a named component; add it to COMPONENTS in lib/api/openapi/schemas.ts`);
+  return name;
+}
+
+function isRaw(response: RouteSpec['response']): response is RawResponse {
+  return 'contentType' in response;
+}
+
+/**
+ * JSON Schemas of the named components, with $refs between them, and of each route's request body.
+ * Request bodies are written inline in their operation rather than as components: generators such as
+ * openapi-typescript treat a component's `default` as "always present", which is true of a response
+ * but would make a defaulted body field (`trigger_payload`) required in a client's request type.
+ */
+function generateSchemas(): { schemas: Record<string, JsonSchema>; bodies: Map<RouteName, JsonSchema> } {
   const options = { target: 'draft-2020-12' as const, unrepresentable: 'any' as const, uri: REF, reused: 'inline' as const };
   const output = z.registry<{ id: string }>();
-  for (const [name, schema] of Object.entries(RESPONSE_COMPONENTS)) output.add(schema, { id: name });
+  for (const [name, schema] of Object.entries(COMPONENTS)) output.add(schema, { id: name });
   const input = z.registry<{ id: string }>();
   input.add(ZCondition, { id: 'Condition' });
   input.add(ZDefinition, { id: 'WorkflowDefinition' });
-  const bodyNames = new Map<DocumentedRoute, string>();
-  const byBody = new Map<z.ZodType, string>();
-  for (const r of routes) {
-    if (!r.body) continue;
-    let name = byBody.get(r.body);
-    if (!name) {
-      name = BODY_NAMES[r.operationId] ?? `${r.operationId.charAt(0).toUpperCase()}${r.operationId.slice(1)}Request`;
-      byBody.set(r.body, name);
-      input.add(r.body, { id: name });
+  const bodyIds = new Map<z.ZodType, string>();
+  for (const [operationId, r] of ROUTE_ENTRIES) {
+    if (r.body && !bodyIds.has(r.body)) {
+      bodyIds.set(r.body, `${operationId}Body`);
+      input.add(r.body, { id: `${operationId}Body` });
     }
-    bodyNames.set(r, name);
   }
   const schemas: Record<string, JsonSchema> = {};
   for (const [io, registry] of [['input', input], ['output', output]] as const) {
     const generated = z.toJSONSchema(registry, { ...options, io }).schemas as Record<string, JsonSchema>;
     for (const [name, schema] of Object.entries(generated)) {
-      if (name === '__shared') throw new Error('a schema is used in several places without an id: register it in lib/api/openapi');
+      if (name === '__shared') throw new Error('a schema is used in several places without an id: register it in lib/api/openapi/schemas.ts');
       schemas[name] = asComponent(schema);
     }
   }
-  return { schemas, bodyNames };
+  const bodies = new Map<RouteName, JsonSchema>();
+  for (const [operationId, r] of ROUTE_ENTRIES) if (r.body) bodies.set(operationId, schemas[bodyIds.get(r.body)!]!);
+  for (const id of bodyIds.values()) delete schemas[id];
+  return { schemas, bodies };
 }
 
 function queryParameters(query: z.ZodType): JsonSchema[] {
@@ -87,7 +105,14 @@ function queryParameters(query: z.ZodType): JsonSchema[] {
   }));
 }
 
-function operation(r: DocumentedRoute, bodyName: string | undefined): JsonSchema {
+function tagOf(path: string): string {
+  const seg = path.split('/')[3] ?? '';
+  return ({ workflows: 'Workflows', executions: 'Executions', approvals: 'Approvals', me: 'Account' } as Record<string, string>)[seg] ?? 'Operations';
+}
+
+const json = (schema: JsonSchema) => ({ 'application/json': { schema } });
+
+function operation(operationId: RouteName, r: RouteSpec, body: JsonSchema | undefined): JsonSchema {
   const parameters: JsonSchema[] = [];
   for (const m of r.path.matchAll(/\{(\w+)\}/g)) {
     parameters.push({
@@ -116,43 +141,36 @@ function operation(r: DocumentedRoute, bodyName: string | undefined): JsonSchema
     description: 'Echoed in the x-request-id response header and on every log line of the request (one is made up when absent)',
   });
 
+  const status = r.successStatus ?? 200;
   const responses: Record<string, JsonSchema> = {};
-  const success = r.success;
-  responses[String(r.successStatus)] =
-    typeof success === 'string'
-      ? { description: r.successStatus === 201 ? 'Created' : 'OK', content: { 'application/json': { schema: { $ref: REF(success) } } } }
-      : { description: success.description, content: { [success.contentType]: { schema: { type: success.schema } } } };
-  for (const [status, o] of Object.entries(r.otherResponses ?? {})) {
-    responses[status] = { description: o.description, content: { 'application/json': { schema: { $ref: REF(o.schema) } } } };
+  responses[String(status)] = isRaw(r.response)
+    ? { description: r.response.description, content: { [r.response.contentType]: { schema: { type: /json/.test(r.response.contentType) ? 'object' : 'string' } } } }
+    : { description: status === 201 ? 'Created' : 'OK', content: json({ $ref: REF(nameOf(r.response, operationId)) }) };
+  for (const [other, o] of Object.entries(r.otherResponses ?? {})) {
+    responses[other] = { description: o.description, content: json({ $ref: REF(nameOf(o.schema, operationId)) }) };
   }
-  for (const [status, e] of Object.entries(errorResponses(r))) {
-    if (responses[status]) continue;
-    responses[status] = {
-      description: `${e.description} (${e.codes.join(', ')})`,
-      content: { 'application/json': { schema: { $ref: REF('Error') } } },
+  for (const [errorStatus, codes] of errorStatuses(r)) {
+    if (responses[errorStatus]) continue;
+    responses[errorStatus] = {
+      description: `${STATUS_CODES[errorStatus] ?? 'Error'}: ${codes.map((c) => `\`${c}\` ${ERROR_MEANINGS[c]}`).join('; ')}`,
+      content: json({ $ref: REF('Error') }),
     };
   }
 
   const security =
-    r.auth === 'none' ? [] : [{ bearerAuth: [] }, { sessionCookie: [] }, ...(r.metricsToken ? [{ metricsToken: [] }] : [])];
-  const permissionNote = r.auth === 'none' ? 'No authentication.' : r.permissions.length ? `Needs ${r.permissions.map((p) => `\`${p}\``).join(', ')}.` : 'Any signed-in caller.';
+    r.auth === 'public' ? [] : [{ bearerAuth: [] }, { sessionCookie: [] }, ...(r.auth === 'metrics' ? [{ metricsToken: [] }] : [])];
+  const permissionNote =
+    r.auth === 'public' ? 'No authentication.' : r.permissions.length ? `Needs ${r.permissions.map((p) => `\`${p}\``).join(', ')}.` : 'Any signed-in caller.';
   return {
-    operationId: r.operationId,
+    operationId,
     summary: r.summary,
     description: [r.description, permissionNote, r.idempotent ? 'Honours Idempotency-Key.' : null].filter(Boolean).join('\n\n'),
-    tags: [r.tag],
+    tags: [tagOf(r.path)],
     security,
     'x-permissions': [...r.permissions],
     ...(r.idempotent ? { 'x-idempotent': true } : {}),
     parameters,
-    ...(bodyName
-      ? {
-          requestBody: {
-            required: !r.bodyOptional,
-            content: { 'application/json': { schema: { $ref: REF(bodyName) } } },
-          },
-        }
-      : {}),
+    ...(body ? { requestBody: { required: !r.bodyOptional, content: json(body) } } : {}),
     responses,
   };
 }
@@ -160,18 +178,18 @@ function operation(r: DocumentedRoute, bodyName: string | undefined): JsonSchema
 export type OpenApiDocument = {
   openapi: '3.1.0';
   info: Record<string, unknown>;
+  servers: { url: string; description: string }[];
   tags: { name: string; description: string }[];
   paths: Record<string, Record<string, JsonSchema>>;
   components: { schemas: Record<string, JsonSchema>; securitySchemes: Record<string, JsonSchema> };
 };
 
-function build(): OpenApiDocument {
-  const routes = documentedRoutes();
-  const { schemas, bodyNames } = componentSchemas(routes);
+function build(): Omit<OpenApiDocument, 'servers'> {
+  const { schemas, bodies } = generateSchemas();
   const paths: OpenApiDocument['paths'] = {};
-  for (const r of routes) {
+  for (const [operationId, r] of ROUTE_ENTRIES) {
     paths[r.path] ??= {};
-    paths[r.path]![r.method.toLowerCase()] = operation(r, bodyNames.get(r));
+    paths[r.path]![r.method.toLowerCase()] = operation(operationId, r, bodies.get(operationId));
   }
   return {
     openapi: '3.1.0',
@@ -180,6 +198,7 @@ function build(): OpenApiDocument {
       version: '1',
       description:
         'Pause workflow executions and resume them later with their full state, by API or after approvals. Every error has the body `{"error": {"code", "message"}}` (plus `details` on 422).',
+      license: LICENSE,
     },
     tags: [
       { name: 'Workflows', description: 'Workflow definitions' },
@@ -200,21 +219,34 @@ function build(): OpenApiDocument {
   };
 }
 
-let cached: OpenApiDocument | undefined;
+let cached: Omit<OpenApiDocument, 'servers'> | undefined;
 
-/** The OpenAPI 3.1 document, generated from the route table's zod schemas and the response schemas. */
-export function openApiDocument(): OpenApiDocument {
-  cached ??= build();
-  return cached;
+/**
+ * Where clients reach the API: PUBLIC_URL, else NEXTAUTH_URL (the console's public URL), else the
+ * origin the request came to, else this process's own port.
+ */
+export function publicBaseUrl(requestOrigin?: string): string {
+  const { PUBLIC_URL, NEXTAUTH_URL, PORT } = env();
+  return (PUBLIC_URL ?? NEXTAUTH_URL ?? requestOrigin ?? `http://localhost:${PORT}`).replace(/\/+$/, '');
 }
 
-/** The zod schema a response of this operation and status must match (what the document says). */
+/** The OpenAPI 3.1 document, with `servers` for the request's public base URL. */
+export function openApiDocument(requestOrigin?: string): OpenApiDocument {
+  cached ??= build();
+  const { openapi, info, ...rest } = cached;
+  return { openapi, info, servers: [{ url: publicBaseUrl(requestOrigin), description: 'This deployment' }], ...rest };
+}
+
+/**
+ * The zod schema a response of this operation and status must match (what the document says); an
+ * error body must also carry one of the codes documented for its status.
+ */
 export function responseSchema(method: string, path: string, status: number): z.ZodType | undefined {
-  const r = documentedRoutes().find((x) => x.method === method.toUpperCase() && x.path === path);
+  const r = ROUTE_ENTRIES.map(([, spec]) => spec).find((x) => x.method === method.toUpperCase() && x.path === path);
   if (!r) return undefined;
-  const component = (name: ComponentName): z.ZodType => RESPONSE_COMPONENTS[name];
-  if (status === r.successStatus) return typeof r.success === 'string' ? component(r.success) : undefined;
+  if (status === (r.successStatus ?? 200)) return isRaw(r.response) ? undefined : r.response;
   const other = r.otherResponses?.[status];
-  if (other) return component(other.schema);
-  return errorResponses(r)[String(status)] ? ZErrorBody : undefined;
+  if (other) return other.schema;
+  const codes = errorStatuses(r).get(status);
+  return codes ? ZErrorBody.refine((b) => codes.includes(b.error.code), { message: `the code is not one documented for ${status}: ${codes.join(', ')}` }) : undefined;
 }

@@ -4,7 +4,7 @@ import type { DbOrTx } from '../../db/client';
 import { prepared } from '../../db/prepared';
 import { apiTokens, users } from '../../db/schema';
 import { AppError } from '../errors';
-import { isPermission, tokenActor, type Actor, type Permission } from './permissions';
+import { isPermission, PERSON_ONLY_PERMISSIONS, tokenActor, type Actor, type Permission } from './permissions';
 import type { TokenCache } from './token-cache';
 
 const TOKEN_PREFIX = 'wr_';
@@ -29,6 +29,10 @@ export async function createApiToken(
   }
   if (input.expiresInMs !== undefined && input.expiresInMs !== null && !(input.expiresInMs > 0)) {
     throw new AppError('validation_failed', 'expiry must be a positive duration (omit it for a token that does not expire)');
+  }
+  const personOnly = PERSON_ONLY_PERMISSIONS.filter((p) => input.permissions.includes(p));
+  if (personOnly.length > 0 && !input.userEmail) {
+    throw new AppError('validation_failed', `${personOnly.join(', ')} is only given to a token bound to a user (--user EMAIL): only people decide`);
   }
   let userId: string | null = null;
   if (input.userEmail) {

@@ -43,9 +43,14 @@ export function userActor(user: { email: string; name: string; role: string }): 
   return { kind: 'user', id: user.email, name: user.name, role, permissions: new Set(ROLE_PERMISSIONS[role]) };
 }
 
+/** Permissions only a person may hold: a decision must be traceable to one person (quorum, self-approval). */
+export const PERSON_ONLY_PERMISSIONS: readonly Permission[] = ['approval:decide'];
+
 /**
  * A token issued to a user acts as that user (so self-approval compares the same actor), limited to
- * the subset of permissions both the token and the user's role allow. A standalone token is its own actor.
+ * the subset of permissions both the token and the user's role allow. A standalone token is its own
+ * actor and never decides: approval:decide is dropped even from a standalone token stored with it
+ * (created before the rule, or written by hand), so every decision route refuses it.
  */
 export function tokenActor(
   token: { name: string; permissions: string[] },
@@ -56,7 +61,7 @@ export function tokenActor(
     const base = userActor(user);
     return { ...base, kind: 'token', permissions: new Set(granted.filter((p) => base.permissions.has(p))) };
   }
-  return { kind: 'token', id: `token:${token.name}`, name: token.name, role: null, permissions: new Set(granted) };
+  return { kind: 'token', id: `token:${token.name}`, name: token.name, role: null, permissions: new Set(granted.filter((p) => !PERSON_ONLY_PERMISSIONS.includes(p))) };
 }
 
 export const SYSTEM_ACTOR: Actor = {

@@ -1,6 +1,73 @@
 import { asc, eq, inArray } from 'drizzle-orm';
+import { z } from 'zod';
 import type { DbOrTx } from '../../db/client';
-import { approvalDecisions, approvalRequests, workflowExecutions, workflows, type ApprovalDecisionRow, type ApprovalRow } from '../../db/schema';
+import { approvalDecisions, approvalRequests, workflowExecutions, workflows, type ApprovalDecisionRow, type ApprovalRow, type ExecutionRow } from '../../db/schema';
+import { ROLES } from '../access/permissions';
+import { iso, ZId, ZJsonObject, ZTimestamp } from '../dto';
+import { APPROVAL_STATUSES, DECISIONS, EXECUTION_STATUSES } from '../engine/state-machine';
+import { ZNextCursor } from '../pagination';
+
+export const ZApprovalDecision = z.strictObject({
+  actor: z.string(),
+  decision: z.enum(DECISIONS),
+  comment: z.string().nullable(),
+  created_at: ZTimestamp,
+});
+export type ApprovalDecisionDto = z.infer<typeof ZApprovalDecision>;
+
+/** An approval request with its decisions so far, oldest first: as an execution's detail lists it. */
+export const ZApprovalRequest = z.strictObject({
+  id: ZId,
+  step_id: z.string(),
+  status: z.enum(APPROVAL_STATUSES),
+  reason: z.string(),
+  required_approvals: z.number().int(),
+  approvals_received: z.number().int(),
+  approver_role: z.enum(ROLES).nullable(),
+  created_at: ZTimestamp,
+  decided_at: ZTimestamp.nullable(),
+  decisions: z.array(ZApprovalDecision),
+});
+export type ApprovalRequestDto = z.infer<typeof ZApprovalRequest>;
+
+/** An approval request with its workflow and execution: what /approvals answers. */
+export const ZApproval = ZApprovalRequest.extend({
+  execution_id: ZId,
+  workflow_id: ZId,
+  workflow_name: z.string(),
+  age_seconds: z.number().int().min(0),
+  execution: z.strictObject({
+    status: z.enum(EXECUTION_STATUSES),
+    started_by: z.string(),
+    paused_by: z.string().nullable(),
+    trigger_payload: ZJsonObject,
+    resume_count: z.number().int(),
+  }),
+});
+export type ApprovalDto = z.infer<typeof ZApproval>;
+
+export const ZApprovalList = z.strictObject({ approvals: z.array(ZApproval), count: z.number().int(), next_cursor: ZNextCursor });
+export type ApprovalListDto = z.infer<typeof ZApprovalList>;
+
+export function toDecisionDto(d: ApprovalDecisionRow) {
+  return { actor: d.actor, decision: d.decision, comment: d.comment, created_at: d.createdAt.toISOString() } satisfies ApprovalDecisionDto;
+}
+
+/** The one mapping of an approval request; `decisions` may hold other requests' decisions too. */
+export function toApprovalRequestDto(a: ApprovalRow, decisions: readonly ApprovalDecisionRow[]) {
+  return {
+    id: a.id,
+    step_id: a.stepId,
+    status: a.status,
+    reason: a.reason,
+    required_approvals: a.requiredApprovals,
+    approvals_received: a.approvalsReceived,
+    approver_role: a.approverRole,
+    created_at: a.createdAt.toISOString(),
+    decided_at: iso(a.decidedAt),
+    decisions: decisions.filter((d) => d.approvalId === a.id).map(toDecisionDto),
+  } satisfies ApprovalRequestDto;
+}
 
 export const approvalSelection = {
   a: approvalRequests,
@@ -20,7 +87,7 @@ type Joined = {
   a: ApprovalRow;
   workflowId: string;
   workflowName: string;
-  execution: { status: string; startedBy: string; pausedBy: string | null; triggerPayload: unknown; resumeCount: number; pausedAt: Date | null };
+  execution: Pick<ExecutionRow, 'status' | 'startedBy' | 'pausedBy' | 'triggerPayload' | 'resumeCount' | 'pausedAt'>;
 };
 
 /**
@@ -33,22 +100,11 @@ export async function toApprovalDtos(db: DbOrTx, rows: Joined[], now = new Date(
     preloaded ??
     (ids.length ? await db.select().from(approvalDecisions).where(inArray(approvalDecisions.approvalId, ids)).orderBy(asc(approvalDecisions.createdAt)) : []);
   return rows.map(({ a, workflowId, workflowName, execution }) => ({
-    id: a.id,
+    ...toApprovalRequestDto(a, decisions),
     execution_id: a.executionId,
     workflow_id: workflowId,
     workflow_name: workflowName,
-    step_id: a.stepId,
-    reason: a.reason,
-    status: a.status,
-    required_approvals: a.requiredApprovals,
-    approvals_received: a.approvalsReceived,
-    approver_role: a.approverRole,
-    created_at: a.createdAt.toISOString(),
-    decided_at: a.decidedAt?.toISOString() ?? null,
     age_seconds: Math.max(0, Math.floor((now.getTime() - a.createdAt.getTime()) / 1000)),
-    decisions: decisions
-      .filter((d) => d.approvalId === a.id)
-      .map((d) => ({ actor: d.actor, decision: d.decision, comment: d.comment, created_at: d.createdAt.toISOString() })),
     execution: {
       status: execution.status,
       started_by: execution.startedBy,
@@ -56,10 +112,8 @@ export async function toApprovalDtos(db: DbOrTx, rows: Joined[], now = new Date(
       trigger_payload: execution.triggerPayload,
       resume_count: execution.resumeCount,
     },
-  }));
+  }) satisfies ApprovalDto);
 }
-
-export type ApprovalDto = Awaited<ReturnType<typeof toApprovalDtos>>[number];
 
 export function approvalQuery(db: DbOrTx) {
   return db

@@ -1,10 +1,13 @@
 import { z } from 'zod';
-import { queryNamed, rowMapper, type Db } from '../../db/client';
+import { queryNamed, rowMapper, type Db, type DbOrTx } from '../../db/client';
 import { approvalDecisions, approvalRequests, workflowExecutions, type ApprovalDecisionRow, type ApprovalRow, type ExecutionRow } from '../../db/schema';
 import type { Actor } from '../access/permissions';
+import { assertContextFits } from '../engine/context-limit';
+import type { JsonObject } from '../engine/execute-step';
 import { AppError } from '../errors';
-import { isUuid } from '../pagination';
+import { isUuid } from '../ids';
 import { toApprovalDtos } from './approval-dto';
+import { assertMayDecide } from './decision-rules';
 
 export const ZDecideApproval = z.strictObject({ comment: z.string().trim().max(2000).optional() });
 export type DecideApprovalInput = z.infer<typeof ZDecideApproval>;
@@ -21,10 +24,17 @@ const LOCK_EXECUTION_SQL = `select e.*, w.name as wr_workflow_name
  where e.id = (select execution_id from approval_requests where id = $1::uuid)
    for update of e`;
 
-const LOCK_APPROVAL_SQL = `select a.*,
-       coalesce((select json_agg(d order by d.created_at, d.id) from approval_decisions d where d.approval_id = a.id), '[]'::json) as wr_decisions
+const DECISIONS_SO_FAR = `coalesce((select json_agg(d order by d.created_at, d.id) from approval_decisions d where d.approval_id = a.id), '[]'::json) as wr_decisions`;
+
+const LOCK_APPROVAL_SQL = `select a.*, ${DECISIONS_SO_FAR}
   from approval_requests a
  where a.id = $1::uuid
+   for update of a`;
+
+// The pending request of an execution whose row lock the caller holds (a resume of an approval pause).
+const LOCK_PENDING_OF_EXECUTION_SQL = `select a.*, ${DECISIONS_SO_FAR}
+  from approval_requests a
+ where a.execution_id = $1::uuid and a.status = 'pending'
    for update of a`;
 
 // The decision, the request's new tally (compare-and-set on its version) and the timeline event in
@@ -55,11 +65,77 @@ const FINAL_DECISION_SQL = `with updated as (
 )
 select pg_notify('${DECISION_CHANNEL}', id::text) from updated`;
 
+/** A request locked for deciding: its execution (locked first), the request, the decisions so far. */
+export type LockedApproval = { execution: ExecutionRow; approval: ApprovalRow; decisions: ApprovalDecisionRow[] };
+
+export type Vote = { decision: 'approve' | 'reject'; comment: string | null };
+
+function lockedRequest(raw: Record<string, unknown>) {
+  return { approval: fromApproval(raw), decisions: (raw.wr_decisions as Record<string, unknown>[]).map(fromDecision) };
+}
+
 /**
- * Records one approver's decision. When the outcome is final — the required approvals reached, or
- * any rejection — the execution's resume_data gets the decision in the same transaction and the
- * worker is notified. Locks the execution first, then the request (the same order as a manual
- * resume), so an approve racing a reject or a resume serialises instead of deadlocking.
+ * The pending approval request of an execution whose row lock the caller holds, locked, with the
+ * decisions so far; null when it has none.
+ */
+export async function lockPendingApproval(tx: DbOrTx, execution: ExecutionRow): Promise<LockedApproval | null> {
+  const [raw] = await queryNamed(tx, 'wr_decide_lock_pending_of', LOCK_PENDING_OF_EXECUTION_SQL, [execution.id]);
+  return raw ? { execution, ...lockedRequest(raw) } : null;
+}
+
+/**
+ * One person's vote on a locked request — the same for every decision path: the rules
+ * (assertMayDecide), then the decision, the request's new tally (compare-and-set on its version)
+ * and the timeline event, in one statement. When the vote makes the outcome final — the required
+ * approvals reached, or any rejection — returns the decision as the execution's resume data (checked
+ * against MAX_CONTEXT_BYTES before anything is written); the caller resumes with it.
+ */
+export async function castVote(tx: DbOrTx, actor: Actor, target: LockedApproval, vote: Vote, now: Date) {
+  assertMayDecide(actor, target);
+  const { execution: exec, approval, decisions: previous } = target;
+  const received = approval.approvalsReceived + (vote.decision === 'approve' ? 1 : 0);
+  const final = vote.decision === 'reject' || received >= approval.requiredApprovals;
+  const at = now.toISOString();
+  const resumeData = final
+    ? {
+        approved: vote.decision === 'approve',
+        approval_id: approval.id,
+        decided_by: actor.id,
+        approvers: [...previous.filter((d) => d.decision === 'approve').map((d) => d.actor), ...(vote.decision === 'approve' ? [actor.id] : [])],
+        comment: vote.comment,
+        decided_at: at,
+      }
+    : null;
+  if (resumeData) assertContextFits({ ...(exec.context as JsonObject), ...resumeData }, 'the decision');
+  const eventData = { approval_id: approval.id, comment: vote.comment, approvals_received: received, required_approvals: approval.requiredApprovals, final };
+  const [written] = await queryNamed(tx, 'wr_decide_record', RECORD_DECISION_SQL, [
+    approval.id,
+    actor.id,
+    vote.decision,
+    vote.comment,
+    at,
+    received,
+    final ? (vote.decision === 'approve' ? 'approved' : 'rejected') : 'pending',
+    final ? at : null,
+    approval.version,
+    exec.id,
+    approval.stepId,
+    vote.decision === 'approve' ? 'approved' : 'rejected',
+    JSON.stringify(eventData),
+  ]);
+  if (!written?.wr_changed) throw new AppError('conflict', 'the approval changed while deciding; retry');
+  return {
+    approval: fromApproval(written.wr_changed as Record<string, unknown>),
+    decisions: [...previous, fromDecision(written.wr_mine as Record<string, unknown>)],
+    resumeData,
+  };
+}
+
+/**
+ * Records one approver's decision (castVote). When the outcome is final, the execution's
+ * resume_data gets the decision in the same transaction and the worker is notified. Locks the
+ * execution first, then the request (the same order as a resume), so an approve racing a reject or
+ * a resume serialises instead of deadlocking.
  */
 export async function decideApproval(
   db: Db,
@@ -73,58 +149,21 @@ export async function decideApproval(
   const comment = input.comment ? input.comment : null;
   const result = await db.transaction(async (tx) => {
     // The execution first (found through the request in the same statement), then the request with
-    // the decisions so far: two statements, the lock order of a manual resume.
+    // the decisions so far: two statements, the lock order of a resume.
     const [rawExec] = await queryNamed(tx, 'wr_decide_lock_execution', LOCK_EXECUTION_SQL, [approvalId]);
     if (!rawExec) throw new AppError('not_found', `approval ${approvalId} not found`);
     const exec = fromExecution(rawExec);
     const [rawApproval] = await queryNamed(tx, 'wr_decide_lock_approval', LOCK_APPROVAL_SQL, [approvalId]);
     if (!rawApproval) throw new AppError('not_found', `approval ${approvalId} not found`);
-    const approval = fromApproval(rawApproval);
-    const previous = (rawApproval.wr_decisions as Record<string, unknown>[]).map(fromDecision);
-    if (approval.status !== 'pending' || exec.status !== 'paused' || exec.decidedAt) {
-      const by = previous.map((d) => d.actor).join(', ');
-      throw new AppError('not_pending', `approval is already ${approval.status === 'pending' ? 'decided' : approval.status}${by ? ` by ${by}` : ''}`);
-    }
-    if (previous.some((d) => d.actor === actor.id)) throw new AppError('already_decided', 'you have already decided this approval');
-    if (actor.id === exec.startedBy || actor.id === exec.pausedBy) {
-      throw new AppError('self_approval', 'you started or paused this execution, so you cannot decide its approval');
-    }
-    if (approval.approverRole && actor.role !== approval.approverRole && actor.role !== 'admin') {
-      throw new AppError('forbidden', `this approval needs the ${approval.approverRole} role`);
-    }
-
-    const received = approval.approvalsReceived + (decision === 'approve' ? 1 : 0);
-    const final = decision === 'reject' || received >= approval.requiredApprovals;
-    const status = final ? (decision === 'approve' ? 'approved' : 'rejected') : 'pending';
-    const at = now.toISOString();
-    const eventData = { approval_id: approvalId, comment, approvals_received: received, required_approvals: approval.requiredApprovals, final };
-    const [written] = await queryNamed(tx, 'wr_decide_record', RECORD_DECISION_SQL, [
-      approvalId,
-      actor.id,
-      decision,
-      comment,
-      at,
-      received,
-      status,
-      final ? at : null,
-      approval.version,
-      exec.id,
-      approval.stepId,
-      decision === 'approve' ? 'approved' : 'rejected',
-      JSON.stringify(eventData),
-    ]);
-    if (!written?.wr_changed) throw new AppError('conflict', 'the approval changed while deciding; retry');
-    const changed = fromApproval(written.wr_changed as Record<string, unknown>);
-    const mine = fromDecision(written.wr_mine as Record<string, unknown>);
-    if (final) {
-      const approvers = [...previous.filter((d) => d.decision === 'approve').map((d) => d.actor), ...(decision === 'approve' ? [actor.id] : [])];
-      const resumeData = { approved: decision === 'approve', approval_id: approvalId, decided_by: actor.id, approvers, comment, decided_at: at };
+    const cast = await castVote(tx, actor, { execution: exec, ...lockedRequest(rawApproval) }, { decision, comment }, now);
+    if (cast.resumeData) {
       // The decision becomes the execution's resume data (compare-and-set on its version), and the
       // workers hear of it when this transaction commits.
-      const updated = await queryNamed(tx, 'wr_decide_final', FINAL_DECISION_SQL, [JSON.stringify(resumeData), at, exec.id, exec.version]);
+      const at = now.toISOString();
+      const updated = await queryNamed(tx, 'wr_decide_final', FINAL_DECISION_SQL, [JSON.stringify(cast.resumeData), at, exec.id, exec.version]);
       if (updated.length === 0) throw new AppError('conflict', 'the execution was changed by another request; retry');
     }
-    return { approval: changed, exec, workflowName: rawExec.wr_workflow_name as string, decisions: [...previous, mine] };
+    return { approval: cast.approval, exec, workflowName: rawExec.wr_workflow_name as string, decisions: cast.decisions };
   });
   // The answer is built from what the transaction read and wrote: no second round of queries.
   const { approval, exec, workflowName, decisions } = result;

@@ -3,15 +3,16 @@ import { z } from 'zod';
 import { queryNamed, rowMapper, type DbOrTx } from '../../db/client';
 import { Placeholders } from '../../db/page-first';
 import { approvalRequests, type ApprovalDecisionRow, type ApprovalRow } from '../../db/schema';
-import { APPROVAL_STATUSES } from '../engine/state-machine';
+import type { JsonObject } from '../engine/execute-step';
+import { APPROVAL_STATUSES, type Decision, type ExecutionStatus } from '../engine/state-machine';
 import { AppError } from '../errors';
-import { decodeKeysetCursor, encodeKeysetCursor, isUuid } from '../pagination';
-import { approvalQuery, toApprovalDtos } from './approval-dto';
+import { isUuid } from '../ids';
+import { decodeKeysetCursor, encodeKeysetCursor, PAGE_QUERY } from '../pagination';
+import { approvalQuery, toApprovalDtos, type ApprovalListDto } from './approval-dto';
 
 export const ZListApprovals = z.strictObject({
   status: z.enum(APPROVAL_STATUSES).default('pending'),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(500).optional(),
+  ...PAGE_QUERY,
 });
 export type ListApprovalsInput = z.infer<typeof ZListApprovals>;
 
@@ -59,30 +60,42 @@ function listApprovalsStatement(input: ListApprovalsInput) {
   return { name: `wr_list_approvals_${input.cursor ? 'c' : ''}`, text, values: p.values };
 }
 
-type DecisionJson = { id: string; actor: string; decision: string; comment: string | null; created_at: string };
+type DecisionJson = { id: string; actor: string; decision: Decision; comment: string | null; created_at: string };
+/** A row of the inbox statement, as the driver gives it: the request's own columns plus these. */
+type InboxRow = Record<string, unknown> & {
+  wr_workflow_id: string;
+  wr_workflow_name: string;
+  wr_execution_status: ExecutionStatus;
+  wr_started_by: string;
+  wr_paused_by: string | null;
+  wr_trigger_payload: JsonObject;
+  wr_resume_count: number;
+  wr_paused_at: Date | null;
+  wr_decisions: DecisionJson[];
+};
 
 /** Approval requests of one status, oldest first, keyset-paged on (created_at, id). */
 export async function listApprovals(db: DbOrTx, input: ListApprovalsInput, now = new Date()) {
   const list = listApprovalsStatement(input);
-  const rows = await queryNamed(db, list.name, list.text, list.values);
+  const rows = (await queryNamed(db, list.name, list.text, list.values)) as InboxRow[];
   const page = rows.slice(0, input.limit);
   const decisions: ApprovalDecisionRow[] = [];
   const joined = page.map((r) => {
     const a = fromApproval(r);
-    for (const d of r.wr_decisions as DecisionJson[]) {
+    for (const d of r.wr_decisions) {
       decisions.push({ id: d.id, approvalId: a.id, actor: d.actor, decision: d.decision, comment: d.comment, createdAt: new Date(d.created_at) });
     }
     return {
       a,
-      workflowId: r.wr_workflow_id as string,
-      workflowName: r.wr_workflow_name as string,
+      workflowId: r.wr_workflow_id,
+      workflowName: r.wr_workflow_name,
       execution: {
-        status: r.wr_execution_status as string,
-        startedBy: r.wr_started_by as string,
-        pausedBy: r.wr_paused_by as string | null,
+        status: r.wr_execution_status,
+        startedBy: r.wr_started_by,
+        pausedBy: r.wr_paused_by,
         triggerPayload: r.wr_trigger_payload,
-        resumeCount: r.wr_resume_count as number,
-        pausedAt: r.wr_paused_at as Date | null,
+        resumeCount: r.wr_resume_count,
+        pausedAt: r.wr_paused_at,
       },
     };
   });
@@ -91,7 +104,7 @@ export async function listApprovals(db: DbOrTx, input: ListApprovalsInput, now =
     approvals: await toApprovalDtos(db, joined, now, decisions),
     count: joined.length,
     next_cursor: rows.length > input.limit && last ? encodeKeysetCursor(last.a.createdAt, last.a.id) : null,
-  };
+  } satisfies ApprovalListDto;
 }
 
 export async function getApproval(db: DbOrTx, id: string, now = new Date()) {

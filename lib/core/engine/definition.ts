@@ -75,7 +75,56 @@ export function stepTargets(step: Step): [string, string | undefined][] {
   }
 }
 
-export const ZDefinition = z
+/**
+ * Steps that stop the run until something from outside (a person, a callback, time) moves it on. A
+ * wait of zero does not: it goes on at once.
+ */
+function waitsForOutside(step: Step): boolean {
+  if (step.type === 'wait') return (parseDurationMs(step.duration) ?? 0) > 0;
+  return step.type === 'approval' || step.type === 'pause' || (step.type === 'action' && step.action.type === 'block');
+}
+
+/**
+ * A loop that never waits for anything outside runs forever, writing events as fast as the
+ * database takes them. Returns one such loop as the step ids along it (first id repeated at the end)
+ * with the field that closes it, or null. Depth-first search over the steps that do not wait,
+ * iterative so a 500-step chain cannot overflow the stack.
+ */
+export function findLoopWithoutPause(steps: readonly Step[]): { path: string[]; index: number; field: string } | null {
+  const byId = new Map(steps.map((s, i) => [s.id, { step: s, index: i }]));
+  const state = new Map<string, 'open' | 'done'>();
+  for (const root of steps) {
+    if (state.has(root.id) || waitsForOutside(root)) continue;
+    // Each frame: a step and the targets not yet followed; the frames form the current path.
+    const stack: { id: string; targets: [string, string][] }[] = [];
+    const push = (id: string) => {
+      state.set(id, 'open');
+      const targets = stepTargets(byId.get(id)!.step).filter((t): t is [string, string] => t[1] !== undefined && byId.has(t[1]));
+      stack.push({ id, targets });
+    };
+    push(root.id);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const next = top.targets.shift();
+      if (!next) {
+        state.set(top.id, 'done');
+        stack.pop();
+        continue;
+      }
+      const [field, target] = next;
+      if (waitsForOutside(byId.get(target)!.step) || state.get(target) === 'done') continue;
+      if (state.get(target) === 'open') {
+        const from = stack.findIndex((f) => f.id === target);
+        return { path: [...stack.slice(from).map((f) => f.id), target], index: byId.get(top.id)!.index, field };
+      }
+      push(target);
+    }
+  }
+  return null;
+}
+
+/** A definition as stored: its shape, unique ids, and every referenced id present. */
+export const ZStoredDefinition = z
   .strictObject({ steps: z.array(ZStep).min(1).max(500) })
   .superRefine((def, ctx) => {
     const seen = new Map<string, number>();
@@ -91,6 +140,22 @@ export const ZDefinition = z
       }
     });
   });
+
+/**
+ * A new definition: a stored one that also has no loop without a pause. (Workflows stored before
+ * loops were checked still load and run; the step budget ends their loops.)
+ */
+export const ZDefinition = ZStoredDefinition.superRefine((def, ctx) => {
+  if (new Set(def.steps.map((s) => s.id)).size !== def.steps.length) return;
+  const loop = findLoopWithoutPause(def.steps);
+  if (loop) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['steps', loop.index, loop.field],
+      message: `the loop ${loop.path.join(' → ')} has no pause, approval or wait step, so it would run forever; put one in it`,
+    });
+  }
+});
 
 export type Definition = z.infer<typeof ZDefinition>;
 

@@ -1,3 +1,4 @@
+import type { Role } from '../access/permissions';
 import type { Step } from './definition';
 import { parseDurationMs } from './duration';
 import { evaluateCondition } from './evaluate-condition';
@@ -7,7 +8,7 @@ export type JsonObject = Record<string, unknown>;
 export type ApprovalSpec = {
   reason: string;
   requiredApprovals: number;
-  approverRole: string | null;
+  approverRole: Role | null;
 };
 
 /** What running one step decides. Pure: the engine turns it into one transaction. */

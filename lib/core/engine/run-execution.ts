@@ -4,6 +4,7 @@ import { queryNamed, type Db, type DbOrTx, type Tx } from '../../db/client';
 import { approvalRequests, executionEvents, workflowExecutions, type ExecutionRow } from '../../db/schema';
 import { env } from '../../env';
 import { AppError } from '../errors';
+import { contextOverLimit } from './context-limit';
 import type { CompiledDefinition, Step } from './definition';
 import { executeStep, type JsonObject, type StepOutcome } from './execute-step';
 import { canTransition, type ExecutionStatus } from './state-machine';
@@ -154,6 +155,7 @@ const WRITTEN = (
     ['pauseExpiresAt', 'timestamptz[]'],
     ['decidedAt', 'timestamptz[]'],
     ['pauseWarnedAt', 'timestamptz[]'],
+    ['stepsRun', 'int[]'],
   ] as const
 ).map(([key, arrayType]) => ({ key, arrayType, name: getTableColumns(workflowExecutions)[key].name }));
 
@@ -248,9 +250,22 @@ function finish(change: ExecutionChange, status: 'completed' | 'failed' | 'rejec
   change.event(status, actor, stepId, status === 'failed' ? { error: extra.error ?? null } : null, now);
 }
 
+/**
+ * What a set step that would take the context past MAX_CONTEXT_BYTES does: `refuse` — throw 422
+ * context_too_large, so the request that ran it (a start, a resume) writes nothing; `fail` — end the
+ * execution as failed with that reason (the worker, or a request's later transactions, where there is
+ * nobody left to refuse).
+ */
+export type OversizeContext = 'refuse' | 'fail';
+
 /** Turns a step's outcome into the execution's next state. */
-function applyOutcome(change: ExecutionChange, step: Step, outcome: StepOutcome, actor: string, now: Date): void {
+function applyOutcome(change: ExecutionChange, step: Step, outcome: StepOutcome, actor: string, now: Date, oversize: OversizeContext): void {
   const context = change.current.context as JsonObject;
+  if ((outcome.kind === 'advance' || outcome.kind === 'complete') && outcome.context) {
+    const over = contextOverLimit(outcome.context, `step ${step.id}`);
+    if (over && oversize === 'refuse') throw new AppError('context_too_large', over);
+    if (over) return finish(change, 'failed', actor, now, { error: `context_too_large: ${over}` });
+  }
   switch (outcome.kind) {
     case 'advance': {
       change.event('step_completed', actor, step.id, { type: step.type, ...outcome.eventData }, now);
@@ -313,14 +328,34 @@ function canGoOn(row: ExecutionRow, now: Date): boolean {
  * Runs up to `maxSteps` steps of an execution whose row lock the caller holds, in memory: the caller
  * commits `change`. Stops when the execution completes, fails, pauses or sleeps. Returns the steps
  * that ran and whether the execution is done for now (false: it hit `maxSteps` and can go on).
+ * Every step counts toward the execution's budget (MAX_STEPS_PER_EXECUTION, over all its runs):
+ * once spent, the execution fails with that reason instead of running another step.
  */
-export function runSteps(change: ExecutionChange, def: CompiledDefinition, actor: string, now: Date, maxSteps: number): { ran: string[]; done: boolean } {
+export function runSteps(
+  change: ExecutionChange,
+  def: CompiledDefinition,
+  actor: string,
+  now: Date,
+  maxSteps: number,
+  opts: { oversizeContext?: OversizeContext } = {},
+): { ran: string[]; done: boolean } {
   const ran: string[] = [];
+  const budget = env().MAX_STEPS_PER_EXECUTION;
+  /** Counts the step about to run; false (and the execution failed) when the budget is spent. */
+  const withinBudget = (row: ExecutionRow) => {
+    if (row.stepsRun >= budget) {
+      finish(change, 'failed', actor, now, { error: `step budget exhausted: ${row.stepsRun} steps run, the limit is ${budget} (MAX_STEPS_PER_EXECUTION)` });
+      return false;
+    }
+    change.set({ stepsRun: row.stepsRun + 1 });
+    return true;
+  };
   while (ran.length < maxSteps) {
     const row = change.current;
     if (row.status !== 'running') return { ran, done: true };
     if (row.waitingUntil) {
       if (row.waitingUntil > now) return { ran, done: true }; // still sleeping
+      if (!withinBudget(row)) return { ran, done: true };
       // The wait is over: the wait step completes now and the execution moves past it.
       const waitStep = row.currentStepId ? def.byId.get(row.currentStepId) : undefined;
       const next = waitStep && waitStep.type === 'wait' ? (waitStep.next ?? null) : null;
@@ -340,7 +375,8 @@ export function runSteps(change: ExecutionChange, def: CompiledDefinition, actor
       finish(change, 'failed', actor, now, { error: `unknown step ${row.currentStepId}` });
       return { ran, done: true };
     }
-    applyOutcome(change, step, executeStep(step, row.context as JsonObject, now), actor, now);
+    if (!withinBudget(row)) return { ran, done: true };
+    applyOutcome(change, step, executeStep(step, row.context as JsonObject, now), actor, now, opts.oversizeContext ?? 'fail');
     ran.push(step.id);
   }
   return { ran, done: !canGoOn(change.current, now) };
@@ -373,17 +409,18 @@ export async function runExecution(db: Db, executionId: string, opts: RunOptions
   const perTransaction = opts.onStepCommitted ? 1 : STEPS_PER_TRANSACTION;
   let total = 0;
   for (;;) {
-    const res = await runBatch(db, executionId, opts.actor, clock(), Math.max(1, Math.min(perTransaction, maxSteps - total)));
-    total += res.ran.length;
-    if (opts.onStepCommitted) for (const stepId of res.ran) await opts.onStepCommitted(stepId);
-    if (res.done) return res.row;
     if (total >= maxSteps) {
       // Hand the rest to the worker instead of holding this request forever.
       return db.transaction(async (tx) => {
         const [row] = await tx.select().from(workflowExecutions).where(eq(workflowExecutions.id, executionId)).for('update');
-        if (!row || row.status !== 'running') return row ?? res.row;
+        if (!row) throw new AppError('not_found', 'execution not found');
+        if (row.status !== 'running') return row;
         return casUpdateExecution(tx, row, { wakeAt: clock() }, clock());
       });
     }
+    const res = await runBatch(db, executionId, opts.actor, clock(), Math.min(perTransaction, maxSteps - total));
+    total += res.ran.length;
+    if (opts.onStepCommitted) for (const stepId of res.ran) await opts.onStepCommitted(stepId);
+    if (res.done) return res.row;
   }
 }

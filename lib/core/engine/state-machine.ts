@@ -33,3 +33,11 @@ export function isTerminal(status: string): boolean {
 
 export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'expired'] as const;
 export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
+
+/** What a pause waits for: manual (an API or console pause), approval, or callback (a pause step). */
+export const PAUSE_KINDS = ['manual', 'approval', 'callback'] as const;
+export type PauseKind = (typeof PAUSE_KINDS)[number];
+
+/** A person's vote on an approval request. */
+export const DECISIONS = ['approve', 'reject'] as const;
+export type Decision = (typeof DECISIONS)[number];

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { workflows } from '../../db/schema';
 import { AppError } from '../errors';
-import { compileDefinition, ZDefinition, type CompiledDefinition } from './definition';
+import { compileDefinition, ZStoredDefinition, type CompiledDefinition } from './definition';
 
 // Definitions are immutable once stored (a change is a new workflow version row), so a process can
 // keep the compiled form and skip re-validating it on every step.
@@ -13,7 +13,7 @@ export async function loadDefinition(db: DbOrTx, workflowId: string): Promise<Co
   if (hit) return hit.def;
   const [wf] = await db.select({ definition: workflows.definition, version: workflows.version }).from(workflows).where(eq(workflows.id, workflowId));
   if (!wf) throw new AppError('not_found', 'workflow not found');
-  const parsed = ZDefinition.safeParse(wf.definition);
+  const parsed = ZStoredDefinition.safeParse(wf.definition);
   if (!parsed.success) throw new Error(`stored definition of workflow ${workflowId} is invalid`);
   const def = compileDefinition(parsed.data);
   cache.set(workflowId, { version: wf.version, def });

@@ -6,7 +6,7 @@ import type { Actor } from '../access/permissions';
 import { casUpdateExecution, recordEvent } from '../engine/run-execution';
 import { canTransition } from '../engine/state-machine';
 import { AppError } from '../errors';
-import { isUuid } from '../pagination';
+import { isUuid } from '../ids';
 import { toExecutionDto } from './execution-dto';
 
 export const ZCancelExecution = z.strictObject({ reason: z.string().trim().max(1000).optional() });

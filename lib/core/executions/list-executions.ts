@@ -1,21 +1,27 @@
+import { getTableColumns } from 'drizzle-orm';
 import { z } from 'zod';
 import { queryNamed, rowMapper, type DbOrTx } from '../../db/client';
 import { Placeholders } from '../../db/page-first';
 import { workflowExecutions, type ExecutionRow } from '../../db/schema';
 import { EXECUTION_STATUSES } from '../engine/state-machine';
-import { decodeKeysetCursor, encodeKeysetCursor } from '../pagination';
+import { decodeKeysetCursor, encodeKeysetCursor, PAGE_QUERY } from '../pagination';
 import { findWorkflowRow } from '../workflows/workflows';
-import { toExecutionDto } from './execution-dto';
+import { toExecutionListItem, type ExecutionListDto } from './execution-dto';
 
 export const ZListExecutions = z.strictObject({
   status: z.enum(EXECUTION_STATUSES).optional(),
   workflow_id: z.string().min(1).max(100).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(500).optional(),
+  ...PAGE_QUERY,
 });
 export type ListExecutionsInput = z.infer<typeof ZListExecutions>;
 
 const fromExecution = rowMapper<ExecutionRow>(workflowExecutions);
+/** Every column but `context`: list items leave it out, and it can be large. */
+const LIST_COLUMNS = Object.values(getTableColumns(workflowExecutions))
+  .map((c) => c.name)
+  .filter((name) => name !== 'context')
+  .map((name) => `"${name}"`)
+  .join(', ');
 
 /**
  * The list statement: the page is chosen first, newest first, from idx_executions_started — or, with
@@ -42,7 +48,7 @@ function listExecutionsStatement(input: ListExecutionsInput, workflowId: string 
     where.push(`(started_at, id) < (${p.hidden(at.toISOString(), '::timestamptz')}, ${p.hidden(id, '::uuid')})`);
   }
   const text = `select e.*, w.name as wr_workflow_name, w.key as wr_workflow_key
-    from (select * from workflow_executions
+    from (select ${LIST_COLUMNS} from workflow_executions
            ${where.length ? `where ${where.join(' and ')}` : ''}
            order by started_at desc, id desc
            limit ${p.hidden(input.limit + 1, '::int')}) e
@@ -64,8 +70,8 @@ export async function listExecutions(db: DbOrTx, input: ListExecutionsInput) {
   const page = rows.slice(0, input.limit);
   const last = page[page.length - 1];
   return {
-    executions: page.map((r) => toExecutionDto(r.e, { workflowName: r.name, workflowKey: r.key })),
+    executions: page.map((r) => toExecutionListItem(r.e, { workflowName: r.name, workflowKey: r.key })),
     count: page.length,
     next_cursor: rows.length > input.limit && last ? encodeKeysetCursor(last.e.startedAt!, last.e.id) : null,
-  };
+  } satisfies ExecutionListDto;
 }

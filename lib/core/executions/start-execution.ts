@@ -2,8 +2,9 @@ import { z } from 'zod';
 import type { Db } from '../../db/client';
 import { workflowExecutions } from '../../db/schema';
 import type { Actor } from '../access/permissions';
-import { compileDefinition, ZDefinition } from '../engine/definition';
-import { leaseUntil, recordEvent, runExecution, type RunOptions } from '../engine/run-execution';
+import { assertContextFits } from '../engine/context-limit';
+import { ExecutionChange, leaseUntil, runExecution, runSteps, STEPS_PER_TRANSACTION, type RunOptions } from '../engine/run-execution';
+import { loadDefinition } from '../engine/workflow-definitions';
 import { AppError } from '../errors';
 import { findWorkflowRow } from '../workflows/workflows';
 import { toExecutionDto } from './execution-dto';
@@ -14,16 +15,26 @@ export const ZStartExecution = z.strictObject({
 });
 export type StartExecutionInput = z.infer<typeof ZStartExecution>;
 
+/** How many steps a start runs in the request before handing the rest to the worker. */
+const START_MAX_STEPS = 1000;
+
 /**
  * Creates the execution (status running, leased to this process) and runs it as far as it goes
- * right away. Should this process die mid-run, the lease lapses and a worker continues it.
+ * right away. The first run of steps commits together with the creation, so a start whose steps
+ * would take the context past MAX_CONTEXT_BYTES is refused (422) with nothing written; steps past
+ * that run commit in transactions of their own. Should this process die mid-run, the lease lapses
+ * and a worker continues it.
  */
 export async function startExecution(db: Db, actor: Actor, input: StartExecutionInput, opts: Partial<RunOptions> = {}) {
   const wf = await findWorkflowRow(db, input.workflow_id);
   if (!wf.enabled) throw new AppError('conflict', `workflow ${wf.key} is disabled`);
-  const def = compileDefinition(ZDefinition.parse(wf.definition));
+  const def = await loadDefinition(db, wf.id);
+  assertContextFits(input.trigger_payload, 'trigger_payload');
   const now = opts.now?.() ?? new Date();
-  const row = await db.transaction(async (tx) => {
+  const maxSteps = opts.maxSteps ?? START_MAX_STEPS;
+  // With a step hook, every step commits on its own (runExecution); otherwise the first ones run here.
+  const stepsHere = opts.onStepCommitted ? 0 : Math.min(STEPS_PER_TRANSACTION, maxSteps);
+  const { row, ran, done } = await db.transaction(async (tx) => {
     const [created] = await tx
       .insert(workflowExecutions)
       .values({
@@ -38,9 +49,11 @@ export async function startExecution(db: Db, actor: Actor, input: StartExecution
         updatedAt: now,
       })
       .returning();
-    await recordEvent(tx, created!.id, 'started', actor.id, null, { workflow_key: wf.key }, now);
-    return created!;
+    const change = new ExecutionChange(created!);
+    change.event('started', actor.id, null, { workflow_key: wf.key }, now);
+    const run = stepsHere > 0 ? runSteps(change, def, actor.id, now, stepsHere, { oversizeContext: 'refuse' }) : { ran: [], done: false };
+    return { row: await change.commit(tx, now), ran: run.ran.length, done: run.done };
   });
-  const final = await runExecution(db, row.id, { actor: actor.id, ...opts });
+  const final = !done && row.status === 'running' ? await runExecution(db, row.id, { actor: actor.id, ...opts, maxSteps: maxSteps - ran }) : row;
   return toExecutionDto(final, { workflowName: wf.name, workflowKey: wf.key });
 }

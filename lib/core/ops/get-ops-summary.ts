@@ -1,10 +1,51 @@
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { DbOrTx } from '../../db/client';
+import { ZTimestamp } from '../dto';
 import { EXECUTION_STATUSES, type ExecutionStatus } from '../engine/state-machine';
 
-/** GET /api/v1/ops/summary takes no query parameters; unknown ones are refused so typos show. */
-export const ZOpsSummaryQuery = z.strictObject({});
+const count = z.number().int();
+
+const ZWorker = z.strictObject({
+  worker_id: z.string(),
+  hostname: z.string(),
+  pid: z.number().int(),
+  started_at: ZTimestamp,
+  last_cycle_at: ZTimestamp.nullable(),
+  seconds_since_last_cycle: z.number().int().nullable(),
+  last_cycle_ms: z.number().int().nullable(),
+  interval_ms: z.number().int(),
+  resumed: count,
+  skipped: count,
+  errors: count,
+  totals: z.record(z.string(), z.number()).nullable(),
+  stale: z.boolean(),
+});
+
+/** One property per execution status (a record over an enum would not say which keys exist). */
+const ZCountByStatus = z.strictObject(Object.fromEntries(EXECUTION_STATUSES.map((s) => [s, count])) as Record<ExecutionStatus, typeof count>);
+
+export const ZOpsSummary = z.strictObject({
+  generated_at: ZTimestamp,
+  executions: z.strictObject({ total: count, by_status: ZCountByStatus }),
+  paused: z.strictObject({
+    count,
+    oldest_age_seconds: z.number().int().nullable(),
+    over_24h: count,
+    age_histogram: z.array(z.strictObject({ label: z.string(), min_seconds: z.number(), max_seconds: z.number().nullable(), count })),
+  }),
+  approvals: z.strictObject({
+    pending: count,
+    oldest_pending_at: ZTimestamp.nullable(),
+    decisions_last_24h: z.strictObject({
+      approve: count,
+      reject: count,
+      per_hour: z.array(z.strictObject({ hours_ago: z.number().int(), hour_start: ZTimestamp, approve: count, reject: count })),
+    }),
+  }),
+  workers: z.strictObject({ status: z.enum(['ok', 'stale', 'none']), list: z.array(ZWorker) }),
+});
+export type OpsSummary = z.infer<typeof ZOpsSummary>;
 
 /** Paused-age buckets for the ops chart: [label, lower bound in seconds]. The last is open-ended. */
 export const PAUSED_AGE_BUCKETS = [
@@ -162,7 +203,5 @@ export async function getOpsSummary(db: DbOrTx, opts: { now?: Date } = {}) {
       status: workers.length === 0 ? 'none' : workers.some((w) => !w.stale) ? 'ok' : 'stale',
       list: workers,
     },
-  };
+  } satisfies OpsSummary;
 }
-
-export type OpsSummary = Awaited<ReturnType<typeof getOpsSummary>>;

@@ -1,6 +1,5 @@
-import { and, eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
-import { approvalDecisions, approvalRequests } from '../../db/schema';
+import { contextOverLimit } from '../engine/context-limit';
 import { CLEARED_PAUSE, leaseUntil, type ExecutionChange } from '../engine/run-execution';
 import { approvalBranch, type JsonObject } from '../engine/execute-step';
 import { loadDefinition } from '../engine/workflow-definitions';
@@ -11,13 +10,14 @@ export type ResumeSource = 'api' | 'worker';
 /**
  * The paused → running transition, shared by the resume route and the worker. The caller has
  * checked the execution is paused and commits `change` (after running steps on, if it likes) with a
- * compare-and-set. An approval pause reads and writes its approval request here: then `tx` must be
- * the transaction holding the execution's row lock. Other pauses touch nothing but `change`.
+ * compare-and-set. An approval pause is resumed only with its decision (`data.approved` a boolean):
+ * by the worker once decided, or by the resume route right after the vote that decided it (see
+ * resumeExecution) — the vote itself, and every rule about who may cast it, is castVote's.
  */
 export async function applyResume(
   tx: DbOrTx,
   change: ExecutionChange,
-  opts: { data: JsonObject; actor: string; now: Date; source: ResumeSource; comment?: string | null },
+  opts: { data: JsonObject; actor: string; now: Date; source: ResumeSource },
 ): Promise<void> {
   const { data, actor, now } = opts;
   const row = change.current;
@@ -32,28 +32,17 @@ export async function applyResume(
     const branch = approvalBranch(row.pausedStepId ? def.byId.get(row.pausedStepId) : undefined, data.approved);
     next = branch.next;
     endAs = branch.endAs;
-    if (opts.source === 'api' && !row.decidedAt) {
-      // A manual resume decides the pending approval: record it like any other decision.
-      const [pending] = await tx
-        .select()
-        .from(approvalRequests)
-        .where(and(eq(approvalRequests.executionId, row.id), eq(approvalRequests.status, 'pending')))
-        .for('update');
-      if (pending) {
-        await tx
-          .insert(approvalDecisions)
-          .values({ approvalId: pending.id, actor, decision: data.approved ? 'approve' : 'reject', comment: opts.comment ?? 'decided by a manual resume', createdAt: now })
-          .onConflictDoNothing();
-        await tx
-          .update(approvalRequests)
-          .set({ status: data.approved ? 'approved' : 'rejected', decidedAt: now, version: pending.version + 1 })
-          .where(and(eq(approvalRequests.id, pending.id), eq(approvalRequests.version, pending.version)));
-        change.event(data.approved ? 'approved' : 'rejected', actor, row.pausedStepId, { approval_id: pending.id, manual_resume: true, final: true }, now);
-      }
-    }
   }
 
   const context = { ...(row.context as JsonObject), ...data };
+  const over = contextOverLimit(context, 'resume_data');
+  // A request is refused (nothing written); the worker, with nobody to refuse, ends the execution.
+  if (over && opts.source === 'api') throw new AppError('context_too_large', over);
+  if (over) {
+    change.set({ ...CLEARED_PAUSE, status: 'failed', completedAt: now, wakeAt: null, waitingUntil: null, error: `context_too_large: ${over}` });
+    change.event('failed', actor, row.pausedStepId, { error: `context_too_large: ${over}` }, now);
+    return;
+  }
   const resumed = {
     ...CLEARED_PAUSE,
     context,

@@ -1,46 +1,16 @@
 import { z } from 'zod';
 import { queryNamed, type DbOrTx } from '../../db/client';
 import { Placeholders } from '../../db/page-first';
-import { decodeKeysetCursor, encodeKeysetCursor } from '../pagination';
+import { decodeKeysetCursor, encodeKeysetCursor, PAGE_QUERY } from '../pagination';
+import type { PausedExecutionDto, PausedListDto } from './paused-execution-dto';
 import { findWorkflowRow } from '../workflows/workflows';
 
 export const ZListPaused = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(500).optional(),
+  ...PAGE_QUERY,
   workflow_id: z.string().min(1).max(100).optional(),
   reason: z.string().max(200).optional(),
 });
 export type ListPausedInput = z.infer<typeof ZListPaused>;
-
-type DecisionDto = { actor: string; decision: string; comment: string | null; created_at: string };
-
-export type PausedExecutionDto = {
-  id: string;
-  workflow_id: string;
-  workflow_name: string;
-  status: string;
-  paused_at: string;
-  paused_reason: string | null;
-  paused_step_id: string | null;
-  next_step_id: string | null;
-  resume_count: number;
-  age_seconds: number;
-  pause_kind: string | null;
-  paused_by: string | null;
-  started_by: string;
-  trigger_payload: unknown;
-  pause_expires_at: string | null;
-  decided_at: string | null;
-  approval: {
-    id: string;
-    status: string;
-    approvals_received: number;
-    required_approvals: number;
-    approver_role: string | null;
-    decisions: DecisionDto[];
-  } | null;
-};
-
 
 function escapeLike(s: string) {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -202,5 +172,5 @@ export async function listPausedExecutions(db: DbOrTx, input: ListPausedInput, n
     count: executions.length,
     total,
     next_cursor: rows.length > input.limit && last ? encodeKeysetCursor(new Date(last.paused_at), last.id) : null,
-  };
+  } satisfies PausedListDto;
 }

@@ -7,7 +7,7 @@ import type { Actor } from '../access/permissions';
 import { canTransition } from '../engine/state-machine';
 import { AppError } from '../errors';
 import { toExecutionDto } from '../executions/execution-dto';
-import { isUuid } from '../pagination';
+import { isUuid } from '../ids';
 
 export const DEFAULT_PAUSE_REASON = 'Paused manually';
 

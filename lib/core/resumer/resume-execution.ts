@@ -4,9 +4,11 @@ import { workflowExecutions, type ExecutionRow } from '../../db/schema';
 import type { Actor } from '../access/permissions';
 import { commitSingleStatement, ExecutionChange, runExecution, runSteps, STEPS_PER_TRANSACTION, type RunOptions } from '../engine/run-execution';
 import { loadDefinition } from '../engine/workflow-definitions';
+import { castVote, lockPendingApproval, type Vote } from '../approvals/decide-approval';
+import { assertMayDecide } from '../approvals/decision-rules';
 import { AppError } from '../errors';
 import { toExecutionDto } from '../executions/execution-dto';
-import { isUuid } from '../pagination';
+import { isUuid } from '../ids';
 import { applyResume } from './apply-resume';
 
 export const MAX_RESUME_DATA_BYTES = 64 * 1024;
@@ -18,6 +20,26 @@ export const ZResumeExecution = z.strictObject({
     .optional(),
 });
 export type ResumeExecutionInput = z.infer<typeof ZResumeExecution>;
+
+/** A resume of a pending approval is a vote, and carries nothing else. */
+const ZResumeVote = z.strictObject({
+  approved: z.boolean({ error: 'must be true or false (a JSON boolean)' }),
+  comment: z.string().trim().max(2000).optional(),
+});
+
+function parseResumeVote(data: Record<string, unknown>): Vote {
+  const r = ZResumeVote.safeParse(data);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    const where = issue.code === 'unrecognized_keys' ? `resume_data.${issue.keys.join(', ')}` : ['resume_data', ...issue.path.map(String)].join('.');
+    const what = issue.code === 'unrecognized_keys' ? 'not allowed' : issue.message;
+    throw new AppError(
+      'validation_failed',
+      `${where}: ${what}; a resume of a pending approval is a vote: {"approved": true|false, "comment"?: "…"}`,
+    );
+  }
+  return { decision: r.data.approved ? 'approve' : 'reject', comment: r.data.comment ? r.data.comment : null };
+}
 
 const fromDriver = rowMapper<ExecutionRow>(workflowExecutions);
 
@@ -47,13 +69,23 @@ async function resumeOptimistically(db: Db, actor: Actor, id: string, data: Reco
   const change = new ExecutionChange(cur);
   await applyResume(db, change, { data, actor: actor.id, now, source: 'api' });
   let done = change.current.status !== 'running';
-  if (!done && steps > 0) done = runSteps(change, await loadDefinition(db, cur.workflowId), actor.id, now, steps).done;
+  if (!done && steps > 0) done = runSteps(change, await loadDefinition(db, cur.workflowId), actor.id, now, steps, { oversizeContext: 'refuse' }).done;
   if (change.approvals.length > 0) return null;
   try {
     const row = await commitSingleStatement(db, change, now);
     return { row, done, workflow: { name: raw.wr_workflow_name as string, key: raw.wr_workflow_key as string } };
   } catch (e) {
     if (e instanceof AppError && e.code === 'conflict') return null;
+    throw e;
+  }
+}
+
+/** The optimistic path, or null; refusals it computed from an unlocked read are left to the locked path. */
+async function tryOptimistically(...args: Parameters<typeof resumeOptimistically>) {
+  try {
+    return await resumeOptimistically(...args);
+  } catch (e) {
+    if (e instanceof AppError && e.code === 'context_too_large') return null;
     throw e;
   }
 }
@@ -71,7 +103,7 @@ export async function resumeExecution(db: Db, actor: Actor, id: string, input: R
   const data = input.resume_data ?? {};
   // With a step hook, every step commits on its own (runExecution); otherwise they run right here.
   const stepsHere = opts.onStepCommitted ? 0 : Math.min(STEPS_PER_TRANSACTION, opts.maxSteps ?? STEPS_PER_TRANSACTION);
-  const fast = stepsHere > 0 ? await resumeOptimistically(db, actor, id, data, now, stepsHere) : null;
+  const fast = stepsHere > 0 ? await tryOptimistically(db, actor, id, data, now, stepsHere) : null;
   const { row, done, workflow } = fast ?? await db.transaction(async (tx) => {
     const [raw] = await queryNamed(tx, 'wr_resume_lock', LOCK_SQL, [id]);
     if (!raw) throw new AppError('not_found', `execution ${id} not found`);
@@ -86,14 +118,24 @@ export async function resumeExecution(db: Db, actor: Actor, id: string, input: R
     if (!cur.decidedAt && cur.pauseExpiresAt && cur.pauseExpiresAt <= now) {
       throw new AppError('pause_expired', `the pause expired at ${cur.pauseExpiresAt.toISOString()}; it can no longer be resumed`);
     }
-    if (cur.pauseKind === 'approval' && !cur.decidedAt && (actor.id === cur.startedBy || actor.id === cur.pausedBy)) {
-      throw new AppError('self_approval', 'you started this execution, so you cannot decide its approval');
+    let resumeData = data;
+    if (cur.pauseKind === 'approval') {
+      // The approval is pending, so this resume is a vote, judged like POST /approvals/{id}/approve
+      // or /reject. The rules come first: whoever may not decide learns nothing from the validation.
+      const pending = await lockPendingApproval(tx, cur);
+      if (!pending) throw new AppError('not_pending', 'this approval pause has no pending approval request to decide; cancel it instead');
+      assertMayDecide(actor, pending);
+      const cast = await castVote(tx, actor, pending, parseResumeVote(data), now);
+      // Short of the quorum: the vote is in and the execution stays paused.
+      if (!cast.resumeData) return { row: cur, done: true, workflow: found };
+      // The vote decided it: resume with the decision now, as the worker would.
+      resumeData = cast.resumeData;
     }
     const change = new ExecutionChange(cur);
-    await applyResume(tx, change, { data, actor: actor.id, now, source: 'api' });
+    await applyResume(tx, change, { data: resumeData, actor: actor.id, now, source: 'api' });
     let finished = change.current.status !== 'running';
-    if (!finished && stepsHere > 0) finished = runSteps(change, await loadDefinition(tx, cur.workflowId), actor.id, now, stepsHere).done;
-    return { row: await change.commit(tx, now), done: finished, workflow: { name: found.name, key: found.key } };
+    if (!finished && stepsHere > 0) finished = runSteps(change, await loadDefinition(tx, cur.workflowId), actor.id, now, stepsHere, { oversizeContext: 'refuse' }).done;
+    return { row: await change.commit(tx, now), done: finished, workflow: found };
   });
   // Left over: steps past the first transaction's share (or every step, with a hook).
   const final = !done && row.status === 'running' ? await runExecution(db, row.id, { actor: actor.id, ...opts }) : row;

@@ -1,12 +1,22 @@
 import type { Db } from '../../db/client';
 import { env } from '../../env';
 import type { Logger } from '../../log';
+import { deleteExpiredIdempotencyKeys } from '../idempotency';
 import { expirePausedExecutions } from './expire-paused-executions';
 import { resumeDecidedExecutions } from './resume-decided-executions';
 import { wakeDueExecutions } from './wake-due-executions';
 import { warnOldPauses } from './warn-old-pauses';
 
-export type SweepCounts = { resumed: number; skipped: number; errors: number; woken: number; expired: number; warned: number };
+export type SweepCounts = {
+  resumed: number;
+  skipped: number;
+  errors: number;
+  woken: number;
+  expired: number;
+  warned: number;
+  /** Idempotency keys past IDEMPOTENCY_TTL, deleted. */
+  idempotency_keys_deleted: number;
+};
 
 export type SweepOptions = { db: Db; log: Logger; batchSize: number; now: () => Date; shouldStop: () => boolean };
 
@@ -18,7 +28,7 @@ const MAX_BATCHES_PER_PHASE = 1000;
  * A failing phase is logged and the next still runs.
  */
 export async function sweepOnce(opts: SweepOptions): Promise<SweepCounts> {
-  const counts: SweepCounts = { resumed: 0, skipped: 0, errors: 0, woken: 0, expired: 0, warned: 0 };
+  const counts: SweepCounts = { resumed: 0, skipped: 0, errors: 0, woken: 0, expired: 0, warned: 0, idempotency_keys_deleted: 0 };
   const base = { batchSize: opts.batchSize, now: opts.now, log: opts.log };
   // A phase goes on while it claims full batches and gets somewhere (rows that keep failing stay
   // queued for the next cycle instead of spinning this one).
@@ -56,6 +66,12 @@ export async function sweepOnce(opts: SweepOptions): Promise<SweepCounts> {
   await phase('warn', async () => {
     const n = await warnOldPauses(opts.db, { ...base, warnAfterMs: env().PAUSE_WARN_AFTER });
     counts.warned += n;
+    return { claimed: n, progress: n };
+  });
+  // Expired idempotency keys, a batch per statement (few row locks at a time), while batches fill.
+  await phase('idempotency-expiry', async () => {
+    const n = await deleteExpiredIdempotencyKeys(opts.db, opts.batchSize, opts.now());
+    counts.idempotency_keys_deleted += n;
     return { claimed: n, progress: n };
   });
   return counts;

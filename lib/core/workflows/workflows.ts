@@ -4,8 +4,8 @@ import type { DbOrTx } from '../../db/client';
 import { workflows, type WorkflowRow } from '../../db/schema';
 import { ZDefinition } from '../engine/definition';
 import { AppError } from '../errors';
-import { isUuid } from '../pagination';
-import { toWorkflowDto } from './workflow-dto';
+import { isUuid } from '../ids';
+import { toWorkflowDto, type WorkflowListDto } from './workflow-dto';
 
 export const ZCreateWorkflow = z.strictObject({
   key: z
@@ -31,7 +31,7 @@ export async function createWorkflow(db: DbOrTx, input: CreateWorkflowInput) {
 
 export async function listWorkflows(db: DbOrTx) {
   const rows = await db.select().from(workflows).orderBy(asc(workflows.name)).limit(500);
-  return { workflows: rows.map(toWorkflowDto), count: rows.length };
+  return { workflows: rows.map(toWorkflowDto), count: rows.length } satisfies WorkflowListDto;
 }
 
 export async function findWorkflowRow(db: DbOrTx, idOrKey: string): Promise<WorkflowRow> {

@@ -1,5 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import type { Role } from '../../core/access/permissions';
+import type { ApprovalStatus, Decision } from '../../core/engine/state-machine';
 import { workflowExecutions } from './executions';
 
 export const approvalRequests = pgTable(
@@ -12,8 +14,8 @@ export const approvalRequests = pgTable(
     stepId: text('step_id').notNull(),
     reason: text('reason').notNull(),
     requiredApprovals: integer('required_approvals').notNull().default(1),
-    approverRole: text('approver_role'),
-    status: text('status').notNull().default('pending'),
+    approverRole: text('approver_role').$type<Role>(),
+    status: text('status').$type<ApprovalStatus>().notNull().default('pending'),
     approvalsReceived: integer('approvals_received').notNull().default(0),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
     decidedAt: timestamp('decided_at', { withTimezone: true, precision: 3 }),
@@ -34,7 +36,7 @@ export const approvalDecisions = pgTable(
       .notNull()
       .references(() => approvalRequests.id, { onDelete: 'cascade' }),
     actor: text('actor').notNull(),
-    decision: text('decision').notNull(),
+    decision: text('decision').$type<Decision>().notNull(),
     comment: text('comment'),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },

@@ -1,5 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { bigserial, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import type { ExecutionStatus, PauseKind } from '../../core/engine/state-machine';
+import type { JsonObject } from '../../core/engine/execute-step';
 import { workflows } from './workflows';
 
 export const workflowExecutions = pgTable(
@@ -9,9 +11,9 @@ export const workflowExecutions = pgTable(
     workflowId: uuid('workflow_id')
       .notNull()
       .references(() => workflows.id),
-    status: text('status').notNull(),
-    triggerPayload: jsonb('trigger_payload').notNull(),
-    context: jsonb('context').notNull(),
+    status: text('status').$type<ExecutionStatus>().notNull(),
+    triggerPayload: jsonb('trigger_payload').$type<JsonObject>().notNull(),
+    context: jsonb('context').$type<JsonObject>().notNull(),
     /** The step the execution is at: the next to run while running, the wait step while sleeping. */
     currentStepId: text('current_step_id'),
     /** While running: when a worker should pick it up (a wait step's end, or the lease of the process running it). */
@@ -27,16 +29,18 @@ export const workflowExecutions = pgTable(
     pausedReason: text('paused_reason'),
     pausedStepId: text('paused_step_id'),
     nextStepId: text('next_step_id'),
-    resumeData: jsonb('resume_data'),
+    resumeData: jsonb('resume_data').$type<JsonObject>(),
     resumeCount: integer('resume_count').notNull().default(0),
     lastResumedAt: timestamp('last_resumed_at', { withTimezone: true, precision: 3 }),
     // What the pause is waiting for: manual (an API/console pause), approval, or callback (a pause step).
-    pauseKind: text('pause_kind'),
+    pauseKind: text('pause_kind').$type<PauseKind>(),
     pausedBy: text('paused_by'),
     pauseExpiresAt: timestamp('pause_expires_at', { withTimezone: true, precision: 3 }),
     /** Set by the approval decision that made resume_data final; the worker resumes these. */
     decidedAt: timestamp('decided_at', { withTimezone: true, precision: 3 }),
     pauseWarnedAt: timestamp('pause_warned_at', { withTimezone: true, precision: 3 }),
+    /** Steps run so far, all runs together: past MAX_STEPS_PER_EXECUTION the execution fails. */
+    stepsRun: integer('steps_run').notNull().default(0),
     /** Compare-and-set counter: every state change bumps it. */
     version: integer('version').notNull().default(0),
     updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
@@ -73,7 +77,7 @@ export const executionEvents = pgTable(
     type: text('type').notNull(),
     stepId: text('step_id'),
     actor: text('actor').notNull(),
-    data: jsonb('data'),
+    data: jsonb('data').$type<JsonObject>(),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
   (t) => [index('idx_events_execution').on(t.executionId, t.id), index('idx_events_type_created').on(t.type, t.createdAt)],

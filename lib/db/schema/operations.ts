@@ -1,6 +1,9 @@
-import { integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { index, integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 
-/** A retried write with the same Idempotency-Key gets the first response back. */
+/**
+ * A retried write with the same Idempotency-Key gets the first response back, for IDEMPOTENCY_TTL;
+ * the worker deletes expired keys (idx_idempotency_created).
+ */
 export const idempotencyKeys = pgTable(
   'idempotency_keys',
   {
@@ -12,7 +15,7 @@ export const idempotencyKeys = pgTable(
     response: jsonb('response'),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.actor, t.key] })],
+  (t) => [primaryKey({ columns: [t.actor, t.key] }), index('idx_idempotency_created').on(t.createdAt)],
 );
 
 /** One row per worker process: the console's and ops' view of the worker's health. */

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { boolean, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import type { Definition } from '../../core/engine/definition';
 
 export const workflows = pgTable('workflows', {
   id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
@@ -7,7 +8,7 @@ export const workflows = pgTable('workflows', {
   name: text('name').notNull(),
   description: text('description'),
   version: integer('version').notNull().default(1),
-  definition: jsonb('definition').notNull(),
+  definition: jsonb('definition').$type<Definition>().notNull(),
   enabled: boolean('enabled').notNull().default(true),
   createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),

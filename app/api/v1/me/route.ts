@@ -1,19 +1,7 @@
+import { ROUTES } from '@/lib/api/route-table';
 import { withApiAuth } from '@/lib/api/with-api-auth';
-import { PERMISSIONS } from '@/lib/core/access/permissions';
+import { toMeDto } from '@/lib/core/access/me';
 
 export const dynamic = 'force-dynamic';
 
-/** Who the caller is and what they may do: the console hides what the caller cannot do. */
-export const GET = withApiAuth(
-  async ({ actor }) => ({
-    body: {
-      id: actor.id,
-      kind: actor.kind,
-      name: actor.name,
-      role: actor.role,
-      // In the permission table's order, so the answer is stable.
-      permissions: PERMISSIONS.filter((p) => actor.permissions.has(p)),
-    },
-  }),
-  { permissions: [] },
-);
+export const GET = withApiAuth(ROUTES.getMe, async ({ actor }) => toMeDto(actor));

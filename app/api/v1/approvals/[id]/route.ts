@@ -4,4 +4,4 @@ import { getApproval } from '@/lib/core/approvals/list-approvals';
 
 export const dynamic = 'force-dynamic';
 
-export const GET = withApiAuth<{ id: string }>(async ({ db, params }) => ({ body: await getApproval(db, params.id) }), ROUTES.getApproval);
+export const GET = withApiAuth(ROUTES.getApproval, ({ db, params }) => getApproval(db, params.id));

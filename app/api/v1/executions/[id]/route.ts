@@ -4,4 +4,4 @@ import { getExecution } from '@/lib/core/executions/get-execution';
 
 export const dynamic = 'force-dynamic';
 
-export const GET = withApiAuth<{ id: string }>(async ({ db, params }) => ({ body: await getExecution(db, params.id) }), ROUTES.getExecution);
+export const GET = withApiAuth(ROUTES.getExecution, ({ db, params }) => getExecution(db, params.id));

@@ -1,8 +1,7 @@
-import { parseQuery } from '@/lib/api/parse-request';
 import { ROUTES } from '@/lib/api/route-table';
 import { withApiAuth } from '@/lib/api/with-api-auth';
-import { listPausedExecutions, ZListPaused } from '@/lib/core/resumer/list-paused-executions';
+import { listPausedExecutions } from '@/lib/core/resumer/list-paused-executions';
 
 export const dynamic = 'force-dynamic';
 
-export const GET = withApiAuth(async ({ req, db }) => ({ body: await listPausedExecutions(db, parseQuery(req, ZListPaused)) }), ROUTES.listPausedExecutions);
+export const GET = withApiAuth(ROUTES.listPausedExecutions, ({ db, query }) => listPausedExecutions(db, query));

@@ -4,4 +4,4 @@ import { getWorkflow } from '@/lib/core/workflows/workflows';
 
 export const dynamic = 'force-dynamic';
 
-export const GET = withApiAuth<{ id: string }>(async ({ db, params }) => ({ body: await getWorkflow(db, params.id) }), ROUTES.getWorkflow);
+export const GET = withApiAuth(ROUTES.getWorkflow, ({ db, params }) => getWorkflow(db, params.id));

@@ -1,11 +1,7 @@
-import { parseBody } from '@/lib/api/parse-request';
 import { ROUTES } from '@/lib/api/route-table';
 import { withApiAuth } from '@/lib/api/with-api-auth';
-import { resumeExecution, ZResumeExecution } from '@/lib/core/resumer/resume-execution';
+import { resumeExecution } from '@/lib/core/resumer/resume-execution';
 
 export const dynamic = 'force-dynamic';
 
-export const POST = withApiAuth<{ id: string }>(
-  async ({ req, db, actor, params }) => ({ body: await resumeExecution(db, actor, params.id, await parseBody(req, ZResumeExecution, { optional: true })) }),
-  ROUTES.resumeExecution,
-);
+export const POST = withApiAuth(ROUTES.resumeExecution, ({ db, actor, params, body }) => resumeExecution(db, actor, params.id, body));
