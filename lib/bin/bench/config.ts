@@ -1,5 +1,5 @@
 /** Bench sizes, all overridable from the environment for quick iteration. */
-function int(name: string, fallback: number): number {
+export function int(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw.replace(/_/g, ''));

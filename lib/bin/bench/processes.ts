@@ -1,5 +1,6 @@
 /** The production web server and worker processes the bench drives. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 
 export type Proc = { child: ChildProcess; output: () => string; exited: Promise<number | null>; stop: () => Promise<void> };
@@ -24,6 +25,19 @@ function track(child: ChildProcess, keep = 200_000): Proc {
       await exited;
       clearTimeout(timer);
     },
+  };
+}
+
+/** The environment of a production web server on `port` against the database at `databaseUrl`. */
+export function webServerEnv(databaseUrl: string, port: number): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    NODE_ENV: 'production',
+    DATABASE_URL: databaseUrl,
+    NEXTAUTH_SECRET: randomBytes(32).toString('base64url'),
+    NEXTAUTH_URL: `http://127.0.0.1:${port}`,
+    NEXT_TELEMETRY_DISABLED: '1',
+    PORT: String(port),
   };
 }
 

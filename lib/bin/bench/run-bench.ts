@@ -31,9 +31,15 @@ import { cpuSampler, postgresCpu, postgresCpuSince, processCpuMs } from './cpu';
 import { explainHotQueries, type ExplainedQuery } from './explain';
 import { runFloor, type FloorRun } from './floor';
 import { idPool, runHttp, type HttpRun, type HttpSpec } from './http-load';
-import { startServer, startWorker, waitForOutput, type Proc } from './processes';
+import { startServer, startWorker, waitForOutput, webServerEnv, type Proc } from './processes';
 import { consoleReport, writeDoc, writeJson, type BenchResult, type DrainRun, type PushRun, type Target } from './report';
 import { ms, summarize } from './stats';
+
+// BENCH_SMALL=1: the small side-by-side measurement of lib/bin/bench/small.ts instead of the full run.
+if (process.env.BENCH_SMALL === '1') {
+  const { runSmallBench } = await import('./small');
+  process.exit(await runSmallBench().catch((e: unknown) => (console.error(`[bench small] failed: ${(e as Error).stack ?? String(e)}`), 1)));
+}
 
 const root = process.cwd();
 process.env.WR_DIST_DIR ??= '.next-bench';
@@ -167,15 +173,7 @@ async function main() {
     if (needsServer) say(`production build in ${process.env.WR_DIST_DIR}`);
     if (needsServer) ensureBuild(root, say);
     const port = await freePort();
-    const serverEnv: NodeJS.ProcessEnv = {
-      ...process.env,
-      NODE_ENV: 'production',
-      DATABASE_URL: url,
-      NEXTAUTH_SECRET: randomBytes(32).toString('base64url'),
-      NEXTAUTH_URL: `http://127.0.0.1:${port}`,
-      NEXT_TELEMETRY_DISABLED: '1',
-      PORT: String(port),
-    };
+    const serverEnv = webServerEnv(url, port);
     const server = needsServer ? await startServer(root, serverEnv, port) : { baseUrl: '', stop: async () => undefined };
     if ('child' in server) procs.push(server);
     say(`server up at ${server.baseUrl} (DATABASE_POOL_SIZE=${process.env.DATABASE_POOL_SIZE ?? '10 (default)'})`);

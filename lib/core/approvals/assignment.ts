@@ -1,6 +1,7 @@
-import { and, eq, gt, sql, type SQL } from 'drizzle-orm';
+import { and, eq, gt, sql } from 'drizzle-orm';
+import type { Placeholders } from '../../db/page-first';
 import type { DbOrTx } from '../../db/client';
-import { approvalDecisions, approvalRequests, decisionLinks, delegations, users, workflowExecutions } from '../../db/schema';
+import { decisionLinks, delegations, users } from '../../db/schema';
 import type { Actor } from '../access/permissions';
 import { AppError } from '../errors';
 
@@ -75,34 +76,38 @@ export async function assertAssigned(
   throw new AppError('forbidden', `this approval is ${[named, role].filter(Boolean).join(' or ')}`);
 }
 
-/**
- * `GET /approvals?for=me`: the requests this person may decide now — assigned to them, to their role
- * or to someone who delegated to them (or open to everyone who decides), not voted on by them or for
- * them, and not started or paused by them. Plain predicates on the joined row: the list's index scan
- * (status, created_at, id) stays the plan, and these filter what it reads.
- */
-export async function forMePredicate(db: DbOrTx, actor: Actor, now: Date): Promise<SQL> {
-  if (!actor.permissions.has('approval:decide') || actor.kind === 'system') return sql`false`;
+/** Who "me" is for `GET /approvals?for=me`: the person, the people who delegated to them, and their roles. */
+export type ForMeScope = { me: string; people: string[]; roles: string[]; anyAdmin: boolean };
+
+/** The scope of `?for=me`, or null when the caller can decide nothing (no approval:decide, the worker). */
+export async function forMeScope(db: DbOrTx, actor: Actor | undefined, now: Date): Promise<ForMeScope | null> {
+  if (!actor || !actor.permissions.has('approval:decide') || actor.kind === 'system') return null;
   const me = actor.id;
   const delegators = await activeDelegators(db, me, now);
-  const people = [me, ...delegators.map((d) => d.email)];
   const roles = [...new Set([actor.role, ...delegators.map((d) => d.role)].filter((r): r is string => !!r))];
-  // Arrays travel as one parameter each (node-postgres turns a JS array into a PostgreSQL array).
-  const peopleArr = sql`${sql.param(people)}::text[]`;
-  const rolesArr = sql`${sql.param(roles)}::text[]`;
-  const a = approvalRequests;
-  const e = workflowExecutions;
-  const anyAdmin = roles.includes('admin');
-  return sql`(
-      (cardinality(${a.assignedTo}) = 0 and ${a.approverRole} is null)
-      or ${a.assignedTo} && ${peopleArr} or ${a.escalatedTo} && ${peopleArr}
-      or ${a.approverRole} = any(${rolesArr})${anyAdmin ? sql` or ${a.approverRole} is not null` : sql``}
-    )
-    and not exists (select 1 from ${approvalDecisions} x where x.approval_id = ${a.id} and (x.actor = ${me} or x.on_behalf_of = ${me}))
-    and ${e.startedBy} <> ${me} and ${e.pausedBy} is distinct from ${me}`;
+  return { me, people: [me, ...delegators.map((d) => d.email)], roles, anyAdmin: roles.includes('admin') };
+}
+
+/**
+ * `?for=me` over a page of approval_requests rows (unqualified columns): the pending requests this
+ * person may decide now — assigned to them, their role (or someone who delegated to them), or open
+ * to anyone; not voted on by them (or for them); not started or paused by them. Every part is a
+ * probe by key per row, so the list statement keeps walking its index (lib/db/page-first.ts).
+ */
+export function forMeText(p: Placeholders, scope: ForMeScope | null): string {
+  if (!scope) return 'false';
+  const people = p.add(scope.people, '::text[]');
+  const roles = p.add(scope.roles, '::text[]');
+  const me = p.add(scope.me, '::text');
+  return `((cardinality(assigned_to) = 0 and approver_role is null)
+       or assigned_to && ${people} or escalated_to && ${people}
+       or approver_role = any(${roles})${scope.anyAdmin ? ' or approver_role is not null' : ''})
+   and not exists (select 1 from approval_decisions x where x.approval_id = approval_requests.id and (x.actor = ${me} or x.on_behalf_of = ${me}) offset 0)
+   and not exists (select 1 from workflow_executions x where x.id = approval_requests.execution_id and (x.started_by = ${me} or x.paused_by = ${me}) offset 0)`;
 }
 
 /** `GET /approvals?decided_by=me`: requests this person voted on (themselves or for someone). */
-export function decidedByPredicate(actor: Actor): SQL {
-  return sql`exists (select 1 from ${approvalDecisions} x where x.approval_id = ${approvalRequests.id} and x.actor = ${actor.id})`;
+export function decidedByText(p: Placeholders, actorId: string | null): string {
+  if (actorId === null) return 'false';
+  return `exists (select 1 from approval_decisions x where x.approval_id = approval_requests.id and x.actor = ${p.add(actorId, '::text')})`;
 }

@@ -1,9 +1,6 @@
-import { and, asc, count, desc, eq, ilike, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { queryNamed, type DbOrTx } from '../../db/client';
-import { prepared } from '../../db/prepared';
-import { approvalDecisions, approvalRequests, workflowExecutions, workflows } from '../../db/schema';
-import type { ApprovalDecisionDto } from '../approvals/approval-dto';
+import { Placeholders } from '../../db/page-first';
 import { decodeKeysetCursor, encodeKeysetCursor, PAGE_QUERY } from '../pagination';
 import type { PausedExecutionDto, PausedListDto } from './paused-execution-dto';
 import { findWorkflowRow } from '../workflows/workflows';
@@ -30,25 +27,39 @@ const TOTAL_CACHE_KEYS = 500;
 type TotalEntry = { n: number; at: number; refreshing: Promise<void> | null };
 const totalCache = new WeakMap<object, Map<string, TotalEntry>>();
 
-async function fullCount(db: DbOrTx, filters: SQL[]): Promise<number> {
-  const [row] = await db.select({ n: count() }).from(workflowExecutions).where(and(...filters));
-  return row?.n ?? 0;
+/**
+ * Which paused executions a list shows: the predicates on their own columns (shared by the page and
+ * its counts) and the statements' name suffix, which says which filters are present.
+ */
+type PausedFilter = { shape: string; where: string[]; p: Placeholders };
+
+function pausedFilter(input: ListPausedInput, workflowId: string | null): PausedFilter {
+  const p = new Placeholders();
+  // `pause_kind is not null` holds for every pause; saying it is what lets the list use
+  // idx_executions_paused_at, which no worker claim can use (migration 0006).
+  const where = [`status = 'paused'`, `pause_kind is not null`];
+  if (workflowId) where.push(`workflow_id = ${p.hidden(workflowId, '::uuid')}`);
+  // The text match behind a subselect too: PostgreSQL then assumes half the rows match instead of
+  // guessing "almost none" from the pattern — a guess that makes it read every paused execution and
+  // sort the matches rather than walk the index until the page is full.
+  if (input.reason) where.push(`(select paused_reason ilike ${p.add(`%${escapeLike(input.reason)}%`, '::text')})`);
+  return { shape: `${workflowId ? 'w' : ''}${input.reason ? 'r' : ''}`, where, p };
 }
 
-const BOUNDED_ALL_PAUSED_SQL = `select count(*)::int as n from (select 1 from workflow_executions where status = 'paused' limit ${TOTAL_EXACT_UP_TO + 1}) bounded`;
+async function fullCount(db: DbOrTx, f: PausedFilter): Promise<number> {
+  const text = `select count(*)::int as n from workflow_executions where ${f.where.join(' and ')}`;
+  return ((await queryNamed(db, `wr_paused_count_${f.shape}`, text, f.p.values))[0]?.n as number) ?? 0;
+}
 
-/** How many match, counting at most TOTAL_EXACT_UP_TO + 1 rows. */
-async function boundedCount(db: DbOrTx, filters: SQL[], key: string): Promise<number> {
-  // The unfiltered list (the inbox's default) is asked for most: a fixed prepared statement.
-  if (key === '\u0000') return ((await queryNamed(db, 'wr_paused_bounded_count', BOUNDED_ALL_PAUSED_SQL, []))[0]?.n as number) ?? 0;
-  const bounded = db
-    .select({ one: sql`1` })
-    .from(workflowExecutions)
-    .where(and(...filters))
-    .limit(TOTAL_EXACT_UP_TO + 1)
-    .as('bounded');
-  const [small] = await db.select({ n: count() }).from(bounded);
-  return small?.n ?? 0;
+/**
+ * How many match, counting at most TOTAL_EXACT_UP_TO + 1 rows — walked in the list's own index
+ * order, so it reads the same index as the page and stops.
+ */
+async function boundedCount(db: DbOrTx, f: PausedFilter): Promise<number> {
+  const p = f.p.extend();
+  const text = `select count(*)::int as n from (select 1 from workflow_executions where ${f.where.join(' and ')}
+     order by paused_at, id limit ${p.hidden(TOTAL_EXACT_UP_TO + 1, '::int')}) bounded`;
+  return ((await queryNamed(db, `wr_paused_bounded_count_${f.shape}`, text, p.values))[0]?.n as number) ?? 0;
 }
 
 /**
@@ -56,20 +67,20 @@ async function boundedCount(db: DbOrTx, filters: SQL[], key: string): Promise<nu
  * (refreshed in the background once older than TOTAL_MAX_AGE_MS); otherwise a count bounded at
  * TOTAL_EXACT_UP_TO + 1 rows answers small totals exactly, and only a larger one pays a full count.
  */
-async function pausedTotal(db: DbOrTx, filters: SQL[], key: string): Promise<number> {
+async function pausedTotal(db: DbOrTx, f: PausedFilter, key: string): Promise<number> {
   let byKey = totalCache.get(db);
   if (!byKey) totalCache.set(db, (byKey = new Map()));
   const hit = byKey.get(key);
   if (hit && Date.now() - hit.at <= TOTAL_MAX_AGE_MS) return hit.n;
 
-  const n = await boundedCount(db, filters, key);
+  const n = await boundedCount(db, f);
   if (n <= TOTAL_EXACT_UP_TO) {
     byKey.delete(key);
     return n;
   }
   if (hit && Date.now() - hit.at <= TOTAL_STALE_MS) {
     // Recently stale: answer with it once more and refresh in the background.
-    hit.refreshing ??= fullCount(db, filters)
+    hit.refreshing ??= fullCount(db, f)
       .then((fresh) => {
         hit.n = fresh;
         hit.at = Date.now();
@@ -80,7 +91,7 @@ async function pausedTotal(db: DbOrTx, filters: SQL[], key: string): Promise<num
       });
     return hit.n;
   }
-  const fresh = await fullCount(db, filters);
+  const fresh = await fullCount(db, f);
   if (byKey.size >= TOTAL_CACHE_KEYS) byKey.clear();
   byKey.set(key, { n: fresh, at: Date.now(), refreshing: null });
   return fresh;
@@ -90,79 +101,64 @@ async function pausedTotal(db: DbOrTx, filters: SQL[], key: string): Promise<num
 const iso = (v: string | null) => (v === null ? null : new Date(v).toISOString());
 
 /**
- * Paused executions, oldest first, keyset-paged on (paused_at, id) over a partial index. One
- * statement — the approvals joined in, each row's JSON built by PostgreSQL — prepared once per
- * shape (filters present or not) and per connection, so it is neither rebuilt nor re-planned per request.
+ * The list statement: the page of paused executions is chosen from idx_executions_paused_at — or
+ * idx_executions_paused_workflow with a workflow — first, and only its rows get their workflow's
+ * name, their approval (the latest request and its decisions, by idx_approvals_execution and
+ * uq_decisions_approval_actor) and their JSON, built by PostgreSQL in the response's shape and key
+ * order: the rows reach us as one parsed value each instead of some twenty columns mapped one by
+ * one. The text depends only on which filters are present (the statement's name says which).
  */
-export async function listPausedExecutions(db: DbOrTx, input: ListPausedInput, now = new Date()) {
-  const filters: SQL[] = [eq(workflowExecutions.status, 'paused')];
-  const pageFilters: SQL[] = [eq(workflowExecutions.status, 'paused')];
-  const params: Record<string, unknown> = { now: now.toISOString(), limit: input.limit + 1 };
-  const workflowId = input.workflow_id ? (await findWorkflowRow(db, input.workflow_id)).id : null;
-  if (workflowId) {
-    filters.push(eq(workflowExecutions.workflowId, workflowId));
-    pageFilters.push(eq(workflowExecutions.workflowId, sql.placeholder('workflowId')));
-    params.workflowId = workflowId;
-  }
-  if (input.reason) {
-    filters.push(ilike(workflowExecutions.pausedReason, `%${escapeLike(input.reason)}%`));
-    pageFilters.push(ilike(workflowExecutions.pausedReason, sql.placeholder('reason')));
-    params.reason = `%${escapeLike(input.reason)}%`;
-  }
+function listPausedStatement(input: ListPausedInput, f: PausedFilter, now: Date) {
+  const p = f.p.extend();
+  const where = [...f.where];
   if (input.cursor) {
     const { at, id } = decodeKeysetCursor(input.cursor);
-    // A row comparison, so the index on (paused_at, id) starts right at the cursor instead of
-    // filtering its way there.
-    pageFilters.push(sql`(${workflowExecutions.pausedAt}, ${workflowExecutions.id}) > (${sql.placeholder('at')}::timestamptz, ${sql.placeholder('id')}::uuid)`);
-    params.at = at.toISOString();
-    params.id = id;
+    // A row comparison, so the index scan starts right at the cursor instead of filtering its way there.
+    where.push(`(paused_at, id) > (${p.hidden(at.toISOString(), '::timestamptz')}, ${p.hidden(id, '::uuid')})`);
   }
-  const shape = `wr_list_paused_${workflowId ? 'w' : ''}${input.reason ? 'r' : ''}${input.cursor ? 'c' : ''}`;
-  const query = prepared(db, shape, (d) => {
-    // The approval behind each approval pause — its latest request and the decisions so far — joined
-    // in the same statement (a lateral subquery per row, over idx_approvals_execution), not queried after.
-    const approval = d
-      .select({
-        id: approvalRequests.id,
-        status: approvalRequests.status,
-        approvalsReceived: approvalRequests.approvalsReceived,
-        requiredApprovals: approvalRequests.requiredApprovals,
-        approverRole: approvalRequests.approverRole,
-        decisions: sql<ApprovalDecisionDto[]>`(
-          select coalesce(json_agg(json_build_object('actor', d.actor, 'decision', d.decision, 'comment', d.comment, 'created_at', d.created_at)
-                   order by d.created_at, d.id), '[]'::json)
-          from ${approvalDecisions} d where d.approval_id = "approval_requests"."id")`.as('decisions'),
-      })
-      .from(approvalRequests)
-      .where(and(eq(approvalRequests.executionId, workflowExecutions.id), eq(workflowExecutions.pauseKind, 'approval')))
-      .orderBy(desc(approvalRequests.createdAt))
-      .limit(1)
-      .as('approval');
-    const e = workflowExecutions;
-    // PostgreSQL builds each row's JSON, in the response's shape and key order: the rows reach us as
-    // one parsed value each instead of some twenty columns mapped one by one.
-    const row = sql<PausedExecutionDto>`json_build_object(
-        'id', ${e.id}, 'workflow_id', ${e.workflowId}, 'workflow_name', ${workflows.name}, 'status', ${e.status},
-        'paused_at', ${e.pausedAt}, 'paused_reason', ${e.pausedReason}, 'paused_step_id', ${e.pausedStepId},
-        'next_step_id', ${e.nextStepId}, 'resume_count', ${e.resumeCount},
-        'age_seconds', greatest(0, floor(extract(epoch from (${sql.placeholder('now')}::timestamptz - ${e.pausedAt}))))::bigint,
-        'pause_kind', ${e.pauseKind}, 'paused_by', ${e.pausedBy}, 'started_by', ${e.startedBy}, 'trigger_payload', ${e.triggerPayload},
-        'pause_expires_at', ${e.pauseExpiresAt}, 'decided_at', ${e.decidedAt},
-        'approval', case when ${approval.id} is null then null else json_build_object(
-          'id', ${approval.id}, 'status', ${approval.status}, 'approvals_received', ${approval.approvalsReceived},
-          'required_approvals', ${approval.requiredApprovals}, 'approver_role', ${approval.approverRole}, 'decisions', ${approval.decisions}) end)`;
-    const query = d
-      .select({ row })
-      .from(e)
-      .innerJoin(workflows, eq(workflows.id, e.workflowId))
-      .leftJoinLateral(approval, sql`true`)
-      .where(and(...pageFilters))
-      .orderBy(asc(e.pausedAt), asc(e.id))
-      .limit(sql.placeholder('limit'))
-      .prepare(shape);
-    return query;
-  });
-  const [rows, total] = await Promise.all([query.execute(params), pausedTotal(db, filters, `${workflowId ?? ''}\u0000${input.reason ?? ''}`)]);
+  const text = `select json_build_object(
+      'id', e.id, 'workflow_id', e.workflow_id, 'workflow_name', (select w.name from workflows w where w.id = e.workflow_id), 'status', e.status,
+      'paused_at', e.paused_at, 'paused_reason', e.paused_reason, 'paused_step_id', e.paused_step_id,
+      'next_step_id', e.next_step_id, 'resume_count', e.resume_count,
+      'age_seconds', greatest(0, floor(extract(epoch from (${p.add(now.toISOString(), '::timestamptz')} - e.paused_at))))::bigint,
+      'pause_kind', e.pause_kind, 'paused_by', e.paused_by, 'started_by', e.started_by, 'trigger_payload', e.trigger_payload,
+      'pause_expires_at', e.pause_expires_at, 'decided_at', e.decided_at,
+      'approval', case when a.id is null then null else json_build_object(
+        'id', a.id, 'status', a.status, 'approvals_received', a.approvals_received,
+        'required_approvals', a.required_approvals, 'approver_role', a.approver_role, 'decisions', a.decisions) end) as row
+  from (select id, workflow_id, status, paused_at, paused_reason, paused_step_id, next_step_id, resume_count, pause_kind, paused_by,
+               started_by, trigger_payload, pause_expires_at, decided_at
+          from workflow_executions
+         where ${where.join(' and ')}
+         order by paused_at, id
+         limit ${p.hidden(input.limit + 1, '::int')}) e
+  left join lateral (
+    select a.id, a.status, a.approvals_received, a.required_approvals, a.approver_role,
+           (select coalesce(json_agg(json_build_object('actor', d.actor, 'decision', d.decision, 'comment', d.comment, 'created_at', d.created_at)
+                     order by d.created_at, d.id), '[]'::json)
+              from approval_decisions d where d.approval_id = a.id) as decisions
+      from approval_requests a
+     where a.execution_id = e.id and e.pause_kind = 'approval'
+     order by a.created_at desc
+     limit 1) a on true
+  order by e.paused_at, e.id`;
+  return { name: `wr_list_paused_${f.shape}${input.cursor ? 'c' : ''}`, text, values: p.values };
+}
+
+/**
+ * Paused executions, oldest first, keyset-paged on (paused_at, id) over a partial index. One
+ * hand-written statement per shape (filters present or not), prepared once per connection, so it
+ * is neither rebuilt by a query builder nor re-planned per request — and its plan is the same
+ * whether PostgreSQL plans it generically or for the values at hand.
+ */
+export async function listPausedExecutions(db: DbOrTx, input: ListPausedInput, now = new Date()) {
+  const workflowId = input.workflow_id ? (await findWorkflowRow(db, input.workflow_id)).id : null;
+  const filter = pausedFilter(input, workflowId);
+  const list = listPausedStatement(input, filter, now);
+  const [rows, total] = await Promise.all([
+    queryNamed(db, list.name, list.text, list.values) as Promise<{ row: PausedExecutionDto }[]>,
+    pausedTotal(db, filter, `${workflowId ?? ''}\u0000${input.reason ?? ''}`),
+  ]);
   const executions = rows.slice(0, input.limit).map(({ row: r }) => ({
     ...r,
     paused_at: iso(r.paused_at)!,

@@ -1,5 +1,6 @@
 import { and, asc, eq, isNull, lte } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client';
+import { hiddenLimit, hiddenSql, literalEq } from '../../db/page-first';
 import { approvalRequests, workflowExecutions, type ExecutionRow } from '../../db/schema';
 import type { Logger } from '../../log';
 import { SYSTEM_ACTOR } from '../access/permissions';
@@ -68,9 +69,9 @@ export async function expirePausedExecutions(db: Db, opts: { batchSize: number; 
     const rows = await tx
       .select()
       .from(workflowExecutions)
-      .where(and(eq(workflowExecutions.status, 'paused'), lte(workflowExecutions.pauseExpiresAt, now), isNull(workflowExecutions.decidedAt)))
+      .where(and(literalEq(workflowExecutions.status, 'paused'), lte(workflowExecutions.pauseExpiresAt, hiddenSql(now, 'timestamptz')), isNull(workflowExecutions.decidedAt)))
       .orderBy(asc(workflowExecutions.pauseExpiresAt))
-      .limit(opts.batchSize)
+      .limit(hiddenLimit(opts.batchSize))
       .for('update', { skipLocked: true });
     counts.claimed = rows.length;
     const ids: string[] = [];

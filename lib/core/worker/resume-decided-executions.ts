@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray, isNotNull } from 'drizzle-orm';
 import type { Db } from '../../db/client';
+import { hiddenLimit, literalEq } from '../../db/page-first';
 import { workflowExecutions } from '../../db/schema';
 import type { Logger } from '../../log';
 import { SYSTEM_ACTOR } from '../access/permissions';
@@ -26,15 +27,13 @@ export async function resumeDecidedExecutions(
   const counts: PhaseCounts = { resumed: 0, skipped: 0, errors: 0, claimed: 0 };
   const now = opts.now();
   const runOn = await db.transaction(async (tx) => {
-    const conditions = [eq(workflowExecutions.status, 'paused'), isNotNull(workflowExecutions.decidedAt)];
-    if (opts.executionId) conditions.push(eq(workflowExecutions.id, opts.executionId));
-    const rows = await tx
-      .select()
-      .from(workflowExecutions)
-      .where(and(...conditions))
-      .orderBy(asc(workflowExecutions.decidedAt))
-      .limit(opts.batchSize)
-      .for('update', { skipLocked: true });
+    // The batch walks idx_executions_decided (the status a literal, so a generic plan can use that
+    // partial index too); the push path claims its one execution by primary key, no order needed.
+    const decided = [literalEq(workflowExecutions.status, 'paused'), isNotNull(workflowExecutions.decidedAt)];
+    const claim = opts.executionId
+      ? tx.select().from(workflowExecutions).where(and(eq(workflowExecutions.id, opts.executionId), ...decided))
+      : tx.select().from(workflowExecutions).where(and(...decided)).orderBy(asc(workflowExecutions.decidedAt));
+    const rows = await claim.limit(hiddenLimit(opts.batchSize)).for('update', { skipLocked: true });
     counts.claimed = rows.length;
     // Each row is resumed and run on in memory first; then the whole batch is written in a few
     // statements. Should that fail, each row is written under a savepoint of its own, so one bad row

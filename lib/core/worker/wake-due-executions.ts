@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray, isNotNull, lte, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
+import { hiddenLimit, hiddenSql, literalEq } from '../../db/page-first';
 import { workflowExecutions } from '../../db/schema';
 import { leaseUntil, runExecution } from '../engine/run-execution';
 import { SYSTEM_ACTOR } from '../access/permissions';
@@ -16,9 +17,9 @@ export async function claimDueExecutions(db: Db, batchSize: number, now: Date): 
     const rows = await tx
       .select()
       .from(workflowExecutions)
-      .where(and(eq(workflowExecutions.status, 'running'), isNotNull(workflowExecutions.wakeAt), lte(workflowExecutions.wakeAt, now)))
+      .where(and(literalEq(workflowExecutions.status, 'running'), isNotNull(workflowExecutions.wakeAt), lte(workflowExecutions.wakeAt, hiddenSql(now, 'timestamptz'))))
       .orderBy(asc(workflowExecutions.wakeAt))
-      .limit(batchSize)
+      .limit(hiddenLimit(batchSize))
       .for('update', { skipLocked: true });
     // A sleeping row keeps its wait deadline; only the pick-up time moves to a fresh lease. The rows
     // are locked, so one statement renews them all (a state change: the version goes up).

@@ -1,5 +1,6 @@
-import { and, asc, eq, inArray, isNull, lt } from 'drizzle-orm';
+import { and, asc, inArray, isNull, lt } from 'drizzle-orm';
 import type { Db } from '../../db/client';
+import { hiddenLimit, hiddenSql, literalEq } from '../../db/page-first';
 import { workflowExecutions } from '../../db/schema';
 import type { Logger } from '../../log';
 
@@ -19,18 +20,18 @@ export async function warnOldPauses(db: Db, opts: { batchSize: number; now: () =
     const never = await tx
       .select(fields)
       .from(workflowExecutions)
-      .where(and(eq(workflowExecutions.status, 'paused'), isNull(workflowExecutions.pauseWarnedAt), lt(workflowExecutions.pausedAt, oldBefore)))
+      .where(and(literalEq(workflowExecutions.status, 'paused'), isNull(workflowExecutions.pauseWarnedAt), lt(workflowExecutions.pausedAt, hiddenSql(oldBefore, 'timestamptz'))))
       .orderBy(asc(workflowExecutions.pausedAt))
-      .limit(opts.batchSize)
+      .limit(hiddenLimit(opts.batchSize))
       .for('update', { skipLocked: true });
     const again =
       never.length < opts.batchSize
         ? await tx
             .select(fields)
             .from(workflowExecutions)
-            .where(and(eq(workflowExecutions.status, 'paused'), lt(workflowExecutions.pauseWarnedAt, warnedBefore), lt(workflowExecutions.pausedAt, oldBefore)))
+            .where(and(literalEq(workflowExecutions.status, 'paused'), lt(workflowExecutions.pauseWarnedAt, hiddenSql(warnedBefore, 'timestamptz')), lt(workflowExecutions.pausedAt, hiddenSql(oldBefore, 'timestamptz'))))
             .orderBy(asc(workflowExecutions.pauseWarnedAt))
-            .limit(opts.batchSize - never.length)
+            .limit(hiddenLimit(opts.batchSize - never.length))
             .for('update', { skipLocked: true })
         : [];
     const rows = [...never, ...again];

@@ -46,18 +46,24 @@ export const workflowExecutions = pgTable(
     updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
   (t) => [
-    // "paused, oldest first" is an index scan, keyset by (paused_at, id).
-    index('idx_executions_paused_at').on(t.pausedAt, t.id).where(sql`status = 'paused'`),
-    index('idx_executions_paused_workflow').on(t.workflowId, t.pausedAt, t.id).where(sql`status = 'paused'`),
+    // "paused, oldest first" is an index scan, keyset by (paused_at, id). The predicates let only the
+    // statement each index is made for use it (migration 0006, lib/db/page-first.ts).
+    index('idx_executions_paused_at').on(t.pausedAt, t.id).where(sql`status = 'paused' and pause_kind is not null`),
+    index('idx_executions_paused_workflow')
+      .on(t.workflowId, t.pausedAt, t.id)
+      .where(sql`status = 'paused' and pause_kind is not null and workflow_id is not null`),
     index('idx_executions_decided').on(t.decidedAt).where(sql`status = 'paused' and decided_at is not null`),
-    index('idx_executions_pause_expires').on(t.pauseExpiresAt).where(sql`status = 'paused'`),
+    index('idx_executions_pause_expires').on(t.pauseExpiresAt).where(sql`status = 'paused' and pause_expires_at is not null`),
     // The warn phase: pauses never warned about, oldest first, and those last warned about over a day ago.
     index('idx_executions_pause_unwarned').on(t.pausedAt).where(sql`status = 'paused' and pause_warned_at is null`),
     index('idx_executions_pause_warned').on(t.pauseWarnedAt).where(sql`status = 'paused' and pause_warned_at is not null`),
     index('idx_executions_wake').on(t.wakeAt).where(sql`status = 'running' and wake_at is not null`),
     index('idx_executions_started').on(t.startedAt, t.id),
-    index('idx_executions_status_started').on(t.status, t.startedAt, t.id),
+    // The executions list's status filter (`status collate "C" = …`); queries for paused rows, which
+    // say `status = 'paused'`, cannot use these and keep to the partial indexes above (migration 0006).
+    index('idx_executions_status_started').on(sql`${t.status} collate "C"`, t.startedAt, t.id),
     index('idx_executions_workflow_started').on(t.workflowId, t.startedAt, t.id),
+    index('idx_executions_workflow_status_started').on(t.workflowId, sql`${t.status} collate "C"`, t.startedAt, t.id),
   ],
 );
 
