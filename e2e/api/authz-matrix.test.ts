@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ROUTE_ENTRIES, ROUTES, type RouteName } from '@/lib/api/route-table';
 import { createApiToken, hashToken, revokeApiToken } from '@/lib/core/access/api-tokens';
 import { PERMISSIONS, ROLE_PERMISSIONS, ROLES, type Role } from '@/lib/core/access/permissions';
-import { apiTokens, delegations, workflowExecutions, workflows } from '@/lib/db/schema';
+import { apiTokens, delegations, notifications, workflowExecutions, workflows } from '@/lib/db/schema';
 import { testDb, uid, userWithToken } from '../helpers/env';
 import { api } from '../helpers/http';
 import { expectError, rawRequest, type ExecutionDetail } from '../helpers/workflows';
@@ -15,7 +15,7 @@ import { expectError, rawRequest, type ExecutionDetail } from '../helpers/workfl
  * success status (never 401/403). Public routes (health, readiness, the document) answer every
  * credential alike. A route added to ROUTES without a fixture here fails the suite.
  */
-type Target = { path: string; body?: unknown; check?: () => Promise<unknown> };
+type Target = { path: string; body?: unknown; headers?: Record<string, string>; check?: () => Promise<unknown> };
 type Fixture = (fresh: boolean) => Promise<Target>;
 
 const SLEEP = [{ id: 'w', type: 'wait', duration: 'PT1H' }];
@@ -71,6 +71,23 @@ describe('authorization matrix (from the route table)', () => {
     const [wf] = await testDb().select({ id: workflows.id }).from(workflows).where(eq(workflows.key, key));
     return (await testDb().select({ id: workflowExecutions.id }).from(workflowExecutions).where(eq(workflowExecutions.workflowId, wf!.id))).length;
   }
+
+  // A request assigned to one person, and the link its mail carries (no worker delivers here: the
+  // outbox row still holds the token), with the CSRF token its page hands out.
+  let linked: Promise<string> | null = null;
+  const freshLink = async () => {
+    const key = await (linked ??= userWithToken('approver').then(async (u) => {
+      const k = uid('matrix-link');
+      const steps = [{ id: 'gate', type: 'approval', reason: 'Matrix link', assignees: [u.email] }];
+      expect((await api(starter).post('/api/v1/workflows', { key: k, name: 'Matrix link', definition: { steps } })).status).toBe(201);
+      return k;
+    }));
+    const ex = await start(key);
+    const [row] = await testDb().select({ token: notifications.linkToken }).from(notifications).where(eq(notifications.executionId, ex.id));
+    const token = row!.token!;
+    const view = await rawRequest('GET', `/api/v1/decision-links/${token}`);
+    return { token, csrf: (view.body as { csrf_token: string }).csrf_token };
+  };
 
   // A person every role's token may delegate to.
   let delegateEmail: Promise<string> | null = null;
@@ -134,9 +151,16 @@ describe('authorization matrix (from the route table)', () => {
     },
     deleteDelegation: async () => ({ path: '/api/v1/me/delegation' }),
     listNotifications: async () => ({ path: '/api/v1/notifications?limit=5' }),
-    getDecisionLink: async () => ({ path: `/api/v1/decision-links/wrd_${'x'.repeat(43)}` }),
-    approveByDecisionLink: async () => ({ path: `/api/v1/decision-links/wrd_${'x'.repeat(43)}/approve`, body: {} }),
-    rejectByDecisionLink: async () => ({ path: `/api/v1/decision-links/wrd_${'x'.repeat(43)}/reject`, body: {} }),
+    // A decision link is its own credential: whatever Authorization header comes along is ignored.
+    getDecisionLink: async () => ({ path: `/api/v1/decision-links/${(await freshLink()).token}` }),
+    approveByDecisionLink: async () => {
+      const link = await freshLink();
+      return { path: `/api/v1/decision-links/${link.token}/approve`, body: {}, headers: { 'x-csrf-token': link.csrf } };
+    },
+    rejectByDecisionLink: async () => {
+      const link = await freshLink();
+      return { path: `/api/v1/decision-links/${link.token}/reject`, body: {}, headers: { 'x-csrf-token': link.csrf } };
+    },
   };
 
   it('has a fixture for every route in the route table, and nothing else', () => {
@@ -160,6 +184,7 @@ describe('authorization matrix (from the route table)', () => {
       authorization: headers[credential],
       body: t.body === undefined ? undefined : JSON.stringify(t.body),
       contentType: t.body === undefined ? null : 'application/json',
+      headers: t.headers,
     });
     expect(res.status, `${route.method} ${route.path} as ${credential}: ${JSON.stringify(res.body)}`).toBe(expected);
     if (expected === 401) expectError(res, 401, 'unauthorized');

@@ -49,7 +49,7 @@ describe('executeStep', () => {
       reason: 'why',
       nextStepId: 'after',
       timeoutMs: null,
-      approval: { reason: 'why', requiredApprovals: 1, approverRole: null },
+      approval: { reason: 'why', requiredApprovals: 1, approverRole: null, assignees: [], firstFollowUpMs: null },
     });
   });
 
@@ -66,7 +66,7 @@ describe('executeStep', () => {
       reason: 'r',
       nextStepId: 'yes',
       timeoutMs: 2 * 3_600_000,
-      approval: { reason: 'r', requiredApprovals: 3, approverRole: 'approver' },
+      approval: { reason: 'r', requiredApprovals: 3, approverRole: 'approver', assignees: [], firstFollowUpMs: null },
     });
     expect(executeStep({ id: 'a', type: 'approval', reason: 'r', next: 'n' }, {}, NOW)).toMatchObject({
       nextStepId: 'n',

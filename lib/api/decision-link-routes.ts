@@ -1,11 +1,10 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { authSecret } from '../auth/auth-secret';
+import { ZDecideApproval } from '../core/approvals/decide-approval';
 import { decideByLink, viewDecisionLink, type DecisionLinkDto, type DecisionLinkView } from '../core/notifications/decision-links';
 import { AppError } from '../core/errors';
 import { getDb } from '../db/client';
 import { parseBody, readBodyText } from './parse-request';
-import { ROUTES } from './route-table';
-import { withPublicRoute } from './with-api-auth';
 
 export const CSRF_HEADER = 'x-csrf-token';
 
@@ -35,24 +34,21 @@ function present(view: DecisionLinkView): DecisionLinkDto {
 }
 
 /** GET /api/v1/decision-links/{token}: what the link's page shows. Never decides anything. */
-export function decisionLinkGet() {
-  return withPublicRoute(ROUTES.getDecisionLink, async (_req, { token }) => {
-    const view = await viewDecisionLink(getDb(), token);
-    if (!view) throw new AppError('not_found', 'unknown decision link');
-    return Response.json(present(view), { headers: { 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' } });
-  });
+export async function showDecisionLink(_req: Request, { token }: { token: string }): Promise<Response> {
+  const view = await viewDecisionLink(getDb(), token);
+  if (!view) throw new AppError('not_found', 'unknown decision link');
+  return Response.json(present(view), { headers: { 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' } });
 }
 
 /** POST /api/v1/decision-links/{token}/approve|reject: the decision, as the link's recipient. */
-export function decisionLinkPost(decision: 'approve' | 'reject') {
-  const route = decision === 'approve' ? ROUTES.approveByDecisionLink : ROUTES.rejectByDecisionLink;
-  return withPublicRoute(route, async (req, { token }) => {
+export function decideThroughLink(decision: 'approve' | 'reject') {
+  return async (req: Request, { token }: { token: string }): Promise<Response> => {
     const db = getDb();
     const view = await viewDecisionLink(db, token);
     if (!view) throw new AppError('not_found', 'unknown decision link');
     if (view.state !== 'open') throw new AppError('link_closed', view.message);
     assertCsrf(req, view.link_id);
-    const input = parseBody(await readBodyText(req), req.headers.get('content-type'), route.body, { optional: true });
+    const input = parseBody(await readBodyText(req), req.headers.get('content-type'), ZDecideApproval, { optional: true });
     return Response.json(present(await decideByLink(db, token, decision, input)), { headers: { 'cache-control': 'no-store' } });
-  });
+  };
 }

@@ -46,8 +46,8 @@ function listApprovalsStatement(input: ListApprovalsInput, who: WhoFilter | null
   const where = status ? [`status = ${p.hidden(status, '::text')}`] : [];
   // Who-filters (lib/core/approvals/assignment.ts): predicates on the page's own rows, each a per-row
   // probe by key, so the page stays index-first.
-  if (who?.forMe) where.push(forMeText(p, who.forMe));
-  if (who?.decidedBy) where.push(decidedByText(p, who.decidedBy));
+  if (who?.forMe !== undefined) where.push(forMeText(p, who.forMe));
+  if (who?.decidedBy !== undefined) where.push(decidedByText(p, who.decidedBy));
   if (input.cursor) {
     const { at, id } = decodeKeysetCursor(input.cursor);
     where.push(`(created_at, id) > (${p.hidden(at.toISOString(), '::timestamptz')}, ${p.hidden(id, '::uuid')})`);
@@ -69,7 +69,7 @@ function listApprovalsStatement(input: ListApprovalsInput, who: WhoFilter | null
        where e.id = a.execution_id
        limit 1) x
    order by a.created_at, a.id`;
-  const shape = `${input.cursor ? 'c' : ''}${status ? 's' : ''}${who?.forMe !== undefined ? (who.forMe?.anyAdmin ? 'M' : 'm') : ''}${who?.decidedBy !== undefined ? 'd' : ''}`;
+  const shape = `${input.cursor ? 'c' : ''}${status ? 's' : ''}${who?.forMe === undefined ? '' : who.forMe === null ? 'n' : who.forMe.anyAdmin ? 'M' : 'm'}${who?.decidedBy === undefined ? '' : who.decidedBy === null ? 'n' : 'd'}`;
   return { name: `wr_list_approvals_${shape}`, text, values: p.values };
 }
 

@@ -1,5 +1,7 @@
-import { decisionLinkPost } from '@/lib/api/decision-link-routes';
+import { decideThroughLink } from '@/lib/api/decision-link-routes';
+import { ROUTES } from '@/lib/api/route-table';
+import { withPublicRoute } from '@/lib/api/with-api-auth';
 
 export const dynamic = 'force-dynamic';
 
-export const POST = decisionLinkPost('reject');
+export const POST = withPublicRoute(ROUTES.rejectByDecisionLink, decideThroughLink('reject'));
