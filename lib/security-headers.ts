@@ -1,6 +1,6 @@
 /**
- * The security headers every response carries (proxy.ts sets them at run time; next.config.mjs
- * adds the static ones to the files under /_next/static, which the proxy does not see).
+ * The security headers every page carries (proxy.ts sets them per request). API routes and the
+ * build's static files get the same fixed ones from next.config.mjs.
  *
  * Pages get a Content-Security-Policy whose scripts must carry this request's nonce: Next.js reads
  * the nonce from the request's CSP header and puts it on its own scripts, so the console runs and an
@@ -14,8 +14,6 @@ export const STATIC_SECURITY_HEADERS: Record<string, string> = {
   'Referrer-Policy': 'same-origin',
   'Permissions-Policy': 'camera=(), microphone=(), geolocation=(), payment=()',
 };
-
-export const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 export function pageCsp(nonce: string, opts: { dev: boolean; https: boolean }): string {
   return [
