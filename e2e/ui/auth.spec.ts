@@ -119,6 +119,7 @@ test('the sign-in page shows its own words for an error code, never the URL’s 
 });
 
 test('a locked-out attacker beside a user who still signs in', async ({ browser }) => {
+  test.setTimeout(180_000); // starts a web server of its own, then seven sign-ins through the form
   // A web server of its own behind a "proxy" on loopback, so each browser can have its own address
   // (X-Forwarded-For, as the proxy would set it).
   const server = await startWebServer(process.env.DATABASE_URL!, { TRUSTED_PROXIES: 'loopback' });
@@ -156,6 +157,7 @@ test('a locked-out attacker beside a user who still signs in', async ({ browser 
 });
 
 test('the console runs under its Content-Security-Policy: every page works, nothing is refused', async ({ page }) => {
+  test.setTimeout(120_000); // six pages, each rendered per request (each carries its own nonce)
   const refused: string[] = [];
   page.on('console', (m) => {
     if (/Content Security Policy|Refused to/i.test(m.text())) refused.push(m.text());
