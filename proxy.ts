@@ -20,6 +20,15 @@ export function proxy(request: NextRequest) {
 }
 
 export const config = {
-  // Pages only: not the API (next.config.mjs) and not the build's static files.
-  matcher: ['/((?!api/|_next/static|_next/image).*)'],
+  matcher: [
+    {
+      // Pages only: not the API (next.config.mjs) and not the build's static files; nor the
+      // router's prefetches (data for a later navigation, not a document, so nothing to protect).
+      source: '/((?!api/|_next/static|_next/image).*)',
+      missing: [
+        { type: 'header', key: 'next-router-prefetch' },
+        { type: 'header', key: 'purpose', value: 'prefetch' },
+      ],
+    },
+  ],
 };

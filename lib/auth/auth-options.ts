@@ -93,7 +93,10 @@ export function authOptions(): NextAuthOptions {
       },
     },
     logger: {
-      error: (code, metadata) => log.warn({ code, err: metadata instanceof Error ? metadata : (metadata as { error?: unknown })?.error }, `next-auth: ${code}`),
+      // An ended session met at /api/auth/session is expected (debug); anything else — a sign-out
+      // that could not end the session on the server, say — is an error.
+      error: (code, metadata) =>
+        log[code === 'JWT_SESSION_ERROR' ? 'debug' : 'error']({ code, err: metadata instanceof Error ? metadata : (metadata as { error?: unknown })?.error }, `next-auth: ${code}`),
       warn: (code) => log.warn({ code }, `next-auth: ${code}`),
       debug: (code) => log.debug({ code }, `next-auth: ${code}`),
     },
