@@ -20,7 +20,7 @@ import { eventually, meStatus, sessionFor, signInHttp, signOutHttp } from '../he
 import { runNode, runTs, type ChildResult } from '../helpers/workflows';
 
 const TEST_DB = process.env.TEST_DATABASE_URL!;
-const cli = (args: string[], input?: string): Promise<ChildResult> => runTs('lib/bin/cli.ts', args, { env: { DATABASE_URL: TEST_DB }, input });
+const cli = (args: string[], input?: string): Promise<ChildResult> => runTs('lib/bin/cli.ts', args, { env: { DATABASE_URL: TEST_DB }, input, timeoutMs: 120_000 });
 
 async function makeUser(role: 'admin' | 'operator' | 'approver' | 'viewer', db: Db = testDb()) {
   const email = `${uid(role)}@example.com`;
@@ -31,7 +31,8 @@ async function makeUser(role: 'admin' | 'operator' | 'approver' | 'viewer', db: 
 
 // ───────────────────────────── item 3 and 4: accounts and sessions ─────────────────────────────
 
-describe('accounts and sessions (items 3, 4)', () => {
+// Several CLI processes and sign-ins per case: minutes on a busy machine, seconds on a quiet one.
+describe('accounts and sessions (items 3, 4)', { timeout: 300_000 }, () => {
   let second: WebServer;
   const both = () => [BASE_URL, second.baseUrl];
 
@@ -146,7 +147,7 @@ async function launchCollect(databaseUrl: string, args: string[], env: Record<st
   return { ...r, healthy };
 }
 
-describe('npm start (items 3, 13, 14)', () => {
+describe('npm start (items 3, 13, 14)', { timeout: 300_000 }, () => {
   let withPassword: (url: string) => string;
   const created: { drop: () => Promise<void> }[] = [];
 
@@ -212,7 +213,7 @@ describe('npm start (items 3, 13, 14)', () => {
 
 // ───────────────────────────────── item 5: sign-in throttling ─────────────────────────────────
 
-describe('sign-in throttling (item 5)', () => {
+describe('sign-in throttling (item 5)', { timeout: 300_000 }, () => {
   // Two web instances on one database of their own, both behind a "proxy" on loopback: the tests
   // choose each attempt's address with X-Forwarded-For, as a proxy in front would set it.
   let dbh: Awaited<ReturnType<typeof isolatedDatabase>>;
@@ -294,7 +295,7 @@ describe('sign-in throttling (item 5)', () => {
     for (let i = 0; i < LIMITS.EMAIL_ADDRESS_UNDER_ATTACK; i++) expect((await attempt(u.email, 'wrong', '192.0.2.40')).error).toBe('CredentialsSignin');
     expect(throttled(await attempt(u.email, u.password, '192.0.2.40'))).toBe(true);
     expect((await attempt(u.email, u.password, '192.0.2.41')).sessionCookie).not.toBeNull();
-  }, 180_000);
+  });
 
   it('X-Forwarded-For is ignored without TRUSTED_PROXIES: changing it does not escape the throttle', async () => {
     // The shared test server has no TRUSTED_PROXIES: every attempt counts for its socket address.
@@ -479,7 +480,7 @@ describe('database errors in logs carry no query and no parameters (item 13)', (
 
 // ──────────────────────────── item 14: what production requires ────────────────────────────
 
-describe('production requirements (item 14)', () => {
+describe('production requirements (item 14)', { timeout: 180_000 }, () => {
   it('the web server refuses to start without NEXTAUTH_SECRET (next start and npm run web)', async () => {
     await expect(startWebServer(TEST_DB, { NEXTAUTH_SECRET: '' })).rejects.toThrow(/NEXTAUTH_SECRET is required when NODE_ENV=production/);
     const web = await runTs('lib/bin/web.ts', [], { env: { NODE_ENV: 'production', NEXTAUTH_SECRET: undefined, DATABASE_URL: TEST_DB, PORT: String(await freePort()) } });
