@@ -3,6 +3,10 @@ import { ConsoleShell } from '@/components/console-shell';
 import { Providers } from '@/components/providers';
 import './globals.css';
 
+// Rendered per request: each page carries the CSP nonce proxy.ts made for it (a page built ahead
+// of time would have scripts without one, and the browser would refuse them).
+export const dynamic = 'force-dynamic';
+
 export const metadata: Metadata = {
   title: { default: 'Workflow Resumer', template: '%s · Workflow Resumer' },
   description: 'Pause and resume workflow executions',

@@ -3,29 +3,16 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation';
 import { signIn } from 'next-auth/react';
 import { useState, type FormEvent } from 'react';
+import { safeCallbackPath, signInErrorMessage } from '@/lib/auth/sign-in-messages';
 import { Button, FieldLabel, inputClass } from './ui';
-
-/** Only same-site paths: a callbackUrl must never send a signed-in user elsewhere. */
-function safeCallback(raw: string | null): string {
-  if (!raw || !raw.startsWith('/') || raw.startsWith('//') || raw.startsWith('/\\')) return '/';
-  return raw;
-}
-
-function messageFor(error: string | null | undefined): string | null {
-  if (!error) return null;
-  if (error === 'CredentialsSignin') return 'Wrong email or password. Check both and try again.';
-  if (/too many/i.test(error)) return error;
-  if (error === 'SessionRequired') return 'Please sign in to continue.';
-  return 'Sign-in failed. Please try again.';
-}
 
 export function SignInForm(props: { callbackUrl?: string; error?: string; signedOut?: boolean }) {
   const router = useRouter();
   const queryClient = useQueryClient();
-  const callbackUrl = safeCallback(props.callbackUrl ?? null);
+  const callbackUrl = safeCallbackPath(props.callbackUrl);
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<string | null>(() => messageFor(props.error));
+  const [error, setError] = useState<string | null>(() => signInErrorMessage(props.error));
   const [busy, setBusy] = useState(false);
   const signedOut = !!props.signedOut;
 
@@ -36,7 +23,7 @@ export function SignInForm(props: { callbackUrl?: string; error?: string; signed
     try {
       const res = await signIn('credentials', { email, password, redirect: false, callbackUrl });
       if (!res || res.error || !res.ok) {
-        setError(messageFor(res?.error ?? 'failed'));
+        setError(signInErrorMessage(res?.error ?? 'failed'));
         setPassword('');
         setBusy(false);
         return;

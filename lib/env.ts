@@ -1,3 +1,4 @@
+import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
 
 /**
@@ -73,6 +74,21 @@ export const ZEnv = z.object({
   WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   /** How long a decision link works at most (it also ends with its request). */
   DECISION_LINK_TTL: durationSeconds.default(7 * 86_400_000),
+  /**
+   * Proxies whose X-Forwarded-For is believed (sign-in throttling): IPs, CIDRs, `loopback`,
+   * `linklocal`, `uniquelocal`, comma separated. Unset: the header is ignored.
+   */
+  TRUSTED_PROXIES: z
+    .string()
+    .refine((v) => {
+      try {
+        proxyaddr.compile(v.split(',').map((s) => s.trim()).filter(Boolean));
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'expected IP addresses, CIDR ranges or loopback/linklocal/uniquelocal, comma separated')
+    .optional(),
 });
 
 export type Env = z.infer<typeof ZEnv>;
@@ -96,7 +112,12 @@ export class EnvError extends Error {
 export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const parsed = ZEnv.safeParse(withoutEmpty(source));
   if (!parsed.success) throw new EnvError(parsed.error.issues.map((i) => ({ variable: i.path.join('.'), message: i.message })));
-  return parsed.data;
+  const e = parsed.data;
+  // A worker's metrics port listens on every interface: in production it must not answer strangers.
+  if (e.NODE_ENV === 'production' && e.WORKER_METRICS_PORT && !e.METRICS_TOKEN) {
+    throw new EnvError([{ variable: 'WORKER_METRICS_PORT', message: 'requires METRICS_TOKEN when NODE_ENV=production (Prometheus sends it as a Bearer token)' }]);
+  }
+  return e;
 }
 
 export function env(): Env {

@@ -18,6 +18,37 @@ export function currentLogContext(): LogContext | undefined {
   return contextStore.getStore();
 }
 
+const DRIZZLE_QUERY_MESSAGE = /Failed query: [\s\S]*$/;
+const QUERY_FAILED = 'database query failed (query and parameters not logged)';
+// PostgreSQL error fields that carry row values or SQL text (`detail`: "Key (email)=(…) already
+// exists"); the rest (code, table, constraint, column, routine) name things, not data.
+const PG_SAFE_FIELDS = ['code', 'severity', 'table', 'column', 'constraint', 'schema', 'dataType', 'routine'] as const;
+
+/**
+ * The `err` of every log line. Errors from the database arrive wrapped in drizzle's
+ * DrizzleQueryError, whose message and stack carry the SQL and its parameters (emails, token
+ * hashes, request data): those are dropped, keeping the driver's error (code, message, table) and
+ * the stack frames. Messages logged as strings (`err: e.message`) are cleaned the same way.
+ */
+export function serializeError(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return value.replace(DRIZZLE_QUERY_MESSAGE, QUERY_FAILED);
+  if (!(value instanceof Error) || depth > 4) return value;
+  const e = value as Error & Record<string, unknown>;
+  const isQueryError = typeof e.query === 'string' && Array.isArray(e.params);
+  const frames = (e.stack ?? '')
+    .split('\n')
+    .filter((l) => /^\s+at /.test(l))
+    .join('\n');
+  let message = isQueryError ? QUERY_FAILED : e.message.replace(DRIZZLE_QUERY_MESSAGE, QUERY_FAILED);
+  // Data exceptions (22…) and integrity violations (23…) quote the offending value in the message.
+  if (typeof e.code === 'string' && /^2[23]/.test(e.code)) message = message.replace(/"[^"]*"/g, '"…"');
+  const out: Record<string, unknown> = { type: isQueryError ? 'DrizzleQueryError' : e.name, message };
+  for (const k of PG_SAFE_FIELDS) if (e[k] !== undefined && (typeof e[k] === 'string' || typeof e[k] === 'number')) out[k] = e[k];
+  if (frames) out.stack = frames;
+  if (e.cause !== undefined) out.cause = serializeError(e.cause, depth + 1);
+  return out;
+}
+
 // Structured JSON logs, one object a line. Secrets are redacted wherever they might be attached to a
 // log object; request logs carry method, route, status, duration and actor id, never headers.
 export const log = pino({
@@ -25,6 +56,7 @@ export const log = pino({
   base: { service: process.env.WR_SERVICE || 'workflow-resumer', pid: process.pid },
   timestamp: pino.stdTimeFunctions.isoTime,
   formatters: { level: (label) => ({ level: label }) },
+  serializers: { err: (v: unknown) => serializeError(v) },
   mixin: () => {
     const ctx = contextStore.getStore();
     return ctx ? { requestId: ctx.requestId } : {};

@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import { SignInForm } from '@/components/signin-form';
 import { Logo } from '@/components/ui';
+import { knownSignInErrorCode, safeCallbackPath } from '@/lib/auth/sign-in-messages';
 
 export const metadata: Metadata = { title: 'Sign in' };
 
@@ -18,7 +19,8 @@ export default async function SignInPage({ searchParams }: { searchParams: Searc
           <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">Approvals, paused executions and operations.</p>
         </div>
         <div className="rounded-xl border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900">
-          <SignInForm callbackUrl={one(sp.callbackUrl)} error={one(sp.error)} signedOut={one(sp.signedOut) === '1'} />
+          {/* Only a same-site path and a known error code get through (sign-in-messages.ts). */}
+          <SignInForm callbackUrl={safeCallbackPath(one(sp.callbackUrl))} error={knownSignInErrorCode(one(sp.error))} signedOut={one(sp.signedOut) === '1'} />
         </div>
       </div>
     </main>

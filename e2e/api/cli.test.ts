@@ -11,7 +11,9 @@ import { expectError, runTs, type ChildResult } from '../helpers/workflows';
  * The CLI as people run it (`npm run cli -- …` is `tsx lib/bin/cli.ts …`), against the test
  * database, and the tokens it prints used against the running server.
  */
-const cli = (...args: string[]): Promise<ChildResult> => runTs('lib/bin/cli.ts', args, { env: { DATABASE_URL: process.env.TEST_DATABASE_URL } });
+// Each process loads the CLI with tsx (seconds of CPU): on a busy machine five side by side can
+// take longer than runTs's default 30 s, so give them time — the assertions are about output.
+const cli = (...args: string[]): Promise<ChildResult> => runTs('lib/bin/cli.ts', args, { env: { DATABASE_URL: process.env.TEST_DATABASE_URL }, timeoutMs: 120_000 });
 
 const lines = (s: string) => s.split('\n').filter((l) => l.trim() !== '');
 
@@ -35,7 +37,7 @@ async function tokenRow(name: string) {
 }
 
 // Every case spawns a process: run them side by side.
-describe.concurrent('CLI', () => {
+describe.concurrent('CLI', { timeout: 300_000 }, () => {
   it('token create prints the token alone on the last line; it works; token list hides it; token revoke makes it 401', async () => {
     const name = uid('cli');
     const created = await cli('token', 'create', '--name', name, '--permissions', 'workflow:read,execution:read', '--expires-in', '30d');

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect, test } from '@playwright/test';
+import { startWebServer } from '../helpers/reliability-server';
 import { closeDb, inboxRow, makeOrderWorkflow, makeUser, signIn, signInWithForm, startAs } from './helpers';
 
 test.afterAll(closeDb);
@@ -96,4 +97,89 @@ test('a cookie-authenticated write from another origin is refused with 403', asy
   expect((await after.json()).status).toBe('paused');
   await page.goto(`${baseURL}/?workflow=${wf.key}`);
   await expect(inboxRow(page, exec.id)).toBeVisible();
+});
+
+test('after sign-in, a callbackUrl pointing elsewhere lands on this site’s start page', async ({ page, baseURL }) => {
+  const user = await makeUser('viewer');
+  // "/<TAB>/example.org/pwned": browsers drop the tab and read "//example.org/pwned", another host.
+  await page.goto('/signin?callbackUrl=%2F%09%2Fexample.org%2Fpwned');
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByTestId('whoami')).toContainText(user.email);
+  expect(new URL(page.url()).origin).toBe(new URL(baseURL!).origin);
+  expect(new URL(page.url()).pathname).toBe('/');
+  await expect(page.getByRole('heading', { name: 'Inbox', level: 1 })).toBeVisible();
+});
+
+test('the sign-in page shows its own words for an error code, never the URL’s text', async ({ page }) => {
+  await page.goto(`/signin?error=${encodeURIComponent('Too many sign-ins. Call +1-555-0100 to unlock')}`);
+  await expect(page.getByTestId('signin-error')).toHaveText('Sign-in failed. Please try again.');
+  await expect(page.getByText('555-0100')).toHaveCount(0);
+});
+
+test('a locked-out attacker beside a user who still signs in', async ({ browser }) => {
+  test.setTimeout(180_000); // starts a web server of its own, then seven sign-ins through the form
+  // A web server of its own behind a "proxy" on loopback, so each browser can have its own address
+  // (X-Forwarded-For, as the proxy would set it).
+  const server = await startWebServer(process.env.DATABASE_URL!, { TRUSTED_PROXIES: 'loopback' });
+  try {
+    const victim = await makeUser('approver');
+    const attacker = await browser.newContext({ baseURL: server.baseUrl, extraHTTPHeaders: { 'x-forwarded-for': '203.0.113.66' } });
+    const user = await browser.newContext({ baseURL: server.baseUrl, extraHTTPHeaders: { 'x-forwarded-for': '198.51.100.7' } });
+    const a = await attacker.newPage();
+    await a.goto('/signin');
+    await a.getByLabel('Email').fill(victim.email);
+    for (let i = 0; i < 5; i++) {
+      await a.getByLabel('Password').fill(`guess-${i}`);
+      await a.getByRole('button', { name: 'Sign in' }).click();
+      await expect(a.getByTestId('signin-error')).toHaveText('Wrong email or password. Check both and try again.');
+    }
+    // The attacker's address is now throttled for that account — even the right password is refused.
+    await a.getByLabel('Password').fill(victim.password);
+    await a.getByRole('button', { name: 'Sign in' }).click();
+    await expect(a.getByTestId('signin-error')).toContainText(/^Too many failed sign-ins\. Try again in \d+ minutes?\.$/);
+    expect((await a.request.get('/api/v1/me')).status()).toBe(401);
+
+    // The real user, from their own address, signs in at once.
+    const u = await user.newPage();
+    await u.goto('/signin');
+    await u.getByLabel('Email').fill(victim.email);
+    await u.getByLabel('Password').fill(victim.password);
+    await u.getByRole('button', { name: 'Sign in' }).click();
+    await expect(u.getByTestId('whoami')).toContainText(victim.email);
+    await expect(u.getByRole('heading', { name: 'Inbox', level: 1 })).toBeVisible();
+    await attacker.close();
+    await user.close();
+  } finally {
+    await server.stop();
+  }
+});
+
+test('the console runs under its Content-Security-Policy: every page works, nothing is refused', async ({ page }) => {
+  test.setTimeout(180_000); // six pages, each rendered per request (each carries its own nonce)
+  const refused: string[] = [];
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to/i.test(m.text())) refused.push(m.text());
+  });
+  page.on('pageerror', (e) => refused.push(e.message));
+  const admin = await makeUser('admin');
+  await signInWithForm(page, admin);
+  const headings: [string, string][] = [
+    ['/', 'Inbox'],
+    ['/executions', 'Executions'],
+    ['/ops', 'Operations'],
+    ['/workflows', 'Workflows'],
+    ['/api-docs', 'API reference'],
+  ];
+  for (const [path, heading] of headings) {
+    const res = await page.goto(path);
+    expect(res!.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
+    // Generous: each page is rendered per request, and /api-docs renders the whole OpenAPI document.
+    await expect(page.getByRole('heading', { name: heading, level: 1 })).toBeVisible({ timeout: 30_000 });
+  }
+  // Client-side navigation and a live query still work (scripts loaded after the first page).
+  await page.getByRole('link', { name: 'Executions' }).first().click();
+  await expect(page).toHaveURL(/\/executions/);
+  expect(refused).toEqual([]);
 });

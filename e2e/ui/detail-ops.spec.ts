@@ -169,6 +169,7 @@ test('the ops view shows counts, ages and decisions, and warns when the worker i
 });
 
 test('screenshots: inbox, detail, ops view and the phone-width inbox', async ({ page }) => {
+  test.setTimeout(120_000); // five pages, each rendered per request, and five full-page screenshots
   const operator = await makeUser('operator', 'Oscar Operator');
   const approver = await makeUser('approver', 'Alice Approver');
   const other = await makeUser('approver', 'Bob Approver');

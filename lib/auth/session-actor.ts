@@ -1,7 +1,9 @@
-import { getToken } from 'next-auth/jwt';
+import { getToken, type JWT } from 'next-auth/jwt';
 import type { Actor } from '../core/access/permissions';
-import { findUserActor } from '../core/access/users';
-import { getDb } from '../db/client';
+import { createNotifiedCache, type NotifiedCache } from '../core/access/notified-cache';
+import { findSessionUser, USER_CHANGE_CHANNEL, type SessionUser } from '../core/access/users';
+import { databaseUrl, getDb } from '../db/client';
+import { log } from '../log';
 import { authSecret } from './auth-secret';
 
 /** Cookie header → name/value pairs (next-auth's getToken reads `req.cookies`, not the raw header). */
@@ -23,16 +25,42 @@ export function parseCookies(header: string): Record<string, string> {
   return out;
 }
 
+// One cache per process, on globalThis: Next.js bundles this module into several route chunks.
+const g = globalThis as unknown as { __wrSessionUserCache?: NotifiedCache<SessionUser | null> };
+function userCache(): NotifiedCache<SessionUser | null> {
+  return (g.__wrSessionUserCache ??= createNotifiedCache<SessionUser | null>({
+    connectionString: databaseUrl(),
+    channel: USER_CHANGE_CHANNEL,
+    what: 'user changes',
+    log,
+  }));
+}
+
+/** The session version a cookie was issued at (set by the jwt callback at sign-in). */
+export function sessionVersionOf(token: JWT | null | undefined): number | null {
+  const v = (token as { sv?: unknown } | null | undefined)?.sv;
+  return typeof v === 'number' && Number.isInteger(v) ? v : null;
+}
+
 /**
- * The actor behind a next-auth session cookie, or null when there is no valid session. The user is
- * re-read from the database so a changed role or a deleted user takes effect at once.
+ * The user a decoded session cookie stands for, or null when that session has ended: the user is
+ * gone or disabled, or their session version moved on (sign-out, password change, disable) since
+ * the cookie was issued. Users are cached per process and dropped by NOTIFY when they change.
  */
+export async function liveSessionUser(token: JWT | null | undefined): Promise<SessionUser | null> {
+  const email = token?.email;
+  const version = sessionVersionOf(token);
+  if (!email || version === null) return null;
+  const user = await findSessionUser(getDb(), email, userCache());
+  if (!user || user.disabled || user.sessionVersion !== version) return null;
+  return user;
+}
+
+/** The actor behind a next-auth session cookie, or null when there is no live session. */
 export async function resolveSessionActor(req: Request): Promise<Actor | null> {
   const cookie = req.headers.get('cookie');
   if (!cookie || !cookie.includes('next-auth.session-token')) return null;
   const headers = Object.fromEntries(req.headers.entries());
   const token = await getToken({ req: { headers, cookies: parseCookies(cookie) } as never, secret: authSecret() });
-  const email = token?.email;
-  if (!email) return null;
-  return findUserActor(getDb(), email);
+  return (await liveSessionUser(token))?.actor ?? null;
 }

@@ -1,10 +1,12 @@
 /**
  * npm run cli -- token create --name N --permissions a,b [--expires-in 30d] [--user email]
  *                token list | token revoke --name N
- *                user create --email E --role R [--password P] [--name "Full Name"]
+ *                user create --email E --role R [--name "Full Name"]   (password: prompt or stdin)
+ *                user list | user disable --email E | user enable --email E
+ *                user passwd --email E                                 (password: prompt or stdin)
  */
-import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
+import { readPassword } from './support/read-password';
 import { AppError } from '../core/errors';
 
 function fail(message: string): never {
@@ -16,7 +18,12 @@ const USAGE = `usage:
   npm run cli -- token create --name NAME --permissions p1,p2 [--expires-in 30d] [--user EMAIL]
   npm run cli -- token list
   npm run cli -- token revoke --name NAME
-  npm run cli -- user create --email EMAIL --role admin|operator|approver|viewer [--password P] [--name NAME]`;
+  npm run cli -- user create --email EMAIL --role admin|operator|approver|viewer [--name NAME]
+  npm run cli -- user list
+  npm run cli -- user disable --email EMAIL      (ends their sessions; their tokens stop working)
+  npm run cli -- user enable --email EMAIL
+  npm run cli -- user passwd --email EMAIL       (ends their sessions)
+user create and user passwd ask for the password, or read it from standard input when it is not a terminal.`;
 
 async function main() {
   const [group, command, ...rest] = process.argv.slice(2);
@@ -60,7 +67,7 @@ async function main() {
 
   const { getDb, closeDb } = await import('../db/client');
   const tokens = await import('../core/access/api-tokens');
-  const { createUser } = await import('../core/access/users');
+  const users = await import('../core/access/users');
   const db = getDb();
   try {
     if (group === 'token' && command === 'create') {
@@ -99,14 +106,28 @@ async function main() {
     } else if (group === 'user' && command === 'create') {
       if (!values.email) fail('--email is required');
       if (!values.role) fail('--role is required (admin, operator, approver, viewer)');
-      let password = values.password;
-      if (!password) {
-        const rl = createInterface({ input: process.stdin, output: process.stderr });
-        password = await rl.question('password: ');
-        rl.close();
-      }
-      const u = await createUser(db, { email: values.email, role: values.role, password, name: values.name });
+      // --password still works (scripts written for it), but a password on the command line ends
+      // up in shell history and `ps`: the prompt or standard input is the documented way.
+      const password = values.password ?? (await readPassword('password: '));
+      const u = await users.createUser(db, { email: values.email, role: values.role, password, name: values.name });
       console.log(`created user ${u.email} (${u.role})`);
+    } else if (group === 'user' && command === 'list') {
+      const rows = await users.listUsers(db);
+      if (rows.length === 0) console.log('no users');
+      for (const u of rows) console.log([u.email, u.role, u.disabled ? 'disabled' : 'active', u.name, `created ${u.createdAt.toISOString()}`].join('  '));
+    } else if (group === 'user' && (command === 'disable' || command === 'enable')) {
+      if (!values.email) fail('--email is required');
+      await users.setUserDisabled(db, values.email, command === 'disable');
+      console.log(
+        command === 'disable'
+          ? `disabled user ${values.email.trim().toLowerCase()}: their sessions ended and their tokens stopped working`
+          : `enabled user ${values.email.trim().toLowerCase()}`,
+      );
+    } else if (group === 'user' && command === 'passwd') {
+      if (!values.email) fail('--email is required');
+      const password = await readPassword('new password: ');
+      await users.changePassword(db, values.email, password);
+      console.log(`changed the password of ${values.email.trim().toLowerCase()}: their sessions ended`);
     } else {
       fail(`unknown command "${[group, command].filter(Boolean).join(' ')}"\n${USAGE}`);
     }

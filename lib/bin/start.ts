@@ -1,7 +1,8 @@
 /**
  * `npm start`: one command from a fresh clone to a running console.
- *   embedded PostgreSQL (or DATABASE_URL) → migrations once → demo data on first run →
- *   build if needed → web server and worker as two processes. Ctrl-C stops all of it.
+ *   embedded PostgreSQL (or DATABASE_URL) → migrations once → demo data on first run (embedded
+ *   database or `--demo`, never with NODE_ENV=production) → build if needed → web server and worker
+ *   as two processes. Ctrl-C stops all of it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -9,10 +10,13 @@ import { ensureBuild } from './support/build';
 import fs from 'node:fs';
 import { clearLeftover, ensureDatabase, startEmbeddedPostgres, type EmbeddedDb } from './support/embedded-postgres';
 import { localSecret } from './support/local-secret';
+import { maskPassword } from './support/mask-password';
 import { freePort } from './support/ports';
 
 const root = process.cwd();
 const dev = process.argv.includes('--dev');
+const demoAsked = process.argv.includes('--demo');
+const production = process.env.NODE_ENV === 'production';
 const say = (m: string) => console.log(`[start] ${m}`);
 
 let embedded: EmbeddedDb | null = null;
@@ -46,6 +50,7 @@ process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 
 try {
+  if (demoAsked && production) throw new Error('--demo is refused with NODE_ENV=production: demo logins have well-known passwords');
   if (!process.env.DATABASE_URL) {
     const dataDir = path.join(root, '.data', 'pg');
     // A killed earlier run may still hold the port: stop it before choosing one.
@@ -59,7 +64,8 @@ try {
   } else {
     say('using DATABASE_URL');
   }
-  process.env.NEXTAUTH_SECRET ??= localSecret(root);
+  // The web server requires a secret in production; this launcher hands it one kept in .data/.
+  const nextauthSecret = process.env.NEXTAUTH_SECRET || localSecret(root);
   const port = Number(process.env.PORT ?? 3000);
   process.env.NEXTAUTH_URL ??= `http://localhost:${port}`;
 
@@ -67,16 +73,22 @@ try {
   const { runMigrations } = await import('../db/migrate');
   const { createDb } = await import('../db/client');
   const { seedDemoData, DEMO_USERS } = await import('../seed/demo-data');
+  const { listUsers } = await import('../core/access/users');
   await runMigrations(process.env.DATABASE_URL);
   say('migrations applied');
   const { db, pool } = createDb(process.env.DATABASE_URL, 2);
-  const { seeded } = await seedDemoData(db);
+  // Demo data only where it cannot be mistaken for a real deployment: the embedded database, or
+  // when asked for with --demo; never in production.
+  const demo = (embedded !== null || demoAsked) && !production;
+  if (embedded && production) say('NODE_ENV=production: no demo data');
+  const { seeded } = demo ? await seedDemoData(db) : { seeded: false };
+  const userCount = (await listUsers(db)).length;
   await pool.end();
   if (seeded) say('seeded demo users, workflows and executions');
 
   if (!dev) ensureBuild(root, say);
 
-  const childEnv = { ...process.env, WR_SKIP_MIGRATE: '1', NEXT_TELEMETRY_DISABLED: '1' };
+  const childEnv = { ...process.env, NEXTAUTH_SECRET: nextauthSecret, WR_SKIP_MIGRATE: '1', NEXT_TELEMETRY_DISABLED: '1' };
   const nextBin = path.join(root, 'node_modules/next/dist/bin/next');
   const web = spawn(process.execPath, [nextBin, dev ? 'dev' : 'start', '-p', String(port)], { stdio: 'inherit', env: { ...childEnv, WR_SERVICE: 'web' } });
   const worker = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'lib/bin/worker.ts')], {
@@ -105,9 +117,14 @@ try {
     await new Promise((r) => setTimeout(r, 200));
   }
   console.log(`\n  Workflow Resumer is running at ${url}\n`);
-  console.log('  Demo logins (seeded on first run):');
-  for (const u of DEMO_USERS) console.log(`    ${u.role.padEnd(9)} ${u.email.padEnd(24)} ${u.password}`);
-  console.log(`\n  Database: ${process.env.DATABASE_URL}`);
+  if (demo) {
+    console.log('  Demo logins (seeded on first run):');
+    for (const u of DEMO_USERS) console.log(`    ${u.role.padEnd(9)} ${u.email.padEnd(24)} ${u.password}`);
+  } else if (userCount === 0) {
+    console.log('  No users yet. Create the first one (it asks for the password):');
+    console.log('    npm run cli -- user create --email you@example.com --role admin');
+  }
+  console.log(`\n  Database: ${maskPassword(process.env.DATABASE_URL)}`);
   console.log('  API token: npm run cli -- token create --name my-client --permissions execution:read,execution:create,execution:cancel');
   console.log('  Stop with Ctrl-C.\n');
 } catch (e) {

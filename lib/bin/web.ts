@@ -13,8 +13,16 @@ import { envOrExit } from '../env';
 
 const root = process.cwd();
 if (!process.env.NEXTAUTH_SECRET) {
+  // In production every instance needs the same secret: a per-host one would break sessions
+  // across instances, so it must be given. Elsewhere, one kept under .data/ is good enough.
+  if (process.env.NODE_ENV === 'production') {
+    const { SECRET_REQUIRED_IN_PRODUCTION } = await import('../auth/auth-secret');
+    console.error(`[web] ${SECRET_REQUIRED_IN_PRODUCTION}`);
+    process.exit(1);
+  }
   const { localSecret } = await import('./support/local-secret');
   process.env.NEXTAUTH_SECRET = localSecret(root);
+  console.log('[web] NEXTAUTH_SECRET is not set: using a local one kept in .data/nextauth-secret (set it in production)');
 }
 // Every variable is parsed before anything starts: a wrong value stops here, naming it.
 const config = envOrExit('web');

@@ -60,8 +60,12 @@ export const EXPENSE_WORKFLOW = {
   },
 };
 
-/** Seeds demo users, workflows and executions once: does nothing when users already exist. */
+/**
+ * Seeds demo users (with the well-known passwords above), workflows and executions once: does
+ * nothing when users already exist. Never in production: those logins would be anyone's.
+ */
 export async function seedDemoData(db: Db): Promise<{ seeded: boolean }> {
+  if (process.env.NODE_ENV === 'production') throw new Error('demo data is never seeded with NODE_ENV=production');
   const [row] = await db.select({ n: count() }).from(users);
   if ((row?.n ?? 0) > 0) return { seeded: false };
   for (const u of DEMO_USERS) await createUser(db, u);

@@ -115,6 +115,7 @@ export async function authenticateToken(db: DbOrTx, token: string, now = new Dat
   if (!row) throw new AppError('unauthorized', 'invalid API token');
   if (row.token.revokedAt) throw new AppError('unauthorized', 'API token has been revoked');
   if (row.token.expiresAt && row.token.expiresAt <= now) throw new AppError('unauthorized', 'API token has expired');
+  if (row.user?.disabledAt) throw new AppError('unauthorized', 'the user this API token acts for is disabled');
   const lastUsedAt = await touchLastUsed(db, row.token.id, row.token.lastUsedAt, now);
   const actor = tokenActor(row.token, row.user);
   cache?.set(hash, { tokenId: row.token.id, actor, expiresAt: row.token.expiresAt, lastUsedAt, cachedAt: now.getTime() }, generation);

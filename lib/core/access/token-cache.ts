@@ -1,8 +1,8 @@
-import { listenChannel, type ChannelListener } from '../../db/listen-channel';
 import type { Logger } from '../../log';
+import { createNotifiedCache } from './notified-cache';
 import type { Actor } from './permissions';
 
-/** Where token and user changes are announced (migration 0002 installs the triggers). */
+/** Where token and user changes are announced (migrations 0002 and 0004 install the triggers). */
 export const TOKEN_CHANGE_CHANNEL = 'wr_api_tokens';
 
 /** What a successful lookup found, enough to authenticate the token again without the database. */
@@ -33,49 +33,16 @@ export type TokenCache = {
  * trip, a third of a pause's time) each time.
  *
  * Revocation is still immediate: a trigger NOTIFYs every change of a token row (revoked, expiry
- * moved, deleted) and of a user, and each process drops the entry when the change commits. The
- * cache is only trusted while the LISTEN connection is up: on a loss everything is dropped and
- * lookups go to the database until it listens again. `ttlMs` bounds an entry's life anyway. Only
- * successful lookups are kept: unknown, revoked and expired tokens are checked every time.
+ * moved, deleted) and of a user that tokens act for (role, disabled, deleted), and each process
+ * drops the entry when the change commits (see notified-cache.ts). Only successful lookups are kept:
+ * unknown, revoked and expired tokens, and tokens of disabled users, are checked every time.
  */
 export function createTokenCache(opts: { connectionString: string; log: Logger; ttlMs?: number; maxEntries?: number }): TokenCache {
-  const ttlMs = opts.ttlMs ?? 30_000;
-  const maxEntries = opts.maxEntries ?? 10_000;
-  const entries = new Map<string, CachedToken>();
-  let gen = 0;
-  const listener: ChannelListener = listenChannel({
-    connectionString: opts.connectionString,
-    channel: TOKEN_CHANGE_CHANNEL,
-    what: 'API token changes',
-    log: opts.log,
-    unref: true,
-    onNotification: (hash) => {
-      gen++;
-      if (hash === '*') entries.clear();
-      else entries.delete(hash);
-    },
-    onDown: () => {
-      gen++;
-      entries.clear();
-    },
-  });
+  const cache = createNotifiedCache<CachedToken>({ ...opts, channel: TOKEN_CHANGE_CHANNEL, what: 'API token changes' });
   return {
-    get(hash, nowMs) {
-      if (!listener.up) return undefined;
-      const hit = entries.get(hash);
-      if (!hit) return undefined;
-      if (nowMs - hit.cachedAt > ttlMs) {
-        entries.delete(hash);
-        return undefined;
-      }
-      return hit;
-    },
-    generation: () => gen,
-    set(hash, entry, generation) {
-      if (!listener.up || generation !== gen) return;
-      if (entries.size >= maxEntries) entries.delete(entries.keys().next().value!);
-      entries.set(hash, entry);
-    },
-    close: () => listener.stop(),
+    get: (hash, nowMs) => cache.get(hash, nowMs),
+    generation: () => cache.generation(),
+    set: (hash, entry, generation) => cache.set(hash, entry, generation, entry.cachedAt),
+    close: () => cache.close(),
   };
 }
