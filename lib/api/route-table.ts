@@ -78,6 +78,12 @@ export const ROUTES = {
     body: ZCancelExecution,
     bodyOptional: true,
   },
+  streamEvents: {
+    method: 'GET',
+    path: '/api/v1/events',
+    summary: 'Server-Sent Events: executions and approvals as they change',
+    permissions: ['execution:read'],
+  },
   listApprovals: { method: 'GET', path: '/api/v1/approvals', summary: 'List approval requests', permissions: ['approval:read'], query: ZListApprovals },
   getApproval: { method: 'GET', path: '/api/v1/approvals/{id}', summary: 'Get an approval request', permissions: ['approval:read'] },
   approveApproval: {

@@ -118,7 +118,7 @@ export type ExecutionApproval = {
 
 export type ExecutionDetail = Execution & { events: ExecutionEvent[]; approvals: ExecutionApproval[] };
 
-export type ExecutionPage = { executions: Execution[]; count: number; next_cursor: string | null };
+export type ExecutionPage = { executions: Execution[]; count: number; total: number; total_exact: boolean; next_cursor: string | null };
 
 export type Workflow = {
   id: string;

@@ -31,7 +31,7 @@ export type DocumentedRoute = {
 };
 
 /** The success body of every route in the route table; a missing entry does not compile. */
-export const ROUTE_RESPONSES: Record<RouteName, ComponentName> = {
+export const ROUTE_RESPONSES: Record<RouteName, DocumentedRoute['success']> = {
   listWorkflows: 'WorkflowList',
   createWorkflow: 'Workflow',
   getWorkflow: 'Workflow',
@@ -42,6 +42,11 @@ export const ROUTE_RESPONSES: Record<RouteName, ComponentName> = {
   pauseExecution: 'Execution',
   resumeExecution: 'Execution',
   cancelExecution: 'Execution',
+  streamEvents: {
+    contentType: 'text/event-stream',
+    description: 'An event stream (text/event-stream) that stays open; see the operation description',
+    schema: 'string',
+  },
   listApprovals: 'ApprovalList',
   getApproval: 'Approval',
   approveApproval: 'Approval',
@@ -54,6 +59,8 @@ const DESCRIPTIONS: Partial<Record<RouteName, string>> = {
   pauseExecution: 'A running (or sleeping) execution stops before its next step. Resume it through the resume route.',
   resumeExecution:
     'Merges `resume_data` into the context and runs on. For an approval pause, `resume_data.approved` (boolean) decides the pending approval and picks the branch.',
+  streamEvents:
+    'Stays open. `event: status` `{"listening": true|false}` first and whenever the server\u2019s database listener goes down or comes back (refetch what you show on true: changes may have been missed); `event: change` with `{"k":"e","id","s"}` (an execution and its status), `{"k":"a","id","e","s"}` (an approval, its execution and its status) `{"k":"e","many":true}` (many at once: refetch lists) or `{"k":"w"}` (a worker heartbeat); a comment line every 15 s. The stream ends after about five minutes and the client reconnects (EventSource does so by itself), which authenticates it again.',
   approveApproval: 'Records a decision. When the required approvals are reached the execution is resumed by a worker within a second.',
   rejectApproval: 'Records a rejection: the approval is final and the execution takes its reject branch (or ends as rejected).',
 };

@@ -110,7 +110,13 @@ export const ZExecutionDetail = ZExecution.extend({
   ),
 });
 
-export const ZExecutionList = z.strictObject({ executions: z.array(ZExecution), count: z.number().int(), next_cursor: Cursor });
+export const ZExecutionList = z.strictObject({
+  executions: z.array(ZExecution),
+  count: z.number().int(),
+  total: z.number().int().describe('How many match the filters across all pages; exact when total_exact, else a lower bound (10,000)'),
+  total_exact: z.boolean(),
+  next_cursor: Cursor,
+});
 
 export const ZPausedExecution = z.strictObject({
   id: Id,
@@ -205,6 +211,7 @@ export const ZOpsSummary = z.strictObject({
     count: z.number().int(),
     oldest_age_seconds: z.number().int().nullable(),
     over_24h: z.number().int(),
+    oldest_execution_id: Id.nullable(),
     age_histogram: z.array(z.strictObject({ label: z.string(), min_seconds: z.number(), max_seconds: z.number().nullable(), count: z.number().int() })),
   }),
   approvals: z.strictObject({
@@ -215,8 +222,47 @@ export const ZOpsSummary = z.strictObject({
       reject: z.number().int(),
       per_hour: z.array(z.strictObject({ hours_ago: z.number().int(), hour_start: Timestamp, approve: z.number().int(), reject: z.number().int() })),
     }),
+    median_decision_seconds_24h: z.number().int().nullable(),
   }),
   workers: z.strictObject({ status: z.enum(['ok', 'stale', 'none']), list: z.array(Worker) }),
+  by_workflow: z.array(
+    z.strictObject({
+      workflow_id: Id,
+      workflow_key: z.string(),
+      workflow_name: z.string(),
+      paused: z.number().int(),
+      oldest_paused_at: Timestamp.nullable(),
+      oldest_execution_id: Id.nullable(),
+      approved_24h: z.number().int(),
+      rejected_24h: z.number().int().describe('Rejections by people in the last 24 h, whichever branch the workflow then took (on_reject or ending as rejected)'),
+      median_decision_seconds: z.number().int().nullable(),
+    }),
+  ),
+  expiring_soon: z.strictObject({
+    count: z.number().int(),
+    items: z.array(
+      z.strictObject({
+        execution_id: Id,
+        workflow_key: z.string(),
+        workflow_name: z.string(),
+        step_id: z.string().nullable(),
+        pause_kind: z.string().nullable(),
+        paused_reason: z.string().nullable(),
+        pause_expires_at: Timestamp,
+        at_deadline: z.strictObject({ next: z.string().nullable(), ends: z.enum(['completed', 'rejected', 'expired', 'failed']).nullable(), text: z.string() }),
+      }),
+    ),
+  }),
+  failures: z.strictObject({
+    failed_executions_24h: z.number().int(),
+    workers_with_errors: z.number().int(),
+    items: z.array(
+      z.discriminatedUnion('kind', [
+        z.strictObject({ kind: z.literal('execution_failed'), at: Timestamp, title: z.string(), detail: z.string().nullable(), execution_id: Id, workflow_key: z.string() }),
+        z.strictObject({ kind: z.literal('worker_errors'), at: Timestamp, title: z.string(), detail: z.string().nullable(), worker_id: z.string() }),
+      ]),
+    ),
+  }),
 });
 
 export const ZHealth = z.strictObject({ status: z.literal('ok') });

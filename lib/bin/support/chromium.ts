@@ -102,14 +102,27 @@ function playwrightBrowser(root: string): string | null {
 /** Libraries the packaged binary links besides libc; bundled for Amazon Linux, used only when the system lacks one. */
 const LINKED_LIBS = ['libnss3.so', 'libnssutil3.so', 'libnspr4.so', 'libexpat.so.1'];
 
-function systemHasLibs(): boolean {
+/** A library file that is there and not empty (a bind-mounted /dev/null hides one, as the proof run does). */
+function usable(file: string): boolean {
   try {
-    const cache = execFileSync('ldconfig', ['-p'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    return LINKED_LIBS.every((l) => cache.includes(`${l} `));
+    return fs.statSync(file).size > 0;
   } catch {
-    // No ldconfig to ask: look in the usual places.
-    return LINKED_LIBS.every((l) => ['/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/usr/lib64', '/lib64', '/usr/lib'].some((d) => fs.existsSync(path.join(d, l))));
+    return false;
   }
+}
+
+function systemHasLibs(): boolean {
+  let cache = '';
+  try {
+    cache = execFileSync('ldconfig', ['-p'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    // no ldconfig to ask: look in the usual places below
+  }
+  return LINKED_LIBS.every((lib) => {
+    const listed = [...cache.matchAll(new RegExp(`^\\s*${lib.replace(/\./g, '\\.')} \\(.*x86-64.*\\) => (\\S+)$`, 'gm'))].map((m) => m[1]!);
+    const guesses = ['/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/usr/lib64', '/lib64', '/usr/lib'].map((d) => path.join(d, lib));
+    return [...listed, ...guesses].some(usable);
+  });
 }
 
 /**

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { DbOrTx } from '../../db/client';
 import { EXECUTION_STATUSES, type ExecutionStatus } from '../engine/state-machine';
+import { expiringSoon, recentFailures, workflowBreakdown } from './ops-drilldown';
 
 /** GET /api/v1/ops/summary takes no query parameters; unknown ones are refused so typos show. */
 export const ZOpsSummaryQuery = z.strictObject({});
@@ -45,7 +46,7 @@ export async function getOpsSummary(db: DbOrTx, opts: { now?: Date } = {}) {
     return sql`count(*) filter (where ${cond})::int as ${sql.raw(`b${i}`)}`;
   });
 
-  const [statusRes, pausedRes, decisionsRes, pendingRes, workersRes] = await Promise.all([
+  const [statusRes, pausedRes, decisionsRes, pendingRes, workersRes, byWorkflow, expiring, medianRes] = await Promise.all([
     db.execute(sql`select status, count(*)::int as n from workflow_executions group by status`),
     db.execute(sql`
       with p as (
@@ -54,6 +55,7 @@ export async function getOpsSummary(db: DbOrTx, opts: { now?: Date } = {}) {
       )
       select count(*)::int as paused,
              max(age) as oldest_age,
+             (select id from workflow_executions where status = 'paused' and paused_at is not null order by paused_at, id limit 1) as oldest_id,
              count(*) filter (where age > ${DAY_S})::int as over_24h,
              ${sql.join(bucketCases, sql`, `)}
       from p`),
@@ -72,6 +74,14 @@ export async function getOpsSummary(db: DbOrTx, opts: { now?: Date } = {}) {
       where coalesce(last_cycle_at, started_at) > ${nowIso}::timestamptz - make_interval(secs => ${WORKER_FORGET_AFTER_MS / 1000})
       order by coalesce(last_cycle_at, started_at) desc
       limit 20`),
+    workflowBreakdown(db, nowIso),
+    expiringSoon(db, nowIso),
+    db.execute(sql`
+      select percentile_cont(0.5) within group (order by extract(epoch from (a.decided_at - a.created_at))) as median_s
+        from approval_requests a
+       where a.id in (select approval_id from approval_decisions
+                       where created_at > ${nowIso}::timestamptz - interval '24 hours' and created_at <= ${nowIso}::timestamptz)
+         and a.status in ('approved', 'rejected') and a.decided_at > ${nowIso}::timestamptz - interval '24 hours'`),
   ]);
 
   const byStatus = Object.fromEntries(EXECUTION_STATUSES.map((s) => [s, 0])) as Record<ExecutionStatus, number>;
@@ -134,6 +144,9 @@ export async function getOpsSummary(db: DbOrTx, opts: { now?: Date } = {}) {
     };
   });
 
+  const failures = await recentFailures(db, nowIso, workers);
+  const median = rowsOf<{ median_s: number | string | null }>(medianRes)[0]?.median_s;
+
   return {
     generated_at: nowIso,
     executions: { total, by_status: byStatus },
@@ -141,6 +154,7 @@ export async function getOpsSummary(db: DbOrTx, opts: { now?: Date } = {}) {
       count: num(p.paused),
       oldest_age_seconds: oldestAge,
       over_24h: num(p.over_24h),
+      oldest_execution_id: (p.oldest_id as string | null | undefined) ?? null,
       age_histogram: PAUSED_AGE_BUCKETS.map(([label, lower], i) => ({
         label,
         min_seconds: lower,
@@ -156,7 +170,12 @@ export async function getOpsSummary(db: DbOrTx, opts: { now?: Date } = {}) {
         reject: hours.reduce((s, h) => s + h.reject, 0),
         per_hour: hours,
       },
+      /** From request to final decision, over the requests people decided in the last 24 h. */
+      median_decision_seconds_24h: median === null || median === undefined ? null : Math.round(num(median)),
     },
+    by_workflow: byWorkflow,
+    expiring_soon: expiring,
+    failures,
     workers: {
       // ok: at least one worker cycled recently; stale: all known workers are late; none: no worker seen in a day.
       status: workers.length === 0 ? 'none' : workers.some((w) => !w.stale) ? 'ok' : 'stale',

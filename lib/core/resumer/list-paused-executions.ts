@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, ilike, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, ilike, lt, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { queryNamed, type DbOrTx } from '../../db/client';
 import { prepared } from '../../db/prepared';
@@ -11,6 +11,8 @@ export const ZListPaused = z.strictObject({
   cursor: z.string().max(500).optional(),
   workflow_id: z.string().min(1).max(100).optional(),
   reason: z.string().max(200).optional(),
+  /** Only pauses that began before this time (the console's "over 24 h" view). */
+  paused_before: z.iso.datetime({ offset: true }).optional(),
 });
 export type ListPausedInput = z.infer<typeof ZListPaused>;
 
@@ -138,6 +140,11 @@ export async function listPausedExecutions(db: DbOrTx, input: ListPausedInput, n
     pageFilters.push(ilike(workflowExecutions.pausedReason, sql.placeholder('reason')));
     params.reason = `%${escapeLike(input.reason)}%`;
   }
+  if (input.paused_before) {
+    filters.push(lt(workflowExecutions.pausedAt, new Date(input.paused_before)));
+    pageFilters.push(lt(workflowExecutions.pausedAt, sql.placeholder('pausedBefore')));
+    params.pausedBefore = new Date(input.paused_before).toISOString();
+  }
   if (input.cursor) {
     const { at, id } = decodeKeysetCursor(input.cursor);
     // A row comparison, so the index on (paused_at, id) starts right at the cursor instead of
@@ -146,7 +153,7 @@ export async function listPausedExecutions(db: DbOrTx, input: ListPausedInput, n
     params.at = at.toISOString();
     params.id = id;
   }
-  const shape = `wr_list_paused_${workflowId ? 'w' : ''}${input.reason ? 'r' : ''}${input.cursor ? 'c' : ''}`;
+  const shape = `wr_list_paused_${workflowId ? 'w' : ''}${input.reason ? 'r' : ''}${input.paused_before ? 'b' : ''}${input.cursor ? 'c' : ''}`;
   const query = prepared(db, shape, (d) => {
     // The approval behind each approval pause — its latest request and the decisions so far — joined
     // in the same statement (a lateral subquery per row, over idx_approvals_execution), not queried after.
@@ -191,7 +198,7 @@ export async function listPausedExecutions(db: DbOrTx, input: ListPausedInput, n
       .prepare(shape);
     return query;
   });
-  const [rows, total] = await Promise.all([query.execute(params), pausedTotal(db, filters, `${workflowId ?? ''}\u0000${input.reason ?? ''}`)]);
+  const [rows, total] = await Promise.all([query.execute(params), pausedTotal(db, filters, `${workflowId ?? ''}\u0000${input.reason ?? ''}${input.paused_before ? `\u0000${input.paused_before}` : ''}`)]);
   const executions = rows.slice(0, input.limit).map(({ row: r }) => ({
     ...r,
     paused_at: iso(r.paused_at)!,
