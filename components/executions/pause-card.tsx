@@ -60,8 +60,8 @@ export function PauseCard({ e, dataUpdatedAt, approval }: { e: ExecutionDetail; 
         <span>paused by {e.paused_by ?? '—'}</span>
         {!isApproval ? <span>a resume continues at {e.next_step_id ?? 'the end (it completes)'}</span> : null}
         {e.pause_expires_at ? (
-          <span>
-            at <time dateTime={e.pause_expires_at} title={formatZoned(e.pause_expires_at)}>{formatDateTime(e.pause_expires_at)}</time> it {timeout.text}
+          <span data-testid="pause-deadline">
+            deadline <time dateTime={e.pause_expires_at} title={formatZoned(e.pause_expires_at)}>{formatDateTime(e.pause_expires_at)}</time>: then it {timeout.text}
           </span>
         ) : null}
       </p>

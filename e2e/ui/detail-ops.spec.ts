@@ -82,8 +82,18 @@ test('an approval pause: an operator sees it read-only (no Approve, Reject or Re
   await page.getByRole('button', { name: 'Sign out' }).click();
   await expect(page).toHaveURL(/\/signin/);
 
-  // The admin (approval:decide): Approve/Reject through the inbox's decision dialog, no Resume.
+  // An approver (approval:decide, no execution:cancel): Approve/Reject, nothing else.
+  const approver = await makeUser('approver');
+  await signIn(page, approver, `/executions/${exec.id}`);
+  await expect(actions.getByRole('button')).toHaveText(['Approve', 'Reject']);
+  await expect(actions.getByTestId('read-only')).toHaveCount(0);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/signin/);
+
+  // The admin (approval:decide and execution:cancel): Approve/Reject through the inbox's decision
+  // dialog, Cancel, and still no Resume.
   await signIn(page, admin, `/executions/${exec.id}`);
+  await expect(actions.getByRole('button')).toHaveText(['Approve', 'Reject', 'Cancel…']);
   await expect(actions.getByRole('button', { name: /Resume/ })).toHaveCount(0);
   await expect(actions.getByTestId('read-only')).toHaveCount(0);
   await actions.getByRole('button', { name: 'Approve' }).click();
