@@ -8,6 +8,7 @@
 import { useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { useEffect, useSyncExternalStore } from 'react';
 import { queryKeys } from './query-keys';
+import type { PausedPage } from './types';
 
 let live = false;
 const listeners = new Set<() => void>();
@@ -48,6 +49,19 @@ function keysFor(c: Change): readonly (readonly unknown[])[] {
   return executionId ? [...lists, queryKeys.execution(executionId)] : lists;
 }
 
+/**
+ * An execution that is no longer paused leaves the inbox at once: the push says so, and the refetch
+ * that follows (for the rest of the page) need not be waited for.
+ */
+function dropFromPausedLists(qc: QueryClient, c: Change) {
+  if (c.k !== 'e' || !c.id || !c.s || c.s === 'paused') return;
+  for (const [key, page] of qc.getQueriesData<PausedPage>({ queryKey: queryKeys.pausedAll })) {
+    if (!page?.executions.some((e) => e.id === c.id)) continue;
+    const executions = page.executions.filter((e) => e.id !== c.id);
+    qc.setQueryData<PausedPage>(key, { ...page, executions, count: executions.length, total: Math.max(0, page.total - 1) }, { updatedAt: qc.getQueryState(key)?.dataUpdatedAt });
+  }
+}
+
 /** Invalidations arriving together (a decision touches an approval and its execution) refetch once. */
 function batcher(qc: QueryClient) {
   const pending = new Map<string, readonly unknown[]>();
@@ -83,7 +97,9 @@ export function useLiveUpdates(enabled: boolean) {
     });
     es.addEventListener('change', (ev) => {
       try {
-        invalidate(keysFor(JSON.parse((ev as MessageEvent<string>).data) as Change));
+        const change = JSON.parse((ev as MessageEvent<string>).data) as Change;
+        dropFromPausedLists(qc, change);
+        invalidate(keysFor(change));
       } catch {
         // a message this console does not understand: ignore it
       }
