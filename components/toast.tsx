@@ -54,8 +54,9 @@ export function ToastProvider({ children }: { children: ReactNode }) {
   return (
     <ToastContext.Provider value={api}>
       {children}
-      {/* On a phone the messages sit over the site header, never over the rows' buttons; from sm up, bottom right. */}
-      <div data-testid="toasts" className="pointer-events-none fixed inset-x-0 top-0 z-50 flex flex-col items-center gap-2 p-2 sm:top-auto sm:bottom-0 sm:items-end sm:p-4">
+      {/* Over the middle of the site header, never over an action button: rows, the bulk bar and the
+          execution page keep theirs at the right and below the header. A phone shows the latest only. */}
+      <div data-testid="toasts" className="pointer-events-none fixed inset-x-0 top-0 z-50 flex flex-col items-center gap-2 p-2">
         <div role="alert" aria-live="assertive" className="flex w-full max-w-md flex-col gap-2 max-sm:[&>*:not(:last-child)]:hidden">
           {errors.map(render)}
         </div>

@@ -49,6 +49,11 @@ test('focus returns to the opener after Esc, Cancel or the backdrop, and moves t
   await expect(dialog).toBeHidden();
   await expect(inboxRow(page, rows[1]!.id).getByTestId('decided-note')).toContainText('Approved');
   await expect(inboxRow(page, rows[2]!.id)).toBeFocused();
+  // The confirmation toast covers no button (at this width too).
+  const toast = page.getByTestId('toast').filter({ hasText: 'Approved' });
+  await expect(toast).toBeVisible();
+  const toastBox = (await toast.boundingBox())!;
+  for (const b of await boxesOf(page.locator('main button'))) expect(overlaps(toastBox, b), `toast covers a button at ${JSON.stringify(b)}`).toBe(false);
 });
 
 test('Back from a detail page puts focus on the row that was opened', async ({ page }) => {
