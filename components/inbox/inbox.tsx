@@ -322,7 +322,8 @@ function InboxList({ filters, filtered, me, onShowAll }: { filters: InboxFilterV
       {decidableOnPage.length > 0 ? (
         <div
           className={cx(
-            'sticky top-[3.25rem] z-20 mb-2 flex flex-wrap items-center gap-2 rounded-lg border px-3 py-2 text-sm',
+            // Sticky under the header from sm up; on a phone the header is taller and the bar scrolls away.
+            'z-20 mb-2 flex flex-wrap items-center gap-2 rounded-lg border px-3 py-2 text-sm sm:sticky sm:top-[3.25rem]',
             selectedRows.length
               ? 'border-indigo-200 bg-indigo-50 dark:border-indigo-900 dark:bg-indigo-950'
               : 'border-transparent bg-slate-50 dark:bg-slate-950',
