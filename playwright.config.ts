@@ -1,20 +1,15 @@
 import { defineConfig, devices } from '@playwright/test';
+import { chromiumArgsFromEnv } from './lib/bin/support/chromium';
 
-// `npm test` starts the app and sets WR_BASE_URL and DATABASE_URL; Debian's Chromium is used because
-// browser downloads are not possible on these machines (CHROMIUM_PATH overrides the path).
-const chromiumArgs = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
+// `npm test` starts the app and sets WR_BASE_URL and DATABASE_URL. The browser is resolved once
+// (lib/bin/support/chromium.ts: CHROMIUM_PATH → Playwright's own → the npm-shipped one → the
+// system's) by lib/bin/test.ts or, when Playwright runs on its own, by the global setup; this file
+// is evaluated again in every worker and reads the answer from the environment.
 
 export default defineConfig({
   testDir: './e2e/ui',
   outputDir: './test-results',
+  globalSetup: './e2e/ui/global-setup.ts',
   fullyParallel: false,
   workers: 1,
   forbidOnly: true,
@@ -26,7 +21,7 @@ export default defineConfig({
     baseURL: process.env.WR_BASE_URL ?? 'http://localhost:3000',
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
-    launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: chromiumArgs },
+    launchOptions: { executablePath: process.env.CHROMIUM_PATH, args: chromiumArgsFromEnv() },
   },
   // Screenshots the tests take on purpose go to e2e/artifacts/ (git-ignored).
   projects: [{ name: 'chromium', use: { ...devices['Desktop Chrome'], viewport: { width: 1280, height: 900 } } }],

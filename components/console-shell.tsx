@@ -8,6 +8,7 @@ import { can } from '@/lib/client/access';
 import { useMe } from '@/lib/client/hooks';
 import type { Permission } from '@/lib/client/types';
 import { DelegationMenu } from './delegation-menu';
+import { useLiveUpdates } from '@/lib/client/live';
 import { Button, cx, ErrorState, focusRing, Logo, Spinner } from './ui';
 
 const NAV: { href: string; label: string; permission?: Permission }[] = [
@@ -30,18 +31,19 @@ export function ConsoleShell({ children }: { children: ReactNode }) {
   const bare = pathname === '/signin' || pathname.startsWith('/decide/');
   const me = useMe({ enabled: !bare });
   const [signingOut, setSigningOut] = useState(false);
+  useLiveUpdates(!bare && !!me.data);
   if (bare) return <>{children}</>;
 
   let body: ReactNode;
   if (me.isPending) {
     body = (
-      <div role="status" className="flex items-center gap-2 py-16 text-slate-500">
+      <div role="status" className="flex items-center gap-2 py-16 text-slate-600 dark:text-slate-400">
         <Spinner /> Loading the console…
       </div>
     );
   } else if (me.isError) {
     body = isApiError(me.error) && me.error.status === 401 ? (
-      <div role="status" className="py-16 text-slate-500">
+      <div role="status" className="py-16 text-slate-600 dark:text-slate-400">
         Your session has ended. Taking you to sign-in…
       </div>
     ) : (

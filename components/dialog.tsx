@@ -1,9 +1,10 @@
 'use client';
-import { useEffect, useId, useRef, type ReactNode } from 'react';
+import { useEffect, useId, useLayoutEffect, useRef, type ReactNode } from 'react';
 
 /**
- * A modal on the native <dialog>: focus moves in and is trapped, Escape closes, focus returns to
- * what opened it.
+ * A modal on the native <dialog>: focus moves in and is trapped, Escape closes, and focus returns
+ * to what opened it however it closes (Esc, Cancel, the backdrop, a decision) — also when the
+ * dialog is unmounted rather than closed, which the browser alone does not handle.
  */
 export function Modal({
   open,
@@ -23,14 +24,33 @@ export function Modal({
   testId?: string;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
+  const opener = useRef<HTMLElement | null>(null);
   const titleId = useId();
   const descId = useId();
+  // Before the dialog takes focus: remember who had it.
+  useLayoutEffect(() => {
+    if (open && document.activeElement instanceof HTMLElement && document.activeElement !== document.body) opener.current = document.activeElement;
+  }, [open]);
   useEffect(() => {
     const d = ref.current;
     if (!d) return;
     if (open && !d.open) d.showModal();
     if (!open && d.open) d.close();
   }, [open]);
+  useEffect(() => {
+    if (open) return;
+    const el = opener.current;
+    opener.current = null;
+    if (el?.isConnected) el.focus();
+  }, [open]);
+  useEffect(
+    () => () => {
+      const el = opener.current;
+      // After React has removed the dialog: focus what opened it, if it is still there.
+      if (el) requestAnimationFrame(() => el.isConnected && document.activeElement === document.body && el.focus());
+    },
+    [],
+  );
   return (
     <dialog
       ref={ref}

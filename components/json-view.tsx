@@ -5,7 +5,7 @@ import { Button, cx } from './ui';
 type Json = unknown;
 
 function Leaf({ value }: { value: Json }) {
-  if (value === null) return <span className="text-slate-500">null</span>;
+  if (value === null) return <span className="text-slate-600 dark:text-slate-400">null</span>;
   if (typeof value === 'string') return <span className="break-all text-emerald-700 dark:text-emerald-300">&quot;{value}&quot;</span>;
   if (typeof value === 'number') return <span className="text-sky-700 dark:text-sky-300">{String(value)}</span>;
   if (typeof value === 'boolean') return <span className="text-violet-700 dark:text-violet-300">{String(value)}</span>;
@@ -29,18 +29,18 @@ function Node({ name, value, depth, openDepth }: { name?: string; value: Json; d
     return (
       <div className="py-0.5 pl-4">
         {label}
-        <span className="text-slate-500">{isArray ? '[]' : '{}'}</span>
+        <span className="text-slate-600 dark:text-slate-400">{isArray ? '[]' : '{}'}</span>
       </div>
     );
   }
   return (
     <details open={depth < openDepth} className="pl-4 [&>summary::-webkit-details-marker]:hidden">
       <summary className="-ml-4 cursor-pointer list-none rounded py-0.5 pl-4 hover:bg-slate-100 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 dark:hover:bg-slate-800">
-        <span aria-hidden="true" className="mr-1 inline-block w-3 text-slate-400 [details[open]>summary>&]:rotate-90">
+        <span aria-hidden="true" className="mr-1 inline-block w-3 text-slate-600 dark:text-slate-400 [details[open]>summary>&]:rotate-90">
           ▸
         </span>
         {label}
-        <span className="text-slate-500">{summary}</span>
+        <span className="text-slate-600 dark:text-slate-400">{summary}</span>
       </summary>
       <div className="border-l border-slate-200 dark:border-slate-700">
         {entries.map(([k, v]) => (

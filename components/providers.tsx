@@ -3,6 +3,7 @@ import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@ta
 import { usePathname, useRouter } from 'next/navigation';
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { isApiError } from '@/lib/client/api';
+import { sessionRedirectHeld } from '@/lib/client/decision-draft';
 import { ToastProvider } from './toast';
 
 /** A 401 anywhere means the session ended: go to sign-in, and come back here afterwards. */
@@ -25,11 +26,12 @@ export function Providers({ children }: { children: ReactNode }) {
   const [expired, setExpired] = useState(0);
   const [client] = useState(() => {
     const onError = (error: unknown) => {
-      if (isApiError(error) && error.status === 401) setExpired((n) => n + 1);
+      // A decision dialog that met the 401 tells the user and takes them to sign in itself.
+      if (isApiError(error) && error.status === 401 && !sessionRedirectHeld()) setExpired((n) => n + 1);
     };
     return new QueryClient({
       queryCache: new QueryCache({ onError }),
-      mutationCache: new MutationCache({ onError }),
+      mutationCache: new MutationCache({ onError: (error, _v, _c, mutation) => (mutation.meta?.handlesUnauthorized ? undefined : onError(error)) }),
       defaultOptions: {
         queries: {
           staleTime: 2_000,

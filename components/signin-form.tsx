@@ -2,7 +2,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation';
 import { signIn } from 'next-auth/react';
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { safeCallbackPath, signInErrorMessage } from '@/lib/auth/sign-in-messages';
 import { Button, FieldLabel, inputClass } from './ui';
 
@@ -15,6 +15,12 @@ export function SignInForm(props: { callbackUrl?: string; error?: string; signed
   const [error, setError] = useState<string | null>(() => signInErrorMessage(props.error));
   const [busy, setBusy] = useState(false);
   const signedOut = !!props.signedOut;
+  // After a failed attempt, focus lands on the message, so it is read out and seen first.
+  const errorRef = useRef<HTMLParagraphElement>(null);
+  const [attempt, setAttempt] = useState(0);
+  useEffect(() => {
+    if (attempt > 0) errorRef.current?.focus();
+  }, [attempt]);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -26,6 +32,7 @@ export function SignInForm(props: { callbackUrl?: string; error?: string; signed
         setError(signInErrorMessage(res?.error ?? 'failed'));
         setPassword('');
         setBusy(false);
+        setAttempt((n) => n + 1);
         return;
       }
       // Nothing from before (a 401, another user's data) may survive into the new session.
@@ -34,6 +41,7 @@ export function SignInForm(props: { callbackUrl?: string; error?: string; signed
     } catch {
       setError('Cannot reach the server. Check your connection and try again.');
       setBusy(false);
+      setAttempt((n) => n + 1);
     }
   }
 
@@ -45,7 +53,7 @@ export function SignInForm(props: { callbackUrl?: string; error?: string; signed
         </p>
       ) : null}
       {error ? (
-        <p id="signin-error" data-testid="signin-error" role="alert" className="rounded-md border border-rose-200 bg-rose-50 px-3 py-2 text-sm text-rose-900 dark:border-rose-900 dark:bg-rose-950/50 dark:text-rose-100">
+        <p id="signin-error" ref={errorRef} tabIndex={-1} data-testid="signin-error" role="alert" className="rounded-md border border-rose-200 bg-rose-50 px-3 py-2 text-sm text-rose-900 dark:border-rose-900 dark:bg-rose-950/50 dark:text-rose-100">
           {error}
         </p>
       ) : null}

@@ -36,7 +36,7 @@ export function ToastProvider({ children }: { children: ReactNode }) {
   const errors = toasts.filter((t) => t.kind === 'error');
   const others = toasts.filter((t) => t.kind !== 'error');
   const render = (t: Toast) => (
-    <div key={t.id} data-testid="toast" className={cx('pointer-events-auto flex items-start gap-3 rounded-lg border px-4 py-3 shadow-lg', STYLE[t.kind])}>
+    <div key={t.id} data-testid="toast" className={cx('pointer-events-auto flex items-start gap-3 rounded-lg border px-3 py-2 shadow-lg sm:px-4 sm:py-3', STYLE[t.kind])}>
       <div className="min-w-0 flex-1">
         <p className="text-sm font-semibold">{t.title}</p>
         {t.message ? <p className="mt-0.5 text-sm break-words">{t.message}</p> : null}
@@ -44,7 +44,7 @@ export function ToastProvider({ children }: { children: ReactNode }) {
       <button
         type="button"
         onClick={() => dismiss(t.id)}
-        className="rounded px-1 text-sm opacity-70 hover:opacity-100 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
+        className="inline-flex h-6 min-w-6 items-center justify-center rounded px-1 text-sm hover:bg-black/5 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 dark:hover:bg-white/10"
         aria-label="Dismiss message"
       >
         ✕
@@ -54,11 +54,13 @@ export function ToastProvider({ children }: { children: ReactNode }) {
   return (
     <ToastContext.Provider value={api}>
       {children}
-      <div className="pointer-events-none fixed inset-x-0 bottom-0 z-50 flex flex-col items-center gap-2 p-4 sm:items-end">
-        <div role="alert" aria-live="assertive" className="flex w-full max-w-md flex-col gap-2">
+      {/* Over the middle of the site header, never over an action button: rows, the bulk bar and the
+          execution page keep theirs at the right and below the header. A phone shows the latest only. */}
+      <div data-testid="toasts" className="pointer-events-none fixed inset-x-0 top-0 z-50 flex flex-col items-center gap-2 p-2">
+        <div role="alert" aria-live="assertive" className="flex w-full max-w-md flex-col gap-2 max-sm:[&>*:not(:last-child)]:hidden">
           {errors.map(render)}
         </div>
-        <div role="status" aria-live="polite" className="flex w-full max-w-md flex-col gap-2">
+        <div role="status" aria-live="polite" className="flex w-full max-w-md flex-col gap-2 max-sm:[&>*:not(:last-child)]:hidden">
           {others.map(render)}
         </div>
       </div>

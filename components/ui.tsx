@@ -1,7 +1,7 @@
 'use client';
 import Link from 'next/link';
 import type { ButtonHTMLAttributes, ReactNode } from 'react';
-import { isApiError } from '@/lib/client/api';
+import { apiErrorText, isApiError } from '@/lib/client/api';
 
 export function cx(...parts: (string | false | null | undefined)[]): string {
   return parts.filter(Boolean).join(' ');
@@ -13,10 +13,11 @@ export { focusRing };
 
 type Variant = 'primary' | 'approve' | 'reject' | 'secondary' | 'ghost' | 'danger';
 const VARIANTS: Record<Variant, string> = {
-  primary: 'bg-indigo-600 text-white hover:bg-indigo-500 disabled:hover:bg-indigo-600',
-  approve: 'bg-emerald-600 text-white hover:bg-emerald-500 disabled:hover:bg-emerald-600',
-  reject: 'bg-rose-600 text-white hover:bg-rose-500 disabled:hover:bg-rose-600',
-  danger: 'bg-rose-600 text-white hover:bg-rose-500 disabled:hover:bg-rose-600',
+  // White on -700 (not -600): at least 4.5:1 in light and dark (emerald-600 was 3.65:1).
+  primary: 'bg-indigo-600 text-white hover:bg-indigo-700 disabled:hover:bg-indigo-600',
+  approve: 'bg-emerald-700 text-white hover:bg-emerald-800 disabled:hover:bg-emerald-700',
+  reject: 'bg-rose-700 text-white hover:bg-rose-800 disabled:hover:bg-rose-700',
+  danger: 'bg-rose-700 text-white hover:bg-rose-800 disabled:hover:bg-rose-700',
   secondary:
     'border border-slate-300 bg-white text-slate-800 hover:bg-slate-50 disabled:text-slate-400 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100 dark:hover:bg-slate-800 dark:disabled:text-slate-500',
   ghost: 'text-slate-700 hover:bg-slate-100 disabled:text-slate-400 dark:text-slate-300 dark:hover:bg-slate-800',
@@ -163,10 +164,10 @@ export function EmptyState({ title, children, icon = 'done' }: { title: string; 
   );
 }
 
+/** What to tell people about an error: fixed texts by code, never a raw server or runtime message. */
 export function errorMessage(error: unknown): string {
-  if (isApiError(error)) return error.message;
-  if (error instanceof Error) return error.message;
-  return 'Something went wrong.';
+  if (isApiError(error)) return apiErrorText(error);
+  return 'Something went wrong. Try again.';
 }
 
 export function ErrorState({ error, onRetry, title }: { error: unknown; onRetry?: () => void; title?: string }) {
@@ -215,6 +216,6 @@ export function FieldLabel({ htmlFor, children }: { htmlFor: string; children: R
 }
 
 export const inputClass = cx(
-  'block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm text-slate-900 placeholder:text-slate-400 dark:border-slate-700 dark:bg-slate-950 dark:text-slate-100',
+  'block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm text-slate-900 placeholder:text-slate-500 dark:border-slate-700 dark:placeholder:text-slate-400 dark:bg-slate-950 dark:text-slate-100',
   'focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/40',
 );

@@ -58,7 +58,7 @@ const opAnchor = (o: Operation) => `op-${o.operationId}`;
 function Section({ title, children }: { title: string; children: ReactNode }) {
   return (
     <div className="mt-4">
-      <h4 className="text-xs font-semibold uppercase tracking-wide text-slate-500">{title}</h4>
+      <h4 className="text-xs font-semibold uppercase tracking-wide text-slate-600 dark:text-slate-400">{title}</h4>
       <div className="mt-1">{children}</div>
     </div>
   );
@@ -97,7 +97,7 @@ function OperationCard({ method, path, op }: { method: string; path: string; op:
         <Section title="Parameters">
           <table className="w-full table-fixed border-collapse text-left text-sm">
             <thead>
-              <tr className="text-xs text-slate-500">
+              <tr className="text-xs text-slate-600 dark:text-slate-400">
                 <th scope="col" className="w-1/3 pb-1 font-medium">
                   Name
                 </th>
@@ -114,8 +114,8 @@ function OperationCard({ method, path, op }: { method: string; path: string; op:
                     {p.required ? <span className="ml-1 text-xs text-rose-600 dark:text-rose-400">required</span> : null}
                   </td>
                   <td className="py-1.5">
-                    <span className="text-xs text-slate-500">{p.in}</span> · {p.schema ? <TypeSummary schema={p.schema} /> : null}
-                    {p.schema?.default !== undefined ? <span className="ml-2 text-xs text-slate-500">default {JSON.stringify(p.schema.default)}</span> : null}
+                    <span className="text-xs text-slate-600 dark:text-slate-400">{p.in}</span> · {p.schema ? <TypeSummary schema={p.schema} /> : null}
+                    {p.schema?.default !== undefined ? <span className="ml-2 text-xs text-slate-600 dark:text-slate-400">default {JSON.stringify(p.schema.default)}</span> : null}
                     {p.description ? <p className="text-xs text-slate-600 dark:text-slate-400">{p.description}</p> : null}
                   </td>
                 </tr>
@@ -137,7 +137,7 @@ function OperationCard({ method, path, op }: { method: string; path: string; op:
             const content = r.content ? Object.entries(r.content)[0] : undefined;
             return (
               <li key={status} className="flex gap-2">
-                <span className={`w-10 shrink-0 font-mono font-semibold ${status.startsWith('2') ? 'text-emerald-700 dark:text-emerald-300' : 'text-slate-500'}`}>{status}</span>
+                <span className={`w-10 shrink-0 font-mono font-semibold ${status.startsWith('2') ? 'text-emerald-700 dark:text-emerald-300' : 'text-slate-600 dark:text-slate-400'}`}>{status}</span>
                 <span className="min-w-0">
                   {content ? (
                     <>

@@ -67,7 +67,7 @@ export function TypeSummary({ schema }: { schema: Schema }): ReactNode {
       <>
         {union.map((u, i) => (
           <span key={i}>
-            {i > 0 ? <span className="text-slate-400"> | </span> : null}
+            {i > 0 ? <span className="text-slate-600 dark:text-slate-400"> | </span> : null}
             {isNull(u) ? <span className="font-mono">null</span> : <TypeSummary schema={u} />}
           </span>
         ))}
@@ -106,13 +106,13 @@ export function SchemaView({ schema, depth = 0 }: { schema: Schema; depth?: numb
     return (
       <p className="text-sm">
         <TypeSummary schema={schema} />
-        {schema.description ? <span className="text-slate-500"> — {schema.description}</span> : null}
+        {schema.description ? <span className="text-slate-600 dark:text-slate-400"> — {schema.description}</span> : null}
       </p>
     );
   }
   return (
     <div className="space-y-2">
-      {objects.length > 1 ? <p className="text-xs text-slate-500">One of {objects.length} shapes:</p> : null}
+      {objects.length > 1 ? <p className="text-xs text-slate-600 dark:text-slate-400">One of {objects.length} shapes:</p> : null}
       {objects.map((o, i) => (
         <table key={i} className="w-full table-fixed border-collapse text-left text-sm">
           <thead className="sr-only">
@@ -139,7 +139,7 @@ export function SchemaView({ schema, depth = 0 }: { schema: Schema; depth?: numb
                   <td className="py-1.5">
                     <div className="break-words">
                       <TypeSummary schema={prop} />
-                      {notes.length ? <span className="ml-2 text-xs text-slate-500">{notes.join(' · ')}</span> : null}
+                      {notes.length ? <span className="ml-2 text-xs text-slate-600 dark:text-slate-400">{notes.join(' · ')}</span> : null}
                     </div>
                     {prop.description ? <p className="text-xs text-slate-600 dark:text-slate-400">{prop.description}</p> : null}
                     {inner.length ? (
@@ -156,7 +156,7 @@ export function SchemaView({ schema, depth = 0 }: { schema: Schema; depth?: numb
             })}
             {o.additionalProperties === false ? null : (
               <tr className="border-t border-slate-100 dark:border-slate-800">
-                <td colSpan={2} className="py-1.5 text-xs text-slate-500">
+                <td colSpan={2} className="py-1.5 text-xs text-slate-600 dark:text-slate-400">
                   Other fields allowed
                 </td>
               </tr>

@@ -8,11 +8,12 @@ import { Button, errorMessage, inputClass } from '../ui';
 
 type Validation = { ok: true; value: JsonObject | undefined } | { ok: false; message: string };
 
-/** Mirrors the API's checks, so mistakes show before anything is sent. */
-export function validateResumeData(text: string, approvalPause: boolean): Validation {
-  if (text.trim() === '') {
-    return approvalPause ? { ok: false, message: 'An approval pause needs {"approved": true} or {"approved": false}.' } : { ok: true, value: undefined };
-  }
+/**
+ * Mirrors the API's checks, so mistakes show before anything is sent. Only for manual and callback
+ * pauses: an approval pause is decided with Approve/Reject, never resumed with raw data.
+ */
+export function validateResumeData(text: string): Validation {
+  if (text.trim() === '') return { ok: true, value: undefined };
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -20,9 +21,6 @@ export function validateResumeData(text: string, approvalPause: boolean): Valida
     return { ok: false, message: `Not valid JSON: ${(e as Error).message}` };
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return { ok: false, message: 'resume_data must be a JSON object, like {"key": "value"}.' };
-  if (approvalPause && typeof (parsed as Record<string, unknown>).approved !== 'boolean') {
-    return { ok: false, message: 'For an approval pause, "approved" must be true or false.' };
-  }
   return { ok: true, value: parsed as JsonObject };
 }
 
@@ -61,7 +59,7 @@ export function PauseDialog({ execution, onClose }: { execution: Execution; onCl
       }
     >
       <label htmlFor={id} className="block text-sm font-medium">
-        Reason <span className="font-normal text-slate-500">(optional, shown to everyone)</span>
+        Reason <span className="font-normal text-slate-600 dark:text-slate-400">(optional, shown to everyone)</span>
       </label>
       <input id={id} autoFocus maxLength={1000} value={reason} onChange={(e) => setReason(e.target.value)} className={`${inputClass} mt-1.5`} />
       {pause.isError ? (
@@ -74,14 +72,13 @@ export function PauseDialog({ execution, onClose }: { execution: Execution; onCl
 }
 
 export function ResumeDialog({ execution, onClose }: { execution: Execution; onClose: () => void }) {
-  const approvalPause = execution.pause_kind === 'approval';
-  const [text, setText] = useState(approvalPause ? '{\n  "approved": true\n}' : '{\n  \n}');
+  const [text, setText] = useState('{\n  \n}');
   const resume = useResumeExecution();
   const toast = useToast();
   const id = useId();
   const helpId = useId();
   const errId = useId();
-  const v = validateResumeData(text, approvalPause);
+  const v = validateResumeData(text);
   const submit = () => {
     if (!v.ok) return;
     resume.mutate(
@@ -118,7 +115,7 @@ export function ResumeDialog({ execution, onClose }: { execution: Execution; onC
         resume_data (JSON)
       </label>
       <p id={helpId} className="mt-0.5 text-xs text-slate-500 dark:text-slate-400">
-        {approvalPause ? 'An approval pause needs "approved": true or false.' : 'Optional; leave {} to resume without data.'}
+        Optional; leave {'{}'} to resume without data.
       </p>
       <textarea
         id={id}
@@ -184,7 +181,7 @@ export function CancelDialog({ execution, onClose }: { execution: Execution; onC
       }
     >
       <label htmlFor={id} className="block text-sm font-medium">
-        Reason <span className="font-normal text-slate-500">(optional)</span>
+        Reason <span className="font-normal text-slate-600 dark:text-slate-400">(optional)</span>
       </label>
       <input id={id} autoFocus maxLength={1000} value={reason} onChange={(e) => setReason(e.target.value)} className={`${inputClass} mt-1.5`} />
       {cancel.isError ? (

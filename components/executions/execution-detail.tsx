@@ -1,18 +1,21 @@
 'use client';
-import { useState, type ReactNode } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
+import type { Step } from '@/lib/core/engine/definition';
+import { decisionOutcomes } from '@/lib/core/engine/pause-outcomes';
 import { can, checkDecide } from '@/lib/client/access';
 import { isApiError } from '@/lib/client/api';
-import { formatDateTime } from '@/lib/client/format';
-import { useDecide, useExecution, useMe, useOlderEvents } from '@/lib/client/hooks';
+import { formatDateTime, itemRef } from '@/lib/client/format';
+import { useExecution, useMe, useOlderEvents } from '@/lib/client/hooks';
+import { usePageTitle } from '@/lib/client/page-title';
 import { buildTimeline, resumeHistory, stepPath, type TimelineEntry } from '@/lib/client/timeline';
 import type { Decision, ExecutionApproval, ExecutionDetail } from '@/lib/client/types';
 import { ApprovalNotifications } from './approval-notifications';
-import { DecideDialog, rowLabel } from '../inbox/decide-dialog';
+import { useDecision, type DecisionItem } from '../inbox/use-decision';
 import { JsonView } from '../json-view';
-import { LiveAge, TimeAgo } from '../live-age';
-import { useToast } from '../toast';
+import { LiveBadge, TimeAgo } from '../live-age';
 import { Button, Card, cx, ErrorState, errorMessage, LoadingRows, StatusBadge, TextLink } from '../ui';
 import { CancelDialog, PauseDialog, ResumeDialog } from './execution-actions';
+import { PauseCard, usePausedStep } from './pause-card';
 
 type Action = 'pause' | 'resume' | 'cancel' | null;
 
@@ -39,14 +42,43 @@ function Field({ label, children, wide }: { label: string; children: ReactNode; 
   );
 }
 
+/** The execution's pending approval as the decision dialog takes it. */
+function decisionItem(e: ExecutionDetail, approval: ExecutionApproval, step: Step | undefined): DecisionItem {
+  return {
+    target: {
+      id: e.id,
+      workflow_name: e.workflow_name ?? e.workflow_key ?? e.workflow_id,
+      trigger_payload: e.trigger_payload,
+      paused_reason: e.paused_reason,
+      approval,
+      outcomes: decisionOutcomes(step),
+    },
+    approvalId: approval.id,
+    executionId: e.id,
+  };
+}
+
 export function ExecutionDetailView({ id }: { id: string }) {
   const q = useExecution(id);
   const older = useOlderEvents(id, q.data?.events_next_cursor);
   const me = useMe().data;
   const [action, setAction] = useState<Action>(null);
-  const [deciding, setDeciding] = useState<{ decision: Decision; approval: ExecutionApproval } | null>(null);
-  const decide = useDecide(me);
-  const toast = useToast();
+  const decision = useDecision(me);
+  const step = usePausedStep({ workflow_id: q.data?.workflow_id ?? '', workflow_key: q.data?.workflow_key, paused_step_id: q.data?.paused_step_id ?? null });
+  usePageTitle(q.data ? `${itemRef(q.data.trigger_payload, q.data.id)} · ${q.data.workflow_name ?? q.data.workflow_key ?? 'Execution'}` : null);
+  // After signing in again: the decision the ended session interrupted comes back.
+  const loaded = !!q.data;
+  const { restore } = decision;
+  useEffect(() => {
+    if (!loaded || !q.data) return;
+    const d = q.data;
+    restore((approvalId) => {
+      const a = d.approvals.find((x) => x.id === approvalId && x.status === 'pending');
+      return a && checkDecide(me, a, d).allowed ? decisionItem(d, a, undefined) : null;
+    });
+    // Only when the data first arrives.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [loaded]);
 
   if (q.isPending) return <LoadingRows rows={3} label="Loading the execution…" />;
   if (q.isError && !q.data) {
@@ -70,37 +102,33 @@ export function ExecutionDetailView({ id }: { id: string }) {
   const canOperate = can(me, 'execution:cancel');
   const pending = e.approvals.find((a) => a.status === 'pending') ?? null;
   const check = pending ? checkDecide(me, pending, e) : null;
+  // The approval this pause waits for (pending, or decided and waiting for the worker).
+  const pauseApproval =
+    e.status === 'paused' && e.pause_kind === 'approval'
+      ? (pending ?? [...e.approvals].filter((a) => a.step_id === e.paused_step_id).sort((x, y) => x.created_at.localeCompare(y.created_at)).at(-1) ?? null)
+      : null;
+  // An approval pause ends by a decision (Approve/Reject, judged like every vote), never by a raw resume.
+  const approvalPause = e.status === 'paused' && e.pause_kind === 'approval';
+  const canResume = canOperate && e.status === 'paused' && !approvalPause;
+  const canCancel = canOperate && (e.status === 'running' || e.status === 'paused');
+  const decideButtons = !!(pending && check && !check.hidden);
+  const readOnly = (e.status === 'running' || e.status === 'paused') && !decideButtons && !canOperate ? 'Read-only' : approvalPause && !decideButtons ? 'Read-only · an approver decides this' : null;
   const timeline = buildTimeline(e);
   const path = stepPath(e);
   const resumes = resumeHistory(e.events);
   const workflowName = e.workflow_name ?? e.workflow_key ?? e.workflow_id;
-  const target = {
-    id: e.id,
-    workflow_name: workflowName,
-    trigger_payload: e.trigger_payload,
-    paused_reason: e.paused_reason,
-    approval: pending,
-  };
-
-  const runDecision = (decision: Decision, approval: ExecutionApproval, comment: string) => {
-    setDeciding(null);
-    const label = rowLabel(target);
-    decide.mutate(
-      { approvalId: approval.id, executionId: e.id, decision, comment: comment || undefined },
-      {
-        onSuccess: () => toast.show({ kind: 'success', title: `${decision === 'approve' ? 'Approved' : 'Rejected'}: ${label}` }),
-        onError: (err) => toast.show({ kind: 'error', title: `Could not ${decision} ${label}`, message: errorMessage(err) }),
-      },
-    );
-  };
+  const startDecision = (d: Decision) => pending && decision.start(decisionItem(e, pending, step), d);
 
   return (
     <div className="space-y-5">
-      <nav aria-label="Breadcrumb" className="text-sm">
-        <TextLink href="/executions">Executions</TextLink>
-        <span className="mx-1.5 text-slate-400">/</span>
-        <span className="font-mono text-slate-600 dark:text-slate-400">{e.id.slice(0, 8)}</span>
-      </nav>
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <nav aria-label="Breadcrumb" className="text-sm">
+          <TextLink href="/executions">Executions</TextLink>
+          <span className="mx-1.5 text-slate-600 dark:text-slate-400">/</span>
+          <span className="font-mono text-slate-600 dark:text-slate-400">{e.id.slice(0, 8)}</span>
+        </nav>
+        <LiveBadge testId="execution-live" pollSeconds={3} />
+      </div>
 
       <div className="flex flex-wrap items-start justify-between gap-4">
         <div className="min-w-0">
@@ -113,23 +141,28 @@ export function ExecutionDetailView({ id }: { id: string }) {
           </p>
         </div>
         <div className="flex flex-wrap gap-2" data-testid="execution-actions">
-          {pending && check && !check.hidden ? (
+          {decideButtons && pending && check ? (
             <>
-              <Button variant="approve" disabled={!check.allowed} title={check.allowed ? undefined : check.reason} onClick={() => setDeciding({ decision: 'approve', approval: pending })}>
+              <Button variant="approve" disabled={!check.allowed} title={check.allowed ? undefined : check.reason} onClick={() => startDecision('approve')}>
                 Approve
               </Button>
-              <Button variant="reject" disabled={!check.allowed} title={check.allowed ? undefined : check.reason} onClick={() => setDeciding({ decision: 'reject', approval: pending })}>
+              <Button variant="reject" disabled={!check.allowed} title={check.allowed ? undefined : check.reason} onClick={() => startDecision('reject')}>
                 Reject
               </Button>
             </>
           ) : null}
           {canOperate && e.status === 'running' ? <Button onClick={() => setAction('pause')}>Pause…</Button> : null}
-          {canOperate && e.status === 'paused' ? (
+          {canResume ? (
             <Button variant="primary" onClick={() => setAction('resume')}>
               Resume…
             </Button>
           ) : null}
-          {canOperate && (e.status === 'running' || e.status === 'paused') ? (
+          {readOnly ? (
+            <span data-testid="read-only" className="inline-flex items-center self-center rounded-full border border-slate-300 px-2.5 py-0.5 text-xs text-slate-700 dark:border-slate-700 dark:text-slate-300">
+              {readOnly}
+            </span>
+          ) : null}
+          {canCancel ? (
             <Button variant="ghost" className="text-rose-700 dark:text-rose-300" onClick={() => setAction('cancel')}>
               Cancel…
             </Button>
@@ -147,42 +180,19 @@ export function ExecutionDetailView({ id }: { id: string }) {
         </p>
       ) : null}
 
-      {e.status === 'paused' ? (
-        <div className="rounded-lg border border-amber-300 bg-amber-50 p-4 dark:border-amber-800 dark:bg-amber-950/30" data-testid="pause-card">
-          <div className="flex flex-wrap items-baseline justify-between gap-2">
-            <h2 className="font-semibold text-amber-950 dark:text-amber-100">
-              Paused {e.pause_kind === 'approval' ? 'for approval' : e.pause_kind === 'callback' ? 'for a callback' : 'by hand'} at step{' '}
-              <code className="font-mono">{e.paused_step_id ?? '—'}</code>
-            </h2>
-            <span className="text-sm text-amber-900 dark:text-amber-200">
-              for{' '}
-              <strong>
-                <LiveAge ageSeconds={e.paused_at ? Math.max(0, (q.dataUpdatedAt - new Date(e.paused_at).getTime()) / 1000) : 0} dataUpdatedAt={q.dataUpdatedAt} />
-              </strong>
-            </span>
-          </div>
-          <p className="mt-2 whitespace-pre-wrap break-words text-sm text-amber-950 dark:text-amber-50" data-testid="pause-reason">
-            {e.paused_reason ?? 'No reason given'}
-          </p>
-          <p className="mt-2 flex flex-wrap gap-x-4 gap-y-1 text-xs text-amber-900/80 dark:text-amber-200/80">
-            <span>paused by {e.paused_by ?? '—'}</span>
-            <span>continues at {e.next_step_id ?? 'the end'}</span>
-            {e.pause_expires_at ? <span>expires {formatDateTime(e.pause_expires_at)}</span> : null}
-          </p>
-        </div>
-      ) : null}
+      {e.status === 'paused' ? <PauseCard e={e} dataUpdatedAt={q.dataUpdatedAt} approval={pauseApproval} /> : null}
 
       <div className="grid grid-cols-1 gap-5 lg:grid-cols-3">
         <div className="space-y-5 lg:col-span-2">
           <Section title="Path" id="path-title">
             {path.length === 0 ? (
-              <p className="text-sm text-slate-500">No steps have run yet.</p>
+              <p className="text-sm text-slate-600 dark:text-slate-400">No steps have run yet.</p>
             ) : (
               <ol className="flex flex-wrap items-center gap-1.5" data-testid="step-path">
                 {path.map((s, i) => (
                   <li key={`${s.id}-${i}`} className="flex items-center gap-1.5">
                     {i > 0 ? (
-                      <span aria-hidden="true" className="text-slate-400">
+                      <span aria-hidden="true" className="text-slate-600 dark:text-slate-400">
                         →
                       </span>
                     ) : null}
@@ -272,7 +282,7 @@ export function ExecutionDetailView({ id }: { id: string }) {
                       <span className="font-medium" data-testid="quorum">
                         {a.approvals_received} of {a.required_approvals} approval{a.required_approvals === 1 ? '' : 's'}
                       </span>
-                      {a.approver_role ? <span className="text-xs text-slate-500">role {a.approver_role}</span> : null}
+                      {a.approver_role ? <span className="text-xs text-slate-600 dark:text-slate-400">role {a.approver_role}</span> : null}
                     </div>
                     <p className="mt-1 whitespace-pre-wrap break-words text-slate-700 dark:text-slate-300">{a.reason}</p>
                     <ApprovalNotifications approval={a} />
@@ -284,13 +294,13 @@ export function ExecutionDetailView({ id }: { id: string }) {
                               {d.decision === 'approve' ? 'Approved' : 'Rejected'}
                             </span>{' '}
                             by {d.actor}
-                            {d.on_behalf_of ? ` for ${d.on_behalf_of}` : ''} · <TimeAgo iso={d.created_at} className="text-slate-500" />
+                            {d.on_behalf_of ? ` for ${d.on_behalf_of}` : ''} · <TimeAgo iso={d.created_at} className="text-slate-600 dark:text-slate-400" />
                             {d.comment ? <p className="mt-0.5 whitespace-pre-wrap break-words text-slate-600 italic dark:text-slate-400">“{d.comment}”</p> : null}
                           </li>
                         ))}
                       </ul>
                     ) : (
-                      <p className="mt-1 text-xs text-slate-500">No decisions yet.</p>
+                      <p className="mt-1 text-xs text-slate-600 dark:text-slate-400">No decisions yet.</p>
                     )}
                   </li>
                 ))}
@@ -306,9 +316,9 @@ export function ExecutionDetailView({ id }: { id: string }) {
                 {resumes.map((r) => (
                   <li key={r.id} className="text-sm">
                     <div>
-                      <span className="font-medium">{r.actor}</span> · <TimeAgo iso={r.created_at} className="text-slate-500" />
+                      <span className="font-medium">{r.actor}</span> · <TimeAgo iso={r.created_at} className="text-slate-600 dark:text-slate-400" />
                     </div>
-                    <p className="text-xs text-slate-500">{formatDateTime(r.created_at)}</p>
+                    <p className="text-xs text-slate-600 dark:text-slate-400">{formatDateTime(r.created_at)}</p>
                     {r.data && Object.keys(r.data).length ? <JsonView className="mt-1.5" value={r.data} label="data" openDepth={1} /> : null}
                   </li>
                 ))}
@@ -321,14 +331,7 @@ export function ExecutionDetailView({ id }: { id: string }) {
       {action === 'pause' ? <PauseDialog execution={e} onClose={() => setAction(null)} /> : null}
       {action === 'resume' ? <ResumeDialog execution={e} onClose={() => setAction(null)} /> : null}
       {action === 'cancel' ? <CancelDialog execution={e} onClose={() => setAction(null)} /> : null}
-      {deciding ? (
-        <DecideDialog
-          decision={deciding.decision}
-          rows={[target]}
-          onClose={() => setDeciding(null)}
-          onConfirm={(comment) => runDecision(deciding.decision, deciding.approval, comment)}
-        />
-      ) : null}
+      {decision.dialog}
     </div>
   );
 }
@@ -342,7 +345,7 @@ const TONE_DOT: Record<TimelineEntry['tone'], string> = {
 };
 
 function Timeline({ entries }: { entries: TimelineEntry[] }) {
-  if (entries.length === 0) return <p className="text-sm text-slate-500">Nothing has happened yet.</p>;
+  if (entries.length === 0) return <p className="text-sm text-slate-600 dark:text-slate-400">Nothing has happened yet.</p>;
   return (
     <ol className="relative space-y-4 border-l border-slate-200 pl-5 dark:border-slate-700" data-testid="timeline">
       {entries.map((t) => (
@@ -350,7 +353,7 @@ function Timeline({ entries }: { entries: TimelineEntry[] }) {
           <span aria-hidden="true" className={cx('absolute top-1.5 -left-[1.62rem] h-2.5 w-2.5 rounded-full ring-4 ring-white dark:ring-slate-900', TONE_DOT[t.tone])} />
           <div className="flex flex-wrap items-baseline gap-x-2">
             <span className="text-sm font-medium">{t.title}</span>
-            {t.stepId ? <code className="font-mono text-xs text-slate-500">{t.stepId}</code> : null}
+            {t.stepId ? <code className="font-mono text-xs text-slate-600 dark:text-slate-400">{t.stepId}</code> : null}
             <span className="text-xs text-slate-500 dark:text-slate-400">
               by {t.actor ?? '—'} · <time dateTime={t.at}>{formatDateTime(t.at)}</time>
             </span>

@@ -3,13 +3,17 @@ import Link from 'next/link';
 import { usePathname, useSearchParams } from 'next/navigation';
 import { useCallback, useId, useState } from 'react';
 import { isApiError } from '@/lib/client/api';
-import { formatDateTime } from '@/lib/client/format';
+import { formatAge, formatDateTime, formatZoned, plural } from '@/lib/client/format';
+import { useNow } from '@/lib/client/clock';
 import { useExecution, useExecutions, useWorkflows } from '@/lib/client/hooks';
 import type { ExecutionListItem, ExecutionStatus } from '@/lib/client/types';
 import { EXECUTION_STATUSES } from '@/lib/core/engine/state-machine';
 import { isUuid } from '@/lib/core/ids';
-import { TimeAgo } from '../live-age';
+import { LiveBadge, TimeAgo } from '../live-age';
 import { Button, Card, cx, EmptyState, ErrorState, errorMessage, focusRing, inputClass, LoadingRows, PageHeader, Spinner, StatusBadge } from '../ui';
+
+/** The start of an id, as shown everywhere ("3f2a9c1e"): searched on the server (id_prefix). */
+const ID_PREFIX = /^[0-9a-f-]{1,36}$/i;
 
 const PAGE_SIZE = 25;
 
@@ -41,7 +45,7 @@ export function ExecutionsList() {
 
   return (
     <div>
-      <PageHeader title="Executions" description="Every execution, newest first. Filter by status or workflow, or look one up by id." />
+      <PageHeader title="Executions" description="Every execution, newest first. Filter by status or workflow, or find one by its id or the start of it." />
       <Card as="div" className="mb-4 p-3 sm:p-4">
         <form
           role="search"
@@ -88,7 +92,7 @@ export function ExecutionsList() {
                 type="search"
                 value={idInput}
                 onChange={(e) => setIdInput(e.target.value)}
-                placeholder="paste a full id, or the start of one"
+                placeholder="the short id (3f2a9c1e) or the full one"
                 className={cx(inputClass, 'font-mono')}
               />
               <Button type="submit">Find</Button>
@@ -108,8 +112,12 @@ export function ExecutionsList() {
       </Card>
       {isUuid(idParam) ? (
         <ExactLookup id={idParam} />
+      ) : idParam && !ID_PREFIX.test(idParam) ? (
+        <EmptyState title="That is not part of an execution id" icon="search">
+          Ids are made of the digits 0–9 and the letters a–f, like <code className="font-mono">3f2a9c1e</code>.
+        </EmptyState>
       ) : (
-        <Paged key={`${status}|${workflow}`} status={status || undefined} workflow={workflow || undefined} idPrefix={idParam.toLowerCase()} />
+        <Paged key={`${status}|${workflow}|${idParam}`} status={status || undefined} workflow={workflow || undefined} idPrefix={idParam.toLowerCase()} />
       )}
     </div>
   );
@@ -132,20 +140,27 @@ function ExactLookup({ id }: { id: string }) {
 
 function Paged({ status, workflow, idPrefix }: { status?: ExecutionStatus; workflow?: string; idPrefix: string }) {
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  const q = useExecutions({ status, workflow, cursor: cursors[cursors.length - 1], limit: PAGE_SIZE });
+  const q = useExecutions({ status, workflow, idPrefix: idPrefix || undefined, cursor: cursors[cursors.length - 1], limit: PAGE_SIZE });
   if (q.isPending) return <LoadingRows label="Loading executions…" />;
   if (q.isError && !q.data) return <ErrorState error={q.error} title="Could not load executions" onRetry={() => void q.refetch()} />;
   const page = q.data!;
-  const rows = idPrefix ? page.executions.filter((e) => e.id.startsWith(idPrefix)) : page.executions;
+  const rows = page.executions;
   const pageIndex = cursors.length - 1;
+  const from = rows.length ? pageIndex * PAGE_SIZE + 1 : 0;
+  const to = from + rows.length - 1;
+  const total = Math.max(page.total, to);
   return (
     <div>
       <div className="mb-2 flex items-center justify-between text-sm text-slate-600 dark:text-slate-400">
-        <p aria-live="polite">
-          {idPrefix ? `${rows.length} on this page start with “${idPrefix}” — paste the full id to look it up anywhere` : `Page ${pageIndex + 1} · ${page.count} shown`}
+        <p aria-live="polite" data-testid="executions-count">
+          {total === 0
+            ? 'No executions'
+            : `Showing ${from.toLocaleString('en-US')}–${to.toLocaleString('en-US')} of ${page.total_exact ? '' : 'more than '}${plural(total, 'execution')}`}
+          {idPrefix ? ` whose id starts with “${idPrefix}”` : ''}
         </p>
-        <span className="flex items-center gap-2 text-xs">
-          {q.isFetching ? <Spinner className="h-3 w-3" /> : <span aria-hidden="true" className="h-2 w-2 rounded-full bg-emerald-500" />} Live
+        <span className="flex items-center gap-2">
+          {q.isFetching ? <Spinner className="h-3 w-3" /> : null}
+          <LiveBadge pollSeconds={5} />
         </span>
       </div>
       {q.isError ? (
@@ -172,6 +187,22 @@ function Paged({ status, workflow, idPrefix }: { status?: ExecutionStatus; workf
         </nav>
       )}
     </div>
+  );
+}
+
+/** "sleeping until 14:05 (in 52 min)" for an execution waiting in a wait step. */
+function SleepingUntil({ iso, status }: { iso: string | null; status: string }) {
+  const now = useNow();
+  if (!iso || status !== 'running') return null;
+  const left = now ? Math.floor((new Date(iso).getTime() - now) / 1000) : null;
+  return (
+    <span className="mt-0.5 block text-xs text-slate-600 dark:text-slate-400" data-testid="sleeping-until">
+      sleeping until{' '}
+      <time dateTime={iso} title={formatZoned(iso)}>
+        {formatDateTime(iso)}
+      </time>
+      {left !== null ? (left > 0 ? ` (in ${formatAge(left)})` : ' (due now)') : ''}
+    </span>
   );
 }
 
@@ -213,9 +244,10 @@ function ExecutionTable({ rows }: { rows: ExecutionListItem[] }) {
               <td className="px-4 py-2.5">{e.workflow_name ?? e.workflow_key}</td>
               <td className="px-4 py-2.5">
                 <StatusBadge status={e.status} />
+                <SleepingUntil iso={e.sleeping_until} status={e.status} />
               </td>
               <td className="hidden px-4 py-2.5 font-mono text-xs md:table-cell">{e.current_step_id ?? e.paused_step_id ?? '—'}</td>
-              <td className="px-4 py-2.5 whitespace-nowrap" title={formatDateTime(e.started_at)}>
+              <td className="px-4 py-2.5 whitespace-nowrap">
                 <TimeAgo iso={e.started_at} />
               </td>
               <td className="hidden max-w-48 truncate px-4 py-2.5 lg:table-cell">{e.started_by}</td>
@@ -229,9 +261,12 @@ function ExecutionTable({ rows }: { rows: ExecutionListItem[] }) {
             <Link href={`/executions/${e.id}`} prefetch={false} className={cx('block px-4 py-3', focusRing)}>
               <div className="flex items-center justify-between gap-2">
                 <span className="truncate font-medium">{e.workflow_name ?? e.workflow_key}</span>
-                <StatusBadge status={e.status} />
+                <span className="text-right">
+                  <StatusBadge status={e.status} />
+                  <SleepingUntil iso={e.sleeping_until} status={e.status} />
+                </span>
               </div>
-              <div className="mt-1 flex justify-between text-xs text-slate-500">
+              <div className="mt-1 flex justify-between text-xs text-slate-600 dark:text-slate-400">
                 <span className="font-mono">{e.id.slice(0, 8)}</span>
                 <TimeAgo iso={e.started_at} />
               </div>

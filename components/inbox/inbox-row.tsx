@@ -3,7 +3,7 @@ import Link from 'next/link';
 import { memo, type Ref } from 'react';
 import { checkDecide } from '@/lib/client/access';
 import { liveAgeSeconds, useNow } from '@/lib/client/clock';
-import { DAY_SECONDS, formatAge } from '@/lib/client/format';
+import { DAY_SECONDS, formatAge, secondsSince } from '@/lib/client/format';
 import type { Decision, Me, PauseKind, PausedExecution } from '@/lib/client/types';
 import { PayloadSummary } from '../payload-summary';
 import { Button, cx, focusRing } from '../ui';
@@ -39,11 +39,38 @@ type Props = {
   selected: boolean;
   rowRef: Ref<HTMLLIElement>;
   onActivate: () => void;
+  /** A link to the detail was followed (so Back can return to this row). */
+  onOpen: () => void;
   onToggleSelect: () => void;
   onDecide: (d: Decision) => void;
 };
 
-export const InboxRow = memo(function InboxRow({ row, me, dataUpdatedAt, active, selected, rowRef, onActivate, onToggleSelect, onDecide }: Props) {
+/** A decided approval waits for the worker; a wait longer than this is worth saying so. */
+const WORKER_SLOW_AFTER_S = 30;
+
+function DecidedNote({ status, decidedAt, now }: { status: string; decidedAt: string | null | undefined; now: number }) {
+  const label = status === 'approved' ? 'Approved' : status === 'rejected' ? 'Rejected' : 'Expired';
+  if (status === 'expired') return <span className="font-medium">{label}.</span>;
+  const waited = secondsSince(decidedAt ?? null, now);
+  return (
+    <>
+      <span className="font-medium">{label}</span>
+      {waited !== null && waited > WORKER_SLOW_AFTER_S ? (
+        <>
+          {' '}
+          {formatAge(waited)} ago; the worker has not resumed it yet.{' '}
+          <Link href="/ops" className="underline">
+            See Ops
+          </Link>
+        </>
+      ) : (
+        ' — resuming now.'
+      )}
+    </>
+  );
+}
+
+export const InboxRow = memo(function InboxRow({ row, me, dataUpdatedAt, active, selected, rowRef, onActivate, onOpen, onToggleSelect, onDecide }: Props) {
   const now = useNow();
   const age = liveAgeSeconds(row.age_seconds, dataUpdatedAt, now);
   const old = age > DAY_SECONDS;
@@ -67,7 +94,7 @@ export const InboxRow = memo(function InboxRow({ row, me, dataUpdatedAt, active,
         'outline-none focus-visible:ring-2 focus-visible:ring-inset focus-visible:ring-indigo-500',
         old ? 'border-l-amber-500 bg-amber-50/70 dark:bg-amber-950/20' : 'border-l-transparent',
         'focus:bg-indigo-50/80 dark:focus:bg-indigo-950/30',
-        decided && 'opacity-70',
+        decided && !old && 'bg-slate-50 dark:bg-slate-900/60',
       )}
     >
       <div className="pt-0.5">
@@ -77,7 +104,7 @@ export const InboxRow = memo(function InboxRow({ row, me, dataUpdatedAt, active,
             checked={selected}
             onChange={onToggleSelect}
             aria-label={`Select ${row.workflow_name} ${row.id.slice(0, 8)}`}
-            className={cx('h-4 w-4 rounded border-slate-300 accent-indigo-600', focusRing)}
+            className={cx('h-6 w-6 rounded border-slate-300 accent-indigo-600 sm:h-4 sm:w-4', focusRing)}
           />
         ) : (
           <span className="block h-4 w-4" aria-hidden="true" />
@@ -86,12 +113,12 @@ export const InboxRow = memo(function InboxRow({ row, me, dataUpdatedAt, active,
 
       <div className="min-w-0 space-y-1.5">
         <div className="flex flex-wrap items-center gap-x-2 gap-y-1">
-          <h3 id={headingId} className="min-w-0 text-sm font-semibold">
-            <Link href={`/executions/${row.id}`} prefetch={false} className={cx('rounded-sm hover:underline', focusRing)}>
+          <h2 id={headingId} className="min-w-0 text-sm font-semibold">
+            <Link href={`/executions/${row.id}`} prefetch={false} onClick={onOpen} className={cx('inline-flex min-h-6 items-center rounded-sm hover:underline', focusRing)}>
               {row.workflow_name}
             </Link>
-          </h3>
-          <span className="font-mono text-xs text-slate-500 dark:text-slate-400">{row.id.slice(0, 8)}</span>
+          </h2>
+          <span className="font-mono text-xs text-slate-600 dark:text-slate-400">{row.id.slice(0, 8)}</span>
           <span
             className={cx(
               'rounded-full px-2 py-0.5 text-xs font-medium',
@@ -112,7 +139,7 @@ export const InboxRow = memo(function InboxRow({ row, me, dataUpdatedAt, active,
         <p data-testid="reason" className="whitespace-pre-wrap break-words text-sm text-slate-800 dark:text-slate-200">
           {row.paused_reason ?? 'No reason given'}
         </p>
-        <p className="flex flex-wrap gap-x-3 gap-y-0.5 text-xs text-slate-500 dark:text-slate-400">
+        <p className="flex flex-wrap gap-x-3 gap-y-0.5 text-xs text-slate-600 dark:text-slate-400">
           <span>
             step <code className="font-mono text-slate-700 dark:text-slate-300">{row.paused_step_id ?? '—'}</code>
           </span>
@@ -134,16 +161,15 @@ export const InboxRow = memo(function InboxRow({ row, me, dataUpdatedAt, active,
             over 24 h
           </span>
         ) : (
-          <span className="text-xs text-slate-500 dark:text-slate-400">paused</span>
+          <span className="text-xs text-slate-600 dark:text-slate-400">paused</span>
         )}
       </div>
 
       <div className="col-start-2 lg:col-start-auto">
         {a && check && !check.hidden ? (
           decided ? (
-            <p className="text-sm text-slate-600 lg:text-right dark:text-slate-300" data-testid="decided-note">
-              <span className="font-medium">{a.status === 'approved' ? 'Approved' : a.status === 'rejected' ? 'Rejected' : 'Expired'}</span>
-              {a.status !== 'expired' ? ' — the worker resumes it shortly.' : '.'}
+            <p className="text-sm text-slate-700 lg:text-right dark:text-slate-300" data-testid="decided-note">
+              <DecidedNote status={a.status} decidedAt={row.decided_at} now={now} />
             </p>
           ) : (
             <div className="flex flex-col gap-1.5 lg:items-end">
@@ -168,18 +194,24 @@ export const InboxRow = memo(function InboxRow({ row, me, dataUpdatedAt, active,
                 </Button>
               </div>
               {!check.allowed ? (
-                <p id={reasonId} data-testid="disabled-reason" className="max-w-60 text-xs text-slate-500 lg:text-right dark:text-slate-400">
+                <p id={reasonId} data-testid="disabled-reason" className="max-w-60 text-xs text-slate-600 lg:text-right dark:text-slate-400">
                   {check.reason}
                 </p>
               ) : null}
             </div>
           )
         ) : (
-          <div className="lg:text-right">
+          <div className="flex flex-wrap items-center gap-x-3 gap-y-1 lg:flex-col lg:items-end">
+            {a && check?.hidden ? (
+              <span data-testid="row-read-only" className="rounded-full border border-slate-300 px-2 py-0.5 text-xs text-slate-700 dark:border-slate-700 dark:text-slate-300">
+                Read-only
+              </span>
+            ) : null}
             <Link
               href={`/executions/${row.id}`}
               prefetch={false}
-              className={cx('text-sm font-medium text-indigo-700 hover:underline dark:text-indigo-300', focusRing, 'rounded-sm')}
+              onClick={onOpen}
+              className={cx('inline-flex min-h-6 items-center text-sm font-medium text-indigo-700 hover:underline dark:text-indigo-300', focusRing, 'rounded-sm')}
             >
               Open details →
             </Link>

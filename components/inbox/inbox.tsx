@@ -1,33 +1,46 @@
 'use client';
+import Link from 'next/link';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
-import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { Step } from '@/lib/core/engine/definition';
+import { decisionOutcomes } from '@/lib/core/engine/pause-outcomes';
 import { can, checkDecide } from '@/lib/client/access';
 import { plural } from '@/lib/client/format';
-import { useDecide, useMe, useOpsSummary, usePausedExecutions, useWorkflows } from '@/lib/client/hooks';
+import { useMe, useOpsSummary, usePausedExecutions, useWorkflows } from '@/lib/client/hooks';
+import { useLiveConnected } from '@/lib/client/live';
 import type { Decision, Me, PausedExecution } from '@/lib/client/types';
 import { TimeAgo } from '../live-age';
 import { useToast } from '../toast';
-import { Button, Card, cx, EmptyState, ErrorState, errorMessage, inputClass, LoadingRows, PageHeader, Spinner } from '../ui';
-import { BulkResults, type BulkRun } from './bulk-results';
-import { DecideDialog, rowLabel } from './decide-dialog';
+import { Button, Card, cx, EmptyState, ErrorState, errorMessage, LoadingRows, PageHeader, Spinner } from '../ui';
+import { BulkResults } from './bulk-results';
+import { rowLabel } from './decide-dialog';
+import { InboxFilters, type InboxFilterValues } from './inbox-filters';
 import { InboxRow } from './inbox-row';
 import { InboxViews, MyApprovals } from './my-approvals';
+import { useBulkDecide } from './use-bulk-decide';
+import { useDecision, type DecisionItem } from './use-decision';
+import { useInboxKeys } from './use-inbox-keys';
 
 const PAGE_SIZE = 25;
+const DAY_MS = 86_400_000;
+/** The row to give focus back to after returning from its detail page (Back). */
+const RETURN_KEY = 'wr-inbox-return';
 
-/** The approver's home: everything paused, oldest first, with the decisions one key away. */
-export function Inbox() {
+type InboxView = 'mine' | 'all' | 'decided';
+type UrlState = InboxFilterValues & { view: string };
+
+/** The URL's filters and view, and a setter that keeps the rest of the query string. */
+function useUrlFilters(): [InboxFilterValues & { view: string }, (next: Partial<UrlState>) => void] {
   const params = useSearchParams();
   const pathname = usePathname();
-  const workflow = params.get('workflow') ?? '';
-  const reason = params.get('reason') ?? '';
-  const [reasonInput, setReasonInput] = useState(reason);
-  const workflows = useWorkflows();
-  const reasonId = useId();
-  const workflowId = useId();
-
-  const setParams = useCallback(
-    (next: Record<string, string>) => {
+  const values = {
+    workflow: params.get('workflow') ?? '',
+    reason: params.get('reason') ?? '',
+    over: params.get('over') === '24h' ? '24h' : '',
+    view: params.get('view') ?? '',
+  } as const;
+  const set = useCallback(
+    (next: Partial<UrlState>) => {
       const p = new URLSearchParams(params.toString());
       for (const [k, v] of Object.entries(next)) {
         if (v) p.set(k, v);
@@ -41,18 +54,17 @@ export function Inbox() {
     },
     [params, pathname],
   );
+  return [values, set];
+}
 
-  // Typing in the reason box filters after a short pause, not on every key.
-  useEffect(() => {
-    if (reasonInput.trim() === reason) return;
-    const t = setTimeout(() => setParams({ reason: reasonInput.trim() }), 300);
-    return () => clearTimeout(t);
-  }, [reasonInput, reason, setParams]);
-
-  const filtered = !!(workflow || reason);
+/** The approver's home: everything paused, oldest first, with the decisions one key away. */
+export function Inbox() {
+  const [filters, setFilters] = useUrlFilters();
+  const me = useMe().data;
+  const canDecide = can(me, 'approval:decide');
+  const filtered = !!(filters.workflow || filters.reason || filters.over);
   // Deciders open on "Needs my decision"; a filtered link (or someone who does not decide) gets the paused list.
-  const decides = can(useMe().data, 'approval:decide');
-  const view = (['mine', 'all', 'decided'] as const).find((v) => v === params.get('view')) ?? (decides && !filtered ? 'mine' : 'all');
+  const view: InboxView = (['mine', 'all', 'decided'] as const).find((v) => v === filters.view) ?? (canDecide && !filtered ? 'mine' : 'all');
 
   return (
     <div>
@@ -63,71 +75,35 @@ export function Inbox() {
             Pending approvals and paused executions, oldest first.
             <span className="hidden sm:inline">
               {' '}
-              Keys: <kbd className="font-mono">j</kbd>/<kbd className="font-mono">k</kbd> move · <kbd className="font-mono">a</kbd> approve ·{' '}
-              <kbd className="font-mono">r</kbd> reject · <kbd className="font-mono">x</kbd> select · <kbd className="font-mono">Enter</kbd> opens.
+              Keys: <kbd className="font-mono">j</kbd>/<kbd className="font-mono">k</kbd> move
+              {canDecide ? (
+                <>
+                  {' '}
+                  · <kbd className="font-mono">a</kbd> approve · <kbd className="font-mono">r</kbd> reject · <kbd className="font-mono">x</kbd> select
+                </>
+              ) : null}{' '}
+              · <kbd className="font-mono">Enter</kbd> opens.
             </span>
           </>
         }
+        actions={
+          me && !canDecide ? (
+            <span data-testid="read-only" className="rounded-full border border-slate-300 px-2.5 py-0.5 text-xs text-slate-700 dark:border-slate-700 dark:text-slate-300">
+              Read-only: you cannot decide approvals
+            </span>
+          ) : null
+        }
       />
       <InboxSummary filtered={filtered} />
-      {decides ? <InboxViews view={view} onChange={(v) => setParams({ view: v === 'mine' && !filtered ? '' : v })} /> : null}
+      {canDecide ? <InboxViews view={view} onChange={(v) => setFilters({ view: v === 'mine' && !filtered ? '' : v })} /> : null}
       {view === 'mine' ? <MyApprovals view="for" /> : view === 'decided' ? <MyApprovals view="decided" /> : null}
-      {/* "All paused": the filters and the list below (left at their indentation to keep this change small). */}
-      {view === 'all' ? (<>
-      <Card as="div" className="mb-4 p-3 sm:p-4">
-        <form
-          role="search"
-          aria-label="Filter the inbox"
-          className="grid grid-cols-1 gap-3 sm:grid-cols-[minmax(0,16rem)_minmax(0,1fr)_auto] sm:items-end"
-          onSubmit={(e) => {
-            e.preventDefault();
-            setParams({ reason: reasonInput.trim() });
-          }}
-        >
-          <div className="space-y-1">
-            <label htmlFor={workflowId} className="block text-xs font-medium text-slate-600 dark:text-slate-400">
-              Workflow
-            </label>
-            <select id={workflowId} value={workflow} onChange={(e) => setParams({ workflow: e.target.value })} className={inputClass}>
-              <option value="">All workflows</option>
-              {workflows.data?.workflows.map((w) => (
-                <option key={w.id} value={w.key}>
-                  {w.name}
-                </option>
-              ))}
-              {workflow && workflows.data && !workflows.data.workflows.some((w) => w.key === workflow || w.id === workflow) ? (
-                <option value={workflow}>{workflow}</option>
-              ) : null}
-            </select>
-          </div>
-          <div className="space-y-1">
-            <label htmlFor={reasonId} className="block text-xs font-medium text-slate-600 dark:text-slate-400">
-              Reason contains
-            </label>
-            <input
-              id={reasonId}
-              type="search"
-              value={reasonInput}
-              onChange={(e) => setReasonInput(e.target.value)}
-              placeholder="e.g. manager approval"
-              className={inputClass}
-            />
-          </div>
-          <Button
-            variant="ghost"
-            disabled={!filtered && !reasonInput}
-            onClick={() => {
-              setReasonInput('');
-              setParams({ workflow: '', reason: '' });
-            }}
-          >
-            Clear filters
-          </Button>
-        </form>
-      </Card>
-      {/* A new filter starts again at the first page, with nothing selected. */}
-      <InboxList key={`${workflow}\u0000${reason}`} workflow={workflow} reason={reason} filtered={filtered} />
-      </>) : null}
+      {view === 'all' ? (
+        <>
+          <InboxFilters values={filters} onChange={setFilters} />
+          {/* A new filter starts again at the first page, with nothing selected. */}
+          <InboxList key={`${filters.workflow}\u0000${filters.reason}\u0000${filters.over}`} filters={filters} filtered={filtered} me={me} onShowAll={() => setFilters({ over: '' })} />
+        </>
+      ) : null}
     </div>
   );
 }
@@ -140,10 +116,11 @@ function InboxSummary({ filtered }: { filtered: boolean }) {
   const stale = ops.data.workers.status === 'stale';
   return (
     <div className="mb-4 flex flex-wrap items-center gap-2 text-sm" data-testid="inbox-summary">
-      <span
+      <Link
+        href="/?over=24h"
         data-testid="over-24h"
         className={cx(
-          'inline-flex items-center gap-1.5 rounded-full px-3 py-1 font-medium',
+          'inline-flex items-center gap-1.5 rounded-full px-3 py-1 font-medium hover:underline',
           over > 0
             ? 'bg-amber-100 text-amber-950 ring-1 ring-amber-300 dark:bg-amber-900/50 dark:text-amber-100 dark:ring-amber-700'
             : 'bg-slate-100 text-slate-700 dark:bg-slate-800 dark:text-slate-300',
@@ -151,152 +128,173 @@ function InboxSummary({ filtered }: { filtered: boolean }) {
       >
         {over > 0 ? <span aria-hidden="true">⚠</span> : null}
         {plural(over, 'pause')} over 24 h{filtered ? ' (all workflows)' : ''}
-      </span>
+      </Link>
       <span className="inline-flex rounded-full bg-violet-100 px-3 py-1 font-medium text-violet-900 dark:bg-violet-900/40 dark:text-violet-100">
         {plural(ops.data.approvals.pending, 'pending approval')}
       </span>
       {stale ? (
-        <span role="status" className="inline-flex rounded-full bg-rose-100 px-3 py-1 font-medium text-rose-900 dark:bg-rose-900/50 dark:text-rose-100">
+        <Link href="/ops" role="status" className="inline-flex rounded-full bg-rose-100 px-3 py-1 font-medium text-rose-900 hover:underline dark:bg-rose-900/50 dark:text-rose-100">
           Worker is late: decided items are not being resumed. See Ops.
-        </span>
+        </Link>
       ) : null}
     </div>
   );
 }
 
-type DialogState = { decision: Decision; rows: PausedExecution[]; bulk: boolean } | null;
-
-function isTypingTarget(t: EventTarget | null): boolean {
-  const el = t as HTMLElement | null;
-  return !!el?.closest?.('input, textarea, select, [contenteditable=""], [contenteditable="true"], dialog');
+/** Each workflow's steps by id, for saying where a decision leads. */
+function useStepLookup(): (workflowId: string, stepId: string | null) => Step | undefined {
+  const workflows = useWorkflows();
+  const byWorkflow = useMemo(() => {
+    const m = new Map<string, Map<string, Step>>();
+    for (const w of workflows.data?.workflows ?? []) m.set(w.id, new Map(w.definition.steps.map((s) => [s.id, s as unknown as Step])));
+    return m;
+  }, [workflows.data]);
+  return useCallback((workflowId, stepId) => (stepId ? byWorkflow.get(workflowId)?.get(stepId) : undefined), [byWorkflow]);
 }
 
-function InboxList({ workflow, reason, filtered }: { workflow: string; reason: string; filtered: boolean }) {
+function toggled(s: ReadonlySet<string>, id: string): ReadonlySet<string> {
+  const n = new Set(s);
+  if (n.has(id)) n.delete(id);
+  else n.add(id);
+  return n;
+}
+
+function InboxList({ filters, filtered, me, onShowAll }: { filters: InboxFilterValues; filtered: boolean; me: Me | undefined; onShowAll: () => void }) {
   const router = useRouter();
   const toast = useToast();
-  const me: Me | undefined = useMe().data;
+  const live = useLiveConnected();
+  // "Over 24 h" is fixed when the view opens, so paging is stable.
+  const [pausedBefore] = useState(() => (filters.over ? new Date(Date.now() - DAY_MS).toISOString() : undefined));
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  const rowsRef = useRef<PausedExecution[]>([]);
   const cursor = cursors[cursors.length - 1];
-  const query = usePausedExecutions({ workflow: workflow || undefined, reason: reason || undefined, cursor, limit: PAGE_SIZE });
+  const query = usePausedExecutions({ workflow: filters.workflow || undefined, reason: filters.reason || undefined, pausedBefore, cursor, limit: PAGE_SIZE });
   const rows = useMemo(() => query.data?.executions ?? [], [query.data]);
-  const [activeRaw, setActive] = useState(0);
-  const active = Math.min(activeRaw, Math.max(0, rows.length - 1));
+  useEffect(() => {
+    rowsRef.current = rows;
+  });
+  // The active row is kept by id, so it stays put when rows above it leave; when it leaves itself,
+  // the row now at its place takes over.
+  const [activeRow, setActiveRow] = useState<{ id: string | null; index: number }>({ id: null, index: 0 });
+  const found = activeRow.id ? rows.findIndex((r) => r.id === activeRow.id) : -1;
+  const active = found >= 0 ? found : Math.min(activeRow.index, Math.max(0, rows.length - 1));
+  const setActiveId = useCallback((id: string) => setActiveRow({ id, index: Math.max(0, rowsRef.current.findIndex((r) => r.id === id)) }), []);
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
-  const [dialog, setDialog] = useState<DialogState>(null);
-  const [bulk, setBulk] = useState<BulkRun | null>(null);
-  const decide = useDecide(me);
   const rowEls = useRef(new Map<string, HTMLLIElement>());
+  const stepOf = useStepLookup();
+  const canDecide = can(me, 'approval:decide');
 
   const decidable = useCallback((r: PausedExecution) => !!r.approval && checkDecide(me, r.approval, r).allowed, [me]);
   const selectedRows = rows.filter((r) => selected.has(r.id) && decidable(r));
 
-  const openDecision = useCallback(
-    (row: PausedExecution, decision: Decision) => {
-      if (!row.approval) return;
-      const check = checkDecide(me, row.approval, row);
-      if (!check.allowed) {
-        if (!check.hidden) toast.show({ kind: 'info', title: `Cannot ${decision} ${rowLabel(row)}`, message: check.reason });
-        return;
-      }
-      setDialog({ decision, rows: [row], bulk: false });
-    },
-    [me, toast],
+  const itemOf = useCallback(
+    (row: PausedExecution): DecisionItem | null =>
+      row.approval
+        ? {
+            target: { ...row, outcomes: row.pause_kind === 'approval' ? decisionOutcomes(stepOf(row.workflow_id, row.paused_step_id)) : undefined },
+            approvalId: row.approval.id,
+            executionId: row.id,
+          }
+        : null,
+    [stepOf],
   );
-
-  function runSingle(row: PausedExecution, decision: Decision, comment: string) {
-    setDialog(null);
-    const label = rowLabel(row);
-    decide.mutate(
-      { approvalId: row.approval!.id, executionId: row.id, decision, comment: comment || undefined },
-      {
-        onSuccess: () => toast.show({ kind: 'success', title: `${decision === 'approve' ? 'Approved' : 'Rejected'}: ${label}` }),
-        onError: (e) => toast.show({ kind: 'error', title: `Could not ${decision} ${label}`, message: errorMessage(e) }),
-      },
-    );
-  }
-
-  async function runBulk(targets: PausedExecution[], decision: Decision, comment: string) {
-    setDialog(null);
-    const run: BulkRun = { decision, running: true, results: targets.map((r) => ({ id: r.id, label: rowLabel(r), state: 'pending' as const })) };
-    setBulk(run);
-    setSelected(new Set());
-    const results = [...run.results];
-    const update = (i: number, patch: Partial<BulkRun['results'][number]>) => {
-      results[i] = { ...results[i]!, ...patch };
-      setBulk({ decision, running: true, results: [...results] });
-    };
-    // A few at a time: quick for a page of items, gentle on the server.
-    let next = 0;
-    const workers = Array.from({ length: Math.min(3, targets.length) }, async () => {
-      while (next < targets.length) {
-        const i = next++;
-        const r = targets[i]!;
-        try {
-          await decide.mutateAsync({ approvalId: r.approval!.id, executionId: r.id, decision, comment: comment || undefined });
-          update(i, { state: 'ok' });
-        } catch (e) {
-          update(i, { state: 'error', message: errorMessage(e) });
-        }
-      }
-    });
-    await Promise.all(workers);
-    setBulk({ decision, running: false, results: [...results] });
-  }
 
   const focusRow = useCallback(
     (i: number) => {
       const row = rows[i];
       if (!row) return;
-      setActive(i);
+      setActiveId(row.id);
       const el = rowEls.current.get(row.id);
       el?.focus();
       el?.scrollIntoView({ block: 'nearest' });
     },
-    [rows],
+    [rows, setActiveId],
   );
 
-  useEffect(() => {
-    function onKey(e: KeyboardEvent) {
-      if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || isTypingTarget(e.target)) return;
-      if (document.querySelector('dialog[open]')) return;
-      const row = rows[active];
-      const onRow = !!(e.target as HTMLElement).closest?.('[data-testid="inbox-row"]');
-      switch (e.key) {
-        case 'j':
-        case 'k':
-        case 'ArrowDown':
-        case 'ArrowUp': {
-          // Arrows only move within the list; j/k work from anywhere on the page.
-          if (e.key.startsWith('Arrow') && !onRow) return;
-          e.preventDefault();
-          const down = e.key === 'j' || e.key === 'ArrowDown';
-          // The first key press lands on the current row; later ones move.
-          focusRow(!onRow ? active : down ? Math.min(active + 1, rows.length - 1) : Math.max(active - 1, 0));
-          break;
-        }
-        case 'Enter': {
-          // Links and buttons keep their own Enter; on a row it opens the detail.
-          if ((e.target as HTMLElement).closest('a, button, input') || !onRow || !row) return;
-          e.preventDefault();
-          router.push(`/executions/${row.id}`);
-          break;
-        }
-        case 'a':
-        case 'r':
-          if (!row) return;
-          e.preventDefault();
-          openDecision(row, e.key === 'a' ? 'approve' : 'reject');
-          break;
-        case 'x':
-          if (!row || !decidable(row)) return;
-          e.preventDefault();
-          setSelected((s) => toggled(s, row.id));
-          break;
+  // After a decision, focus moves on to the next row (the decided one stays until the worker resumes it).
+  const decision = useDecision(me, {
+    onDecided: (item) => {
+      const list = rowsRef.current;
+      const i = list.findIndex((r) => r.id === item.executionId);
+      const next = list[i + 1] ?? list[i - 1];
+      if (!next) return;
+      setActiveId(next.id);
+      // After the dialog has closed and handed focus back to its opener.
+      requestAnimationFrame(() => rowEls.current.get(next.id)?.focus());
+    },
+  });
+  const bulk = useBulkDecide(me, { onStarted: () => setSelected(new Set()) });
+
+  const openDecision = useCallback(
+    (row: PausedExecution, d: Decision) => {
+      const item = itemOf(row);
+      if (!item || !row.approval) return;
+      const check = checkDecide(me, row.approval, row);
+      if (!check.allowed) {
+        if (!check.hidden) toast.show({ kind: 'info', title: `Cannot ${d} ${rowLabel(row)}`, message: check.reason });
+        return;
       }
+      decision.start(item, d);
+    },
+    [me, toast, itemOf, decision],
+  );
+
+  const remember = (id: string) => {
+    try {
+      sessionStorage.setItem(RETURN_KEY, id);
+    } catch {
+      // no storage: Back lands at the top
     }
-    document.addEventListener('keydown', onKey);
-    return () => document.removeEventListener('keydown', onKey);
-  }, [rows, active, focusRow, openDecision, decidable, router]);
+  };
+  const openDetail = (row: PausedExecution) => {
+    remember(row.id);
+    router.push(`/executions/${row.id}`);
+  };
+
+  useInboxKeys({
+    rowCount: rows.length,
+    activeIndex: active,
+    focusRow,
+    open: (i) => rows[i] && openDetail(rows[i]),
+    decide: canDecide ? (i, d) => rows[i] && openDecision(rows[i], d) : undefined,
+    toggleSelect: canDecide
+      ? (i) => {
+          const row = rows[i];
+          if (row && decidable(row)) setSelected((s) => toggled(s, row.id));
+        }
+      : undefined,
+  });
+
+  // Once the first page is in: come back to the row whose detail was opened (Back), and reopen a
+  // decision that an ended session interrupted.
+  const loaded = !!query.data;
+  const { restore } = decision;
+  useEffect(() => {
+    if (!loaded) return;
+    let back: string | null = null;
+    try {
+      back = sessionStorage.getItem(RETURN_KEY);
+      sessionStorage.removeItem(RETURN_KEY);
+    } catch {
+      back = null;
+    }
+    const list = rowsRef.current;
+    const i = back ? list.findIndex((r) => r.id === back) : -1;
+    if (i >= 0) {
+      setActiveId(list[i]!.id);
+      requestAnimationFrame(() => {
+        const el = rowEls.current.get(list[i]!.id);
+        el?.focus();
+        el?.scrollIntoView({ block: 'center' });
+      });
+    }
+    restore((approvalId) => {
+      const row = rowsRef.current.find((r) => r.approval?.id === approvalId);
+      return row && row.approval && checkDecide(me, row.approval, row).allowed ? itemOf(row) : null;
+    });
+    // Only when the data first arrives.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [loaded]);
 
   if (query.isPending) return <LoadingRows label="Loading the inbox…" />;
   if (query.isError && !query.data) return <ErrorState error={query.error} title="Could not load the inbox" onRetry={() => void query.refetch()} />;
@@ -304,19 +302,31 @@ function InboxList({ workflow, reason, filtered }: { workflow: string; reason: s
   const page = query.data!;
   const pageIndex = cursors.length - 1;
   const from = rows.length ? pageIndex * PAGE_SIZE + 1 : 0;
+  const to = from + rows.length - 1;
+  // The page and the count are read a moment apart: never claim fewer than are shown.
+  const total = Math.max(page.total, to);
   const decidableOnPage = rows.filter(decidable);
   const allSelected = decidableOnPage.length > 0 && decidableOnPage.every((r) => selected.has(r.id));
 
   return (
     <div>
-      <div className="mb-2 flex flex-wrap items-center justify-between gap-2 text-sm text-slate-600 dark:text-slate-400">
+      <div className="mb-2 flex flex-wrap items-center justify-between gap-2 text-sm text-slate-700 dark:text-slate-300">
         <p data-testid="inbox-count" aria-live="polite">
-          {page.total === 0 ? 'Nothing paused' : `Showing ${from.toLocaleString('en-US')}–${(from + rows.length - 1).toLocaleString('en-US')} of ${plural(page.total, 'paused execution')}`}
-          {filtered ? ' matching the filters' : ''}
+          {total === 0 ? 'Nothing paused' : `Showing ${from.toLocaleString('en-US')}–${to.toLocaleString('en-US')} of ${plural(total, 'paused execution')}`}
+          {filters.over ? ' paused over 24 h' : ''}
+          {filters.workflow || filters.reason ? ' matching the filters' : ''}
+          {filters.over ? (
+            <>
+              {' · '}
+              <button type="button" className="font-medium text-indigo-700 underline-offset-2 hover:underline dark:text-indigo-300" onClick={onShowAll}>
+                show all
+              </button>
+            </>
+          ) : null}
         </p>
-        <p className="flex items-center gap-2 text-xs">
-          {query.isFetching ? <Spinner className="h-3 w-3" /> : <span aria-hidden="true" className="h-2 w-2 rounded-full bg-emerald-500" />}
-          Live · updated <TimeAgo iso={query.dataUpdatedAt ? new Date(query.dataUpdatedAt).toISOString() : null} />
+        <p className="flex items-center gap-2 text-xs" data-testid="live-state">
+          {query.isFetching ? <Spinner className="h-3 w-3" /> : <span aria-hidden="true" className={cx('h-2 w-2 rounded-full', live ? 'bg-emerald-500' : 'bg-amber-500')} />}
+          {live ? 'Live' : 'Refreshing every 5 s'} · updated <TimeAgo iso={query.dataUpdatedAt ? new Date(query.dataUpdatedAt).toISOString() : null} />
         </p>
       </div>
 
@@ -326,32 +336,33 @@ function InboxList({ workflow, reason, filtered }: { workflow: string; reason: s
         </p>
       ) : null}
 
-      {bulk ? <BulkResults run={bulk} onDismiss={() => setBulk(null)} /> : null}
+      {bulk.run ? <BulkResults run={bulk.run} onDismiss={bulk.dismiss} /> : null}
 
       {decidableOnPage.length > 0 ? (
         <div
           className={cx(
-            'sticky top-[3.25rem] z-20 mb-2 flex flex-wrap items-center gap-2 rounded-lg border px-3 py-2 text-sm',
+            // Sticky under the header from sm up; on a phone the header is taller and the bar scrolls away.
+            'z-20 mb-2 flex flex-wrap items-center gap-2 rounded-lg border px-3 py-2 text-sm sm:sticky sm:top-[3.25rem]',
             selectedRows.length
-              ? 'border-indigo-200 bg-indigo-50 dark:border-indigo-900 dark:bg-indigo-950/80'
-              : 'border-transparent bg-slate-50/90 dark:bg-slate-950/90',
+              ? 'border-indigo-200 bg-indigo-50 dark:border-indigo-900 dark:bg-indigo-950'
+              : 'border-transparent bg-slate-50 dark:bg-slate-950',
           )}
         >
-          <label className="inline-flex items-center gap-2">
+          <label className="inline-flex min-h-6 items-center gap-2">
             <input
               type="checkbox"
               checked={allSelected}
               onChange={() => setSelected(allSelected ? new Set() : new Set(decidableOnPage.map((r) => r.id)))}
-              className="h-4 w-4 accent-indigo-600"
+              className="h-6 w-6 accent-indigo-600 sm:h-4 sm:w-4"
             />
             <span>{selectedRows.length ? `${selectedRows.length} selected` : 'Select all you can decide on this page'}</span>
           </label>
           {selectedRows.length ? (
             <div className="ml-auto flex gap-2">
-              <Button size="sm" variant="approve" onClick={() => setDialog({ decision: 'approve', rows: selectedRows, bulk: true })}>
+              <Button size="sm" variant="approve" onClick={() => bulk.confirm('approve', selectedRows.map(itemOf).filter((x): x is DecisionItem => x !== null))}>
                 Approve selected
               </Button>
-              <Button size="sm" variant="reject" onClick={() => setDialog({ decision: 'reject', rows: selectedRows, bulk: true })}>
+              <Button size="sm" variant="reject" onClick={() => bulk.confirm('reject', selectedRows.map(itemOf).filter((x): x is DecisionItem => x !== null))}>
                 Reject selected
               </Button>
               <Button size="sm" variant="ghost" onClick={() => setSelected(new Set())}>
@@ -385,7 +396,8 @@ function InboxList({ workflow, reason, filtered }: { workflow: string; reason: s
                   if (el) rowEls.current.set(row.id, el);
                   else rowEls.current.delete(row.id);
                 }}
-                onActivate={() => setActive(i)}
+                onActivate={() => setActiveId(row.id)}
+                onOpen={() => remember(row.id)}
                 onToggleSelect={() => setSelected((s) => toggled(s, row.id))}
                 onDecide={(d) => openDecision(row, d)}
               />
@@ -399,28 +411,15 @@ function InboxList({ workflow, reason, filtered }: { workflow: string; reason: s
           <Button disabled={pageIndex === 0} onClick={() => setCursors((c) => c.slice(0, -1))}>
             ← Newer
           </Button>
-          <span className="text-sm text-slate-600 dark:text-slate-400">Page {pageIndex + 1}</span>
+          <span className="text-sm text-slate-700 dark:text-slate-300">Page {pageIndex + 1}</span>
           <Button disabled={!page.next_cursor} onClick={() => page.next_cursor && setCursors((c) => [...c, page.next_cursor!])}>
             Older →
           </Button>
         </nav>
       )}
 
-      {dialog ? (
-        <DecideDialog
-          decision={dialog.decision}
-          rows={dialog.rows}
-          onClose={() => setDialog(null)}
-          onConfirm={(comment) => (dialog.bulk ? void runBulk(dialog.rows, dialog.decision, comment) : runSingle(dialog.rows[0]!, dialog.decision, comment))}
-        />
-      ) : null}
+      {decision.dialog}
+      {bulk.dialog}
     </div>
   );
-}
-
-function toggled(s: ReadonlySet<string>, id: string): ReadonlySet<string> {
-  const n = new Set(s);
-  if (n.has(id)) n.delete(id);
-  else n.add(id);
-  return n;
 }

@@ -1,11 +1,12 @@
 'use client';
-import type { ReactNode } from 'react';
 import { can } from '@/lib/client/access';
-import { formatAge, formatDateTime, formatHour, formatMs } from '@/lib/client/format';
+import { formatAge, formatDateTime, formatHour, formatMs, plural } from '@/lib/client/format';
 import { useMe, useOpsSummary } from '@/lib/client/hooks';
 import type { OpsSummary } from '@/lib/client/types';
-import { TimeAgo } from '../live-age';
-import { Card, cx, ErrorState, errorMessage, LoadingRows, NoAccess, PageHeader, Spinner, StatusBadge } from '../ui';
+import Link from 'next/link';
+import { LiveBadge, TimeAgo } from '../live-age';
+import { cx, ErrorState, errorMessage, focusRing, LoadingRows, NoAccess, PageHeader, StatusBadge } from '../ui';
+import { ExpiringSoon, Panel, RecentFailures, StatLink, WorkflowBreakdown } from './ops-panels';
 
 const STATUS_ORDER = ['running', 'paused', 'completed', 'failed', 'rejected', 'cancelled', 'expired'] as const;
 const STATUS_BAR: Record<string, string> = {
@@ -17,39 +18,6 @@ const STATUS_BAR: Record<string, string> = {
   cancelled: 'bg-slate-400',
   expired: 'bg-slate-500',
 };
-
-function Stat({ label, value, hint, tone = 'neutral', testId }: { label: string; value: ReactNode; hint?: ReactNode; tone?: 'neutral' | 'warn' | 'bad'; testId?: string }) {
-  return (
-    <div
-      className={cx(
-        'rounded-lg border p-4 shadow-sm',
-        tone === 'neutral' && 'border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900',
-        tone === 'warn' && 'border-amber-300 bg-amber-50 dark:border-amber-700 dark:bg-amber-950/40',
-        tone === 'bad' && 'border-rose-300 bg-rose-50 dark:border-rose-700 dark:bg-rose-950/40',
-      )}
-    >
-      <p className="text-xs font-medium tracking-wide text-slate-500 uppercase dark:text-slate-400">{label}</p>
-      <p className={cx('mt-1 text-3xl font-semibold tabular-nums', tone === 'warn' && 'text-amber-800 dark:text-amber-200')} data-testid={testId}>
-        {value}
-      </p>
-      {hint ? <p className="mt-1 text-xs text-slate-500 dark:text-slate-400">{hint}</p> : null}
-    </div>
-  );
-}
-
-function Panel({ title, id, children, aside }: { title: string; id: string; children: ReactNode; aside?: ReactNode }) {
-  return (
-    <Card aria-labelledby={id} className="p-4 sm:p-5">
-      <div className="mb-4 flex flex-wrap items-baseline justify-between gap-2">
-        <h2 id={id} className="text-sm font-semibold tracking-wide text-slate-500 uppercase dark:text-slate-400">
-          {title}
-        </h2>
-        {aside}
-      </div>
-      {children}
-    </Card>
-  );
-}
 
 /** Vertical bars with an accessible table of the same numbers. */
 function BarChart({
@@ -157,7 +125,7 @@ function WorkerTable({ workers }: { workers: Worker[] }) {
         </thead>
         <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
           {workers.map((w) => (
-            <tr key={w.worker_id} className={w.stale ? 'text-slate-500 dark:text-slate-500' : ''}>
+            <tr key={w.worker_id} className={w.stale ? 'text-slate-600 dark:text-slate-400' : ''}>
               <td className="max-w-56 px-4 py-2 sm:pl-0">
                 <div className="flex items-center gap-2">
                   <span aria-hidden="true" className={cx('h-2 w-2 shrink-0 rounded-full', w.stale ? 'bg-rose-500' : 'bg-emerald-500')} />
@@ -169,7 +137,7 @@ function WorkerTable({ workers }: { workers: Worker[] }) {
               </td>
               <td className="px-2 py-2 whitespace-nowrap">
                 <TimeAgo iso={w.last_cycle_at} />
-                {w.last_cycle_ms !== null ? <span className="text-xs text-slate-500"> · took {formatMs(w.last_cycle_ms)}</span> : null}
+                {w.last_cycle_ms !== null ? <span className="text-xs text-slate-600 dark:text-slate-400"> · took {formatMs(w.last_cycle_ms)}</span> : null}
               </td>
               <td className="px-2 py-2 text-right tabular-nums">{w.resumed}</td>
               <td className="px-2 py-2 text-right tabular-nums">{w.skipped}</td>
@@ -191,7 +159,7 @@ function WorkerPanel({ workers }: { workers: OpsSummary['workers'] }) {
   const current = healthy.length ? healthy : latest ? [latest] : [];
   const earlier = workers.list.filter((w) => !current.includes(w));
   return (
-    <Panel title="Worker heartbeat" id="worker-title" aside={latest ? <span className="text-xs text-slate-500">{workers.list.length} seen in the last day</span> : null}>
+    <Panel title="Worker heartbeat" id="worker-title" aside={latest ? <span className="text-xs text-slate-600 dark:text-slate-400">{workers.list.length} seen in the last day</span> : null}>
       {workers.status === 'none' ? (
         <div role="alert" className="rounded-md bg-rose-50 px-3 py-3 text-sm text-rose-900 dark:bg-rose-950/40 dark:text-rose-100" data-testid="worker-warning">
           <strong>No worker has reported in the last day.</strong> Decided approvals and due wake-ups are not being processed. Start one with{' '}
@@ -280,11 +248,10 @@ export function OpsView() {
     <div className="space-y-5">
       <PageHeader
         title="Operations"
-        description="The state of every execution, the paused backlog, decisions and the worker. Updates every few seconds."
+        description="The state of every execution, the paused backlog, decisions and the worker. Every number opens the list behind it."
         actions={
-          <span className="flex items-center gap-2 text-xs text-slate-500 dark:text-slate-400">
-            {q.isFetching ? <Spinner className="h-3 w-3" /> : <span aria-hidden="true" className="h-2 w-2 rounded-full bg-emerald-500" />}
-            as of {formatDateTime(s.generated_at)}
+          <span className="flex items-center gap-2 text-xs text-slate-600 dark:text-slate-400">
+            <LiveBadge testId="ops-live" pollSeconds={5} /> · as of {formatDateTime(s.generated_at)}
           </span>
         }
       />
@@ -294,26 +261,64 @@ export function OpsView() {
         </p>
       ) : null}
 
-      <div className="grid grid-cols-2 gap-3 lg:grid-cols-4">
-        <Stat label="Paused" value={s.paused.count.toLocaleString('en-US')} hint={`${s.approvals.pending.toLocaleString('en-US')} waiting for approval`} testId="stat-paused" />
-        <Stat
+      <div className="grid grid-cols-2 gap-3 lg:grid-cols-3 xl:grid-cols-6">
+        <StatLink
+          label="Paused"
+          value={s.paused.count.toLocaleString('en-US')}
+          hint={`${s.approvals.pending.toLocaleString('en-US')} waiting for approval`}
+          href="/executions?status=paused"
+          testId="stat-paused"
+        />
+        <StatLink
           label="Oldest pause"
           value={formatAge(s.paused.oldest_age_seconds)}
           tone={(s.paused.oldest_age_seconds ?? 0) > 86_400 ? 'warn' : 'neutral'}
-          hint={s.paused.oldest_age_seconds === null ? 'nothing paused' : 'since it paused'}
+          hint={s.paused.oldest_age_seconds === null ? 'nothing paused' : 'open it'}
+          href={s.paused.oldest_execution_id ? `/executions/${s.paused.oldest_execution_id}` : null}
           testId="stat-oldest"
         />
-        <Stat label="Paused over 24 h" value={s.paused.over_24h.toLocaleString('en-US')} tone={s.paused.over_24h > 0 ? 'warn' : 'neutral'} testId="stat-over-24h" />
-        <Stat
+        <StatLink
+          label="Paused over 24 h"
+          value={s.paused.over_24h.toLocaleString('en-US')}
+          tone={s.paused.over_24h > 0 ? 'warn' : 'neutral'}
+          hint="in the inbox, oldest first"
+          href="/?over=24h"
+          testId="stat-over-24h"
+        />
+        <StatLink
           label="Decisions, 24 h"
           value={(d.approve + d.reject).toLocaleString('en-US')}
-          hint={`${d.approve.toLocaleString('en-US')} approved · ${d.reject.toLocaleString('en-US')} rejected`}
+          hint={`${d.approve.toLocaleString('en-US')} approved · ${d.reject.toLocaleString('en-US')} rejected${s.approvals.median_decision_seconds_24h === null ? '' : ` · median ${formatAge(s.approvals.median_decision_seconds_24h)}`}`}
+          href="#by-workflow"
           testId="stat-decisions"
+        />
+        <StatLink
+          label="Expiring in 24 h"
+          value={s.expiring_soon.count.toLocaleString('en-US')}
+          tone={s.expiring_soon.count > 0 ? 'warn' : 'neutral'}
+          hint="undecided pauses near their deadline"
+          href="#expiring"
+          testId="stat-expiring"
+        />
+        <StatLink
+          label="Failed, 24 h"
+          value={s.failures.failed_executions_24h.toLocaleString('en-US')}
+          tone={s.failures.failed_executions_24h > 0 ? 'bad' : 'neutral'}
+          hint={s.failures.workers_with_errors ? `${plural(s.failures.workers_with_errors, 'worker')} reporting errors` : 'executions that failed'}
+          href="/executions?status=failed"
+          testId="stat-failed"
         />
       </div>
 
       <div className="grid grid-cols-1 items-start gap-5 lg:grid-cols-2">
-        <Panel title="Executions by status" id="status-title" aside={<span className="text-xs text-slate-500">{s.executions.total.toLocaleString('en-US')} in all</span>}>
+        <RecentFailures data={s.failures} />
+        <ExpiringSoon data={s.expiring_soon} />
+      </div>
+
+      <WorkflowBreakdown rows={s.by_workflow} />
+
+      <div className="grid grid-cols-1 items-start gap-5 lg:grid-cols-2">
+        <Panel title="Executions by status" id="status-title" aside={<span className="text-xs text-slate-600 dark:text-slate-400">{s.executions.total.toLocaleString('en-US')} in all</span>}>
           <div className="mb-4 flex h-3 overflow-hidden rounded-full bg-slate-100 dark:bg-slate-800" aria-hidden="true">
             {STATUS_ORDER.map((st) => {
               const n = s.executions.by_status[st] ?? 0;
@@ -324,10 +329,14 @@ export function OpsView() {
             {STATUS_ORDER.map((st) => (
               <div key={st} className="flex items-center justify-between gap-2">
                 <dt>
-                  <StatusBadge status={st} />
+                  <Link href={`/executions?status=${st}`} className={cx('rounded-full', focusRing)} aria-label={`${st}: list them`}>
+                    <StatusBadge status={st} />
+                  </Link>
                 </dt>
-                <dd className="font-semibold tabular-nums" data-status={st}>
-                  {(s.executions.by_status[st] ?? 0).toLocaleString('en-US')}
+                <dd className="font-semibold tabular-nums">
+                  <Link href={`/executions?status=${st}`} className={cx('rounded-sm hover:underline', focusRing)} data-status={st}>
+                    {(s.executions.by_status[st] ?? 0).toLocaleString('en-US')}
+                  </Link>
                 </dd>
               </div>
             ))}
@@ -340,7 +349,7 @@ export function OpsView() {
           title="How long paused executions have waited"
           id="ages-title"
           aside={
-            <span className="flex items-center gap-1 text-xs text-slate-500">
+            <span className="flex items-center gap-1 text-xs text-slate-600 dark:text-slate-400">
               <span aria-hidden="true" className="h-2 w-2 rounded-sm bg-amber-500" /> over 24 h
             </span>
           }
@@ -359,7 +368,7 @@ export function OpsView() {
           title="Decisions per hour, last 24 h"
           id="decisions-title"
           aside={
-            <span className="flex gap-3 text-xs text-slate-500">
+            <span className="flex gap-3 text-xs text-slate-600 dark:text-slate-400">
               <span className="flex items-center gap-1">
                 <span aria-hidden="true" className="h-2 w-2 rounded-sm bg-emerald-500" /> approve
               </span>

@@ -2,6 +2,7 @@
 import { isApiError } from '@/lib/client/api';
 import { formatDateTime } from '@/lib/client/format';
 import { useWorkflow } from '@/lib/client/hooks';
+import { usePageTitle } from '@/lib/client/page-title';
 import type { JsonValue, WorkflowStep } from '@/lib/client/types';
 import { JsonView } from '../json-view';
 import { Card, ErrorState, LoadingRows, PageHeader, TextLink } from '../ui';
@@ -40,6 +41,7 @@ function describe(step: WorkflowStep): string {
 
 export function WorkflowDetail({ idOrKey }: { idOrKey: string }) {
   const q = useWorkflow(idOrKey);
+  usePageTitle(q.data?.name);
   if (q.isPending) return <LoadingRows rows={2} label="Loading the workflow…" />;
   if (q.isError)
     return (
@@ -55,7 +57,7 @@ export function WorkflowDetail({ idOrKey }: { idOrKey: string }) {
     <div className="space-y-5">
       <nav aria-label="Breadcrumb" className="text-sm">
         <TextLink href="/workflows">Workflows</TextLink>
-        <span className="mx-1.5 text-slate-400">/</span>
+        <span className="mx-1.5 text-slate-600 dark:text-slate-400">/</span>
         <span className="font-mono text-slate-600 dark:text-slate-400">{w.key}</span>
       </nav>
       <PageHeader
@@ -76,7 +78,7 @@ export function WorkflowDetail({ idOrKey }: { idOrKey: string }) {
           <ol className="space-y-2">
             {w.definition.steps.map((s, i) => (
               <li key={s.id} className="flex gap-3 rounded-md border border-slate-200 p-2.5 dark:border-slate-800">
-                <span className="w-5 shrink-0 pt-0.5 text-right text-xs text-slate-400">{i + 1}</span>
+                <span className="w-5 shrink-0 pt-0.5 text-right text-xs text-slate-600 dark:text-slate-400">{i + 1}</span>
                 <div className="min-w-0">
                   <div className="flex flex-wrap items-center gap-2">
                     <code className="font-mono text-sm font-medium">{s.id}</code>

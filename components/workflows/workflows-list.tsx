@@ -1,6 +1,7 @@
 'use client';
 import Link from 'next/link';
 import { can } from '@/lib/client/access';
+import { plural } from '@/lib/client/format';
 import { useMe, useWorkflows } from '@/lib/client/hooks';
 import { Card, cx, EmptyState, ErrorState, focusRing, LoadingRows, NoAccess, PageHeader } from '../ui';
 
@@ -36,8 +37,8 @@ export function WorkflowsList() {
                       {w.enabled ? 'enabled' : 'disabled'}
                     </span>
                   </div>
-                  <p className="mt-0.5 font-mono text-xs text-slate-500">
-                    {w.key} · v{w.version} · {w.definition.steps.length} steps
+                  <p className="mt-0.5 font-mono text-xs text-slate-600 dark:text-slate-400">
+                    {w.key} · v{w.version} · {plural(w.definition.steps.length, 'step')}
                   </p>
                   {w.description ? <p className="mt-2 text-sm text-slate-600 dark:text-slate-400">{w.description}</p> : null}
                 </Card>

@@ -130,6 +130,7 @@ describe('authorization matrix (from the route table)', () => {
     pauseExecution: onExecution('running', (id) => `/api/v1/executions/${id}/pause`, { reason: 'matrix' }),
     resumeExecution: onExecution('paused', (id) => `/api/v1/executions/${id}/resume`, { resume_data: { matrix: true } }),
     cancelExecution: onExecution('running', (id) => `/api/v1/executions/${id}/cancel`, { reason: 'matrix' }),
+    streamEvents: async () => ({ path: '/api/v1/events' }),
     listApprovals: async () => ({ path: '/api/v1/approvals?limit=5' }),
     getApproval: onExecution('approval', (_id, a) => `/api/v1/approvals/${a}`),
     approveApproval: onExecution('approval', (_id, a) => `/api/v1/approvals/${a}/approve`, { comment: 'matrix' }),

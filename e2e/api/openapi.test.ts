@@ -17,6 +17,7 @@ import { notifications } from '@/lib/db/schema';
 import { BASE_URL, testDb, tokenWith, uid, userWithToken } from '../helpers/env';
 import { call, type ApiResponse } from '../helpers/http';
 import { APPROVAL_FLOW, CALLBACK_FLOW } from '../helpers/resumer';
+import { rawRequest } from '../helpers/workflows';
 
 type Doc = ReturnType<typeof openApiDocument>;
 type Operation = { parameters?: { name: string; in: string; required?: boolean }[]; requestBody?: { required: boolean }; responses: Record<string, unknown>; 'x-permissions': string[] };
@@ -244,6 +245,12 @@ describe('real responses validate against the documented schemas', () => {
     expect(metrics.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     validated.add('GET /api/v1/metrics');
     await get('/api/v1/metrics', '/api/v1/metrics'); // 401 is documented with the error body
+    // The event stream stays open: its status and content type are what can be checked.
+    const events = await rawRequest('GET', '/api/v1/events', { token: admin });
+    expect(events.status).toBe(200);
+    expect(events.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    validated.add('GET /api/v1/events');
+    await get('/api/v1/events', '/api/v1/events'); // 401
     const openapi = await call('GET', '/api/v1/openapi.json');
     expect(openapi.status).toBe(200);
     validated.add('GET /api/v1/openapi.json');

@@ -105,6 +105,13 @@ export async function rawRequest(
   const init: RequestInit & { duplex?: 'half' } = { method, headers, body };
   if (opts.body instanceof ReadableStream) init.duplex = 'half';
   const res = await fetch(`${BASE_URL}${urlPath}`, init);
+  // An event stream stays open: its first chunk is the answer.
+  if (res.ok && res.headers.get('content-type')?.startsWith('text/event-stream')) {
+    const reader = res.body!.getReader();
+    const first = await reader.read();
+    await reader.cancel();
+    return { status: res.status, body: new TextDecoder().decode(first.value), headers: res.headers };
+  }
   const text = await res.text();
   let parsed: unknown = text;
   try {

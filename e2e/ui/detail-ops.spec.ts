@@ -62,21 +62,49 @@ test('an operator pauses a running execution, resumes it with validated resume_d
   await expect(page.getByTestId('timeline')).toContainText('Batch superseded');
 });
 
-test('resuming an approval pause by hand needs "approved" to be a boolean', async ({ page }) => {
+test('an approval pause: an operator sees it read-only (no Approve, Reject or Resume); an admin decides it with the decision dialog', async ({ page }) => {
   const admin = await makeUser('admin');
   const operator = await makeUser('operator');
   const wf = await makeOrderWorkflow();
   const exec = await startAs(operator, wf.key, { order_id: 'ORD-3001', amount: 18_000 });
+
+  // The operator (execution:cancel, no approval:decide): nothing that decides, a quiet marker instead.
+  await signIn(page, operator, `/executions/${exec.id}`);
+  const actions = page.getByTestId('execution-actions');
+  await expect(page.getByTestId('pause-card')).toBeVisible();
+  await expect(actions.getByTestId('read-only')).toHaveText('Read-only · an approver decides this');
+  await expect(actions.getByRole('button', { name: 'Approve' })).toHaveCount(0);
+  await expect(actions.getByRole('button', { name: 'Reject' })).toHaveCount(0);
+  await expect(actions.getByRole('button', { name: /Resume/ })).toHaveCount(0);
+  // Where each decision leads, not just the approve branch.
+  await expect(page.getByTestId('pause-outcomes')).toContainText('On approve → fulfil');
+  await expect(page.getByTestId('pause-outcomes')).toContainText('On reject → ends as rejected');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/signin/);
+
+  // An approver (approval:decide, no execution:cancel): Approve/Reject, nothing else.
+  const approver = await makeUser('approver');
+  await signIn(page, approver, `/executions/${exec.id}`);
+  await expect(actions.getByRole('button')).toHaveText(['Approve', 'Reject']);
+  await expect(actions.getByTestId('read-only')).toHaveCount(0);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/signin/);
+
+  // The admin (approval:decide and execution:cancel): Approve/Reject through the inbox's decision
+  // dialog, Cancel, and still no Resume.
   await signIn(page, admin, `/executions/${exec.id}`);
-  await page.getByRole('button', { name: 'Resume…' }).click();
-  const editor = page.getByLabel('resume_data (JSON)');
-  await editor.fill('{"approved": "yes"}');
-  await expect(page.getByText('For an approval pause, "approved" must be true or false.')).toBeVisible();
-  await expect(page.getByTestId('confirm-resume')).toBeDisabled();
-  await editor.fill('{"approved": true}');
-  await page.getByTestId('confirm-resume').click();
-  await expect(page.getByTestId('execution-status')).toHaveText('completed');
-  await expect(page.getByTestId('timeline')).toContainText('Approved by a manual resume');
+  await expect(actions.getByRole('button')).toHaveText(['Approve', 'Reject', 'Cancel…']);
+  await expect(actions.getByRole('button', { name: /Resume/ })).toHaveCount(0);
+  await expect(actions.getByTestId('read-only')).toHaveCount(0);
+  await actions.getByRole('button', { name: 'Approve' }).click();
+  const dialog = page.getByTestId('decide-dialog');
+  await expect(dialog).toBeVisible();
+  await expect(dialog.getByRole('heading')).toContainText('ORD-3001');
+  await dialog.getByLabel(/Comment/).fill('Checked the order');
+  await dialog.getByTestId('confirm-decision').click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByTestId('pause-outcome')).toHaveText('Approved: it continues at fulfil as soon as the worker resumes it.');
+  await expect(page.getByTestId('timeline')).toContainText('Checked the order');
 });
 
 test('the executions list filters by status, workflow and id; the workflows page shows the definition', async ({ page }) => {
@@ -168,8 +196,8 @@ test('the ops view shows counts, ages and decisions, and warns when the worker i
   }
 });
 
-test('screenshots: inbox, detail, ops view and the phone-width inbox', async ({ page }) => {
-  test.setTimeout(120_000); // five pages, each rendered per request, and five full-page screenshots
+test('screenshots: inbox, execution page and ops at 1280 px and 390 px, light and dark', async ({ page }) => {
+  test.setTimeout(300_000);
   const operator = await makeUser('operator', 'Oscar Operator');
   const approver = await makeUser('approver', 'Alice Approver');
   const other = await makeUser('approver', 'Bob Approver');
@@ -200,30 +228,100 @@ test('screenshots: inbox, detail, ops view and the phone-width inbox', async ({ 
   const detail = await getExecution(db(), big.id);
   await decideApproval(db(), actorOf(other), detail.approvals[0]!.id, 'approve', { comment: 'Budget confirmed with finance.' });
 
-  await page.setViewportSize({ width: 1280, height: 900 });
   await signIn(page, approver, `/?workflow=${key}`);
   await expect(page.getByTestId('inbox-row')).toHaveCount(5);
   await expect(inboxRow(page, big.id).getByTestId('quorum')).toHaveText('1 of 2 approvals');
-  await page.keyboard.press('j');
-  await page.keyboard.press('j');
-  await saveScreenshot(page, 'inbox');
 
-  await page.goto(`/executions/${big.id}`);
-  await expect(page.getByTestId('timeline')).toContainText('Budget confirmed with finance.');
-  await saveScreenshot(page, 'detail');
+  // Inbox, execution page and ops, at 1280 px and 390 px, light and dark: e2e/artifacts/<page>-<width>-<scheme>.png
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: width > 500 ? 900 : 844 });
+      await page.goto(`/?workflow=${key}`);
+      await expect(page.getByTestId('inbox-row')).toHaveCount(5);
+      if (width > 500) {
+        // An active row, as when working through the list (on a phone this would scroll the page).
+        await page.keyboard.press('j');
+        await page.keyboard.press('j');
+      }
+      await saveScreenshot(page, `inbox-${width}-${scheme}`);
+
+      await page.goto(`/executions/${big.id}`);
+      await expect(page.getByTestId('timeline')).toContainText('Budget confirmed with finance.');
+      await expect(page.getByTestId('pause-outcomes')).toContainText('On reject → notify');
+      await saveScreenshot(page, `execution-${width}-${scheme}`);
+
+      await page.goto('/ops');
+      await expect(page.getByTestId('stat-paused')).not.toBeEmpty();
+      await expect(page.getByTestId('by-workflow')).toContainText('Purchase request');
+      await saveScreenshot(page, `ops-${width}-${scheme}`);
+    }
+  }
+});
+
+test('the ops page leads somewhere: tiles, status counts and workflow rows open the filtered lists', async ({ page }) => {
+  const operator = await makeUser('operator');
+  const viewer = await makeUser('viewer');
+  const wf = await makeOrderWorkflow(`Ops drill ${uniq('w').slice(-4)}`);
+  const old = await startAs(operator, wf.key, { order_id: 'ORD-DRILL1', amount: 20_000 }, { pausedAt: new Date(Date.now() - 10 * 365 * 86_400_000) });
+  const fresh = await startAs(operator, wf.key, { order_id: 'ORD-DRILL2', amount: 20_000 });
+  await signIn(page, viewer, '/ops');
+
+  // The oldest pause (ten years old: older than anything else here) opens that execution.
+  await page.getByTestId('stat-oldest-link').click();
+  await expect(page).toHaveURL(new RegExp(`/executions/${old.id}$`));
+  await expect(page).toHaveTitle(/^ORD-DRILL1 · Ops drill/);
 
   await page.goto('/ops');
-  await expect(page.getByTestId('stat-paused')).not.toBeEmpty();
-  await saveScreenshot(page, 'ops');
+  await page.getByTestId('stat-paused-link').click();
+  await expect(page).toHaveURL(/\/executions\?status=paused$/);
+  await expect(page.getByLabel('Status')).toHaveValue('paused');
+  await expect(page.getByTestId('executions-count')).toContainText(/of (more than )?[\d,]+ executions?/);
 
-  await page.setViewportSize({ width: 390, height: 844 });
-  await page.goto(`/?workflow=${key}`);
-  await expect(page.getByTestId('inbox-row')).toHaveCount(5);
-  await saveScreenshot(page, 'inbox-phone');
+  await page.goto('/ops');
+  await page.getByTestId('status-counts').locator('[data-status="completed"]').click();
+  await expect(page).toHaveURL(/\/executions\?status=completed$/);
 
-  await page.emulateMedia({ colorScheme: 'dark' });
-  await page.setViewportSize({ width: 1280, height: 900 });
-  await page.goto(`/?workflow=${key}`);
-  await expect(page.getByTestId('inbox-row')).toHaveCount(5);
-  await saveScreenshot(page, 'inbox-dark');
+  // Over 24 h: the inbox lists only those.
+  await page.goto('/ops');
+  await page.getByTestId('stat-over-24h-link').click();
+  await expect(page).toHaveURL(/\/\?over=24h$/);
+  await page.goto(`/?over=24h&workflow=${wf.key}`);
+  await expect(inboxRow(page, old.id)).toBeVisible();
+  await expect(inboxRow(page, fresh.id)).toHaveCount(0);
+  await expect(page.getByTestId('inbox-count')).toContainText('paused over 24 h');
+
+  // Per workflow: paused count → the inbox for that workflow.
+  await page.goto('/ops');
+  const row = page.getByTestId('by-workflow').locator(`tr[data-workflow="${wf.key}"]`);
+  await expect(row.getByTestId('wf-paused')).toHaveText('2');
+  await row.getByTestId('wf-paused').click();
+  await expect(page).toHaveURL(new RegExp(`/\\?workflow=${wf.key}$`));
+  await expect(page.getByTestId('inbox-row')).toHaveCount(2);
+});
+
+test('executions: find one by its short id (server-side), with a total and "sleeping until"', async ({ page }) => {
+  const operator = await makeUser('operator');
+  const key = uniq('naps');
+  await createWorkflow(db(), {
+    key,
+    name: 'Nap then go',
+    definition: { steps: [{ id: 'nap', type: 'wait', duration: 'PT2H', next: 'go' }, { id: 'go', type: 'action', action: { type: 'allow' } }] },
+  });
+  const sleeping = await startAs(operator, key, { step: 1 });
+  await startAs(operator, key, { step: 2 });
+  await signIn(page, operator, `/executions?workflow=${key}`);
+  await expect(page.getByTestId('executions-count')).toHaveText('Showing 1–2 of 2 executions');
+  await expect(page.getByTestId('execution-row').first().getByTestId('sleeping-until')).toContainText(/sleeping until .*\(in 1 h 5\d min\)/);
+
+  // The short id, from anywhere: the server searches by prefix, not just this page.
+  await page.goto('/executions');
+  await page.getByLabel('Execution id').fill(sleeping.id.slice(0, 8));
+  await page.getByRole('button', { name: 'Find' }).click();
+  await expect(page.getByTestId('execution-row')).toHaveCount(1);
+  await expect(page.getByTestId('execution-row')).toContainText(sleeping.id.slice(0, 8));
+  await expect(page.getByTestId('executions-count')).toContainText(`whose id starts with “${sleeping.id.slice(0, 8)}”`);
+  await page.getByLabel('Execution id').fill('not-hex!');
+  await page.getByRole('button', { name: 'Find' }).click();
+  await expect(page.getByText('That is not part of an execution id')).toBeVisible();
 });

@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { ensureBuild } from './support/build';
+import { chromiumEnv, resolveChromium } from './support/chromium';
 import { ensureDatabase, startEmbeddedPostgres, type EmbeddedDb } from './support/embedded-postgres';
 import { freePort } from './support/ports';
 
@@ -20,13 +21,13 @@ const root = process.cwd();
 const say = (m: string) => console.log(`\n[test] ${m}`);
 const runId = `wr_test_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
 const STEPS = ['typecheck', 'lint', 'vitest', 'playwright'];
-// `npm test -- vitest` runs one step; anything else given is a file filter for vitest
-// (`npm test -- vitest e2e/api/tokens.test.ts`).
+// `npm test -- vitest` runs one step; anything else given is a file filter: `*.spec.ts` for
+// Playwright, the rest for vitest (`npm test -- vitest e2e/api/tokens.test.ts`,
+// `npm test -- playwright e2e/ui/live.spec.ts`).
 const only = process.argv.slice(2).filter((a) => STEPS.includes(a));
-const fileFilters = process.argv.slice(2).filter((a) => !STEPS.includes(a));
-// Files ending in .spec.ts are Playwright's (`npm test -- playwright e2e/ui/inbox.spec.ts`), the rest vitest's.
-const vitestFilters = fileFilters.filter((a) => !a.endsWith('.spec.ts'));
-const playwrightFilters = fileFilters.filter((a) => a.endsWith('.spec.ts'));
+const filters = process.argv.slice(2).filter((a) => !STEPS.includes(a));
+const playwrightFilters = filters.filter((a) => a.endsWith('.spec.ts'));
+const vitestFilters = filters.filter((a) => !a.endsWith('.spec.ts'));
 const want = (step: string) => only.length === 0 || only.includes(step);
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): boolean {
@@ -128,8 +129,9 @@ try {
     results.push(['vitest', run(process.execPath, [path.join(root, 'node_modules/vitest/vitest.mjs'), 'run', ...vitestFilters], env)]);
   }
   if (want('playwright')) {
-    say('playwright: console in Chromium');
-    results.push(['playwright', run(process.execPath, [path.join(root, 'node_modules/@playwright/test/cli.js'), 'test', ...playwrightFilters], env)]);
+    const browser = await resolveChromium(root);
+    say(`playwright: console in Chromium (from ${browser.source}: ${browser.executablePath})`);
+    results.push(['playwright', run(process.execPath, [path.join(root, 'node_modules/@playwright/test/cli.js'), 'test', ...playwrightFilters], { ...env, ...chromiumEnv(browser) })]);
   }
 } catch (e) {
   console.error(`[test] ${(e as Error).message}`);

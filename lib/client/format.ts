@@ -78,6 +78,23 @@ export function shortId(id: string): string {
   return id.slice(0, 8);
 }
 
+const REF_KEY = /(^id$|_id$|number|ref)/i;
+
+/** How people name an item: the payload's first id-like string ("ORD-1001"), else the short id. */
+export function itemRef(payload: Record<string, unknown> | null | undefined, id: string): string {
+  const hit = Object.entries(payload ?? {}).find(([k, v]) => typeof v === 'string' && REF_KEY.test(k))?.[1];
+  return typeof hit === 'string' ? hit : shortId(id);
+}
+
+const zoned = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'long' });
+
+/** A full timestamp with its time zone ("1 Dec 2026, 21:45:30 UTC"), for hover text beside relative ages. */
+export function formatZoned(iso: string | null | undefined): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : zoned.format(d);
+}
+
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 }

@@ -6,6 +6,8 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient, type QueryClient, type QueryKey } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ApiError, apiFetch, isApiError, withQuery } from './api';
+import { useFallbackInterval, useLiveConnected } from './live';
+import { queryKeys } from './query-keys';
 import type {
   ApprovalDto,
   ApprovalPage,
@@ -27,19 +29,11 @@ import type {
   WorkflowList,
 } from './types';
 
+export { queryKeys };
+
+/** How often lists poll while pushes are not arriving (lib/client/live.ts). */
 export const LIVE_INTERVAL_MS = 5_000;
 
-export const queryKeys = {
-  me: ['me'] as const,
-  paused: (f: PausedFilter) => ['paused', f] as const,
-  pausedAll: ['paused'] as const,
-  executions: (f: ExecutionFilter) => ['executions', f] as const,
-  executionsAll: ['executions'] as const,
-  execution: (id: string) => ['execution', id] as const,
-  workflows: ['workflows'] as const,
-  workflow: (idOrKey: string) => ['workflow', idOrKey] as const,
-  ops: ['ops'] as const,
-};
 
 export function useMe(opts: { enabled?: boolean } = {}) {
   return useQuery({
@@ -51,36 +45,43 @@ export function useMe(opts: { enabled?: boolean } = {}) {
   });
 }
 
-export type PausedFilter = { workflow?: string; reason?: string; cursor?: string; limit?: number };
+export type PausedFilter = { workflow?: string; reason?: string; pausedBefore?: string; cursor?: string; limit?: number };
 
 export function usePausedExecutions(f: PausedFilter) {
   return useQuery({
     queryKey: queryKeys.paused(f),
     queryFn: ({ signal }) =>
-      apiFetch<PausedPage>(withQuery('/executions/paused', { limit: f.limit ?? 25, cursor: f.cursor, workflow_id: f.workflow, reason: f.reason }), { signal }),
+      apiFetch<PausedPage>(
+        withQuery('/executions/paused', { limit: f.limit ?? 25, cursor: f.cursor, workflow_id: f.workflow, reason: f.reason, paused_before: f.pausedBefore }),
+        { signal },
+      ),
     placeholderData: keepPreviousData,
-    refetchInterval: LIVE_INTERVAL_MS,
+    refetchInterval: useFallbackInterval(LIVE_INTERVAL_MS),
   });
 }
 
-export type ExecutionFilter = { status?: ExecutionStatus; workflow?: string; cursor?: string; limit?: number };
+export type ExecutionFilter = { status?: ExecutionStatus; workflow?: string; idPrefix?: string; cursor?: string; limit?: number };
 
 export function useExecutions(f: ExecutionFilter) {
   return useQuery({
     queryKey: queryKeys.executions(f),
     queryFn: ({ signal }) =>
-      apiFetch<ExecutionPage>(withQuery('/executions', { limit: f.limit ?? 25, cursor: f.cursor, status: f.status, workflow_id: f.workflow }), { signal }),
+      apiFetch<ExecutionPage>(
+        withQuery('/executions', { limit: f.limit ?? 25, cursor: f.cursor, status: f.status, workflow_id: f.workflow, id_prefix: f.idPrefix }),
+        { signal },
+      ),
     placeholderData: keepPreviousData,
-    refetchInterval: LIVE_INTERVAL_MS,
+    refetchInterval: useFallbackInterval(LIVE_INTERVAL_MS),
   });
 }
 
 export function useExecution(id: string | undefined) {
+  const live = useLiveConnected();
   return useQuery({
     queryKey: queryKeys.execution(id ?? ''),
     queryFn: ({ signal }) => apiFetch<ExecutionDetail>(`/executions/${encodeURIComponent(id!)}`, { signal }),
     enabled: !!id,
-    refetchInterval: (q) => (q.state.error && isApiError(q.state.error) && q.state.error.status === 404 ? false : 3_000),
+    refetchInterval: (q) => (live || (q.state.error && isApiError(q.state.error) && q.state.error.status === 404) ? false : 3_000),
   });
 }
 
@@ -119,11 +120,16 @@ export function useWorkflow(idOrKey: string | undefined) {
   });
 }
 
+/** How often the ops numbers refresh while pushes arrive: a late worker or an expiring pause is a matter of time passing, which nothing announces. */
+const OPS_TIME_DRIVEN_MS = 15_000;
+
 export function useOpsSummary(opts: { enabled?: boolean; intervalMs?: number } = {}) {
+  const live = useLiveConnected();
+  const interval = opts.intervalMs ?? LIVE_INTERVAL_MS;
   return useQuery({
     queryKey: queryKeys.ops,
     queryFn: ({ signal }) => apiFetch<OpsSummary>('/ops/summary', { signal }),
-    refetchInterval: opts.intervalMs ?? LIVE_INTERVAL_MS,
+    refetchInterval: live ? Math.max(OPS_TIME_DRIVEN_MS, interval) : interval,
     enabled: opts.enabled ?? true,
   });
 }
@@ -171,20 +177,27 @@ function decidedBy(a: ApprovalDto): string {
 
 /** A 409 becomes "Already decided by …", read from the approval itself, whatever the server's wording. */
 async function explainConflict(e: ApiError, v: DecideVars): Promise<ApiError> {
-  if (e.code === 'already_decided') return new ApiError(e.status, e.code, 'You already decided on this approval.');
   if (e.code !== 'not_pending') return e;
   try {
     const a = await apiFetch<ApprovalDto>(`/approvals/${encodeURIComponent(v.approvalId)}`);
-    if (a.status !== 'pending') return new ApiError(e.status, e.code, `Already decided by ${decidedBy(a)} (${a.status}).`);
+    if (a.status !== 'pending') {
+      const text = `Already decided by ${decidedBy(a)} (${a.status}).`;
+      return new ApiError(e.status, e.code, text, text);
+    }
   } catch {
-    // fall back to the server's message
+    // the fixed text for not_pending says enough
   }
-  return new ApiError(e.status, e.code, /already decided/i.test(e.message) ? e.message : `Already decided: ${e.message}`);
+  return e;
 }
 
-export function useDecide(me: Me | undefined) {
+/**
+ * `handlesUnauthorized`: the caller explains an ended session itself (the decision dialog keeps
+ * the comment), so the console does not jump to sign-in on this mutation's 401.
+ */
+export function useDecide(me: Me | undefined, opts: { handlesUnauthorized?: boolean } = {}) {
   const qc = useQueryClient();
   return useMutation({
+    meta: { handlesUnauthorized: opts.handlesUnauthorized ?? false },
     mutationFn: async (v: DecideVars) => {
       try {
         return await apiFetch<ApprovalDto>(`/approvals/${encodeURIComponent(v.approvalId)}/${v.decision}`, {

@@ -60,7 +60,13 @@ export type ExecutionEventPageDto = z.infer<typeof ZExecutionEventPage>;
 export const ZExecutionListItem = ZExecution.omit({ context: true });
 export type ExecutionListItemDto = z.infer<typeof ZExecutionListItem>;
 
-export const ZExecutionList = z.strictObject({ executions: z.array(ZExecutionListItem), count: z.number().int(), next_cursor: ZNextCursor });
+export const ZExecutionList = z.strictObject({
+  executions: z.array(ZExecutionListItem),
+  count: z.number().int(),
+  total: z.number().int().meta({ description: 'How many match the filters across all pages; exact when total_exact, else a lower bound (10,000)' }),
+  total_exact: z.boolean(),
+  next_cursor: ZNextCursor,
+});
 export type ExecutionListDto = z.infer<typeof ZExecutionList>;
 
 export function toExecutionDto(e: ExecutionRow, extra: { workflowName?: string; workflowKey?: string } = {}) {

@@ -11,9 +11,25 @@ import { toExecutionListItem, type ExecutionListDto } from './execution-dto';
 export const ZListExecutions = z.strictObject({
   status: z.enum(EXECUTION_STATUSES).optional(),
   workflow_id: z.string().min(1).max(100).optional(),
+  /** The start of an execution id, as the console shows it ("3f2a9c1e"): hex digits, dashes allowed where the id has them. */
+  id_prefix: z
+    .string()
+    .regex(/^[0-9a-fA-F-]{1,36}$/, 'id_prefix must be hexadecimal digits: the start of an execution id')
+    .refine((v) => v.replace(/-/g, '').length >= 1 && v.replace(/-/g, '').length <= 32, 'id_prefix must be hexadecimal digits: the start of an execution id')
+    .optional(),
   ...PAGE_QUERY,
 });
 export type ListExecutionsInput = z.infer<typeof ZListExecutions>;
+
+/** `total` is exact up to this many matches; above it the list says "more than" (a count of a million rows is not free). */
+export const EXECUTIONS_TOTAL_EXACT_UP_TO = 10_000;
+
+/** The ids a prefix stands for, as the closed range [low, high] of uuids: a range scan of the primary key. */
+export function idPrefixRange(prefix: string): [string, string] {
+  const hex = prefix.replace(/-/g, '').toLowerCase();
+  const asUuid = (h: string) => `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  return [asUuid(hex.padEnd(32, '0')), asUuid(hex.padEnd(32, 'f'))];
+}
 
 const fromExecution = rowMapper<ExecutionRow>(workflowExecutions);
 /** Every column but `context`: list items leave it out, and it can be large. */
@@ -42,6 +58,15 @@ function listExecutionsStatement(input: ListExecutionsInput, workflowId: string 
   // status can lead it to read them all and sort them.
   if (input.status) where.push(`status collate "C" = ${p.hidden(input.status, '::text')}`);
   if (workflowId) where.push(`workflow_id = ${p.hidden(workflowId, '::uuid')}`);
+  if (input.id_prefix) {
+    // Visible bounds (not behind subselects): PostgreSQL must see the range is narrow to read it by
+    // primary key and sort the handful of rows.
+    const [low, high] = idPrefixRange(input.id_prefix);
+    where.push(`id between ${p.add(low, '::uuid')} and ${p.add(high, '::uuid')}`);
+  }
+  // The total ignores the cursor: every page of one filter says the same.
+  const filters = [...where];
+  const countValues = [...p.values];
   if (input.cursor) {
     const { at, id } = decodeKeysetCursor(input.cursor);
     // A row comparison, so the index scan starts right at the cursor instead of filtering its way there.
@@ -54,24 +79,33 @@ function listExecutionsStatement(input: ListExecutionsInput, workflowId: string 
            limit ${p.hidden(input.limit + 1, '::int')}) e
     cross join lateral (select name, key from workflows where id = e.workflow_id limit 1) w
    order by e.started_at desc, e.id desc`;
-  const name = `wr_list_executions_${input.status ? 's' : ''}${workflowId ? 'w' : ''}${input.cursor ? 'c' : ''}`;
-  return { name, text, values: p.values };
+  const shape = `${input.status ? 's' : ''}${workflowId ? 'w' : ''}${input.id_prefix ? 'i' : ''}`;
+  const count = {
+    name: `wr_count_executions_${shape}`,
+    text: `select count(*)::int as n from (select 1 from workflow_executions ${filters.length ? `where ${filters.join(' and ')}` : ''}
+             limit ${EXECUTIONS_TOTAL_EXACT_UP_TO + 1}) bounded`,
+    values: countValues,
+  };
+  return { name: `wr_list_executions_${shape}${input.cursor ? 'c' : ''}`, text, values: p.values, count };
 }
 
 /** Newest first, keyset-paged on (started_at, id). */
 export async function listExecutions(db: DbOrTx, input: ListExecutionsInput) {
   const workflowId = input.workflow_id ? (await findWorkflowRow(db, input.workflow_id)).id : null;
   const list = listExecutionsStatement(input, workflowId);
-  const rows = (await queryNamed(db, list.name, list.text, list.values)).map((r) => ({
-    e: fromExecution(r),
-    name: r.wr_workflow_name as string,
-    key: r.wr_workflow_key as string,
-  }));
+  const [raw, counted] = await Promise.all([
+    queryNamed(db, list.name, list.text, list.values),
+    queryNamed(db, list.count.name, list.count.text, list.count.values),
+  ]);
+  const rows = raw.map((r) => ({ e: fromExecution(r), name: r.wr_workflow_name as string, key: r.wr_workflow_key as string }));
+  const n = (counted[0]?.n as number) ?? 0;
   const page = rows.slice(0, input.limit);
   const last = page[page.length - 1];
   return {
     executions: page.map((r) => toExecutionListItem(r.e, { workflowName: r.name, workflowKey: r.key })),
     count: page.length,
+    total: Math.min(n, EXECUTIONS_TOTAL_EXACT_UP_TO),
+    total_exact: n <= EXECUTIONS_TOTAL_EXACT_UP_TO,
     next_cursor: rows.length > input.limit && last ? encodeKeysetCursor(last.e.startedAt!, last.e.id) : null,
   } satisfies ExecutionListDto;
 }

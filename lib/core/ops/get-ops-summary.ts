@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { DbOrTx } from '../../db/client';
 import { ZId, ZTimestamp } from '../dto';
 import { EXECUTION_STATUSES, type ExecutionStatus } from '../engine/state-machine';
+import { expiringSoon, recentFailures, workflowBreakdown } from './ops-drilldown';
 
 const count = z.number().int();
 
@@ -32,6 +33,7 @@ export const ZOpsSummary = z.strictObject({
     count,
     oldest_age_seconds: z.number().int().nullable(),
     over_24h: count,
+    oldest_execution_id: ZId.nullable(),
     age_histogram: z.array(z.strictObject({ label: z.string(), min_seconds: z.number(), max_seconds: z.number().nullable(), count })),
   }),
   approvals: z.strictObject({
@@ -42,6 +44,7 @@ export const ZOpsSummary = z.strictObject({
       reject: count,
       per_hour: z.array(z.strictObject({ hours_ago: z.number().int(), hour_start: ZTimestamp, approve: count, reject: count })),
     }),
+    median_decision_seconds_24h: z.number().int().nullable(),
   }),
   decision_time: z.strictObject({
     window_days: z.number().int(),
@@ -59,6 +62,44 @@ export const ZOpsSummary = z.strictObject({
     ),
   }),
   workers: z.strictObject({ status: z.enum(['ok', 'stale', 'none']), list: z.array(ZWorker) }),
+  by_workflow: z.array(
+    z.strictObject({
+      workflow_id: ZId,
+      workflow_key: z.string(),
+      workflow_name: z.string(),
+      paused: count,
+      oldest_paused_at: ZTimestamp.nullable(),
+      oldest_execution_id: ZId.nullable(),
+      approved_24h: count,
+      rejected_24h: count.meta({ description: 'Rejections by people in the last 24 h, whichever branch the workflow then took (on_reject or ending as rejected)' }),
+      median_decision_seconds: z.number().int().nullable(),
+    }),
+  ),
+  expiring_soon: z.strictObject({
+    count,
+    items: z.array(
+      z.strictObject({
+        execution_id: ZId,
+        workflow_key: z.string(),
+        workflow_name: z.string(),
+        step_id: z.string().nullable(),
+        pause_kind: z.string().nullable(),
+        paused_reason: z.string().nullable(),
+        pause_expires_at: ZTimestamp,
+        at_deadline: z.strictObject({ next: z.string().nullable(), ends: z.enum(['completed', 'rejected', 'expired', 'failed']).nullable(), text: z.string() }),
+      }),
+    ),
+  }),
+  failures: z.strictObject({
+    failed_executions_24h: count,
+    workers_with_errors: count,
+    items: z.array(
+      z.discriminatedUnion('kind', [
+        z.strictObject({ kind: z.literal('execution_failed'), at: ZTimestamp, title: z.string(), detail: z.string().nullable(), execution_id: ZId, workflow_key: z.string() }),
+        z.strictObject({ kind: z.literal('worker_errors'), at: ZTimestamp, title: z.string(), detail: z.string().nullable(), worker_id: z.string() }),
+      ]),
+    ),
+  }),
 });
 export type OpsSummary = z.infer<typeof ZOpsSummary>;
 
@@ -103,7 +144,7 @@ export async function getOpsSummary(db: DbOrTx, opts: { now?: Date } = {}) {
     return sql`count(*) filter (where ${cond})::int as ${sql.raw(`b${i}`)}`;
   });
 
-  const [statusRes, pausedRes, decisionsRes, pendingRes, workersRes, decisionTimeRes] = await Promise.all([
+  const [statusRes, pausedRes, decisionsRes, pendingRes, workersRes, decisionTimeRes, byWorkflow, expiring, medianRes] = await Promise.all([
     db.execute(sql`select status, count(*)::int as n from workflow_executions group by status`),
     db.execute(sql`
       with p as (
@@ -112,6 +153,7 @@ export async function getOpsSummary(db: DbOrTx, opts: { now?: Date } = {}) {
       )
       select count(*)::int as paused,
              max(age) as oldest_age,
+             (select id from workflow_executions where status = 'paused' and paused_at is not null order by paused_at, id limit 1) as oldest_id,
              count(*) filter (where age > ${DAY_S})::int as over_24h,
              ${sql.join(bucketCases, sql`, `)}
       from p`),
@@ -159,6 +201,14 @@ export async function getOpsSummary(db: DbOrTx, opts: { now?: Date } = {}) {
         left join followed f on f.workflow_id = ids.workflow_id
        order by coalesce(st.decided, 0) desc, w.name
        limit 50`),
+    workflowBreakdown(db, nowIso),
+    expiringSoon(db, nowIso),
+    db.execute(sql`
+      select percentile_cont(0.5) within group (order by extract(epoch from (a.decided_at - a.created_at))) as median_s
+        from approval_requests a
+       where a.id in (select approval_id from approval_decisions
+                       where created_at > ${nowIso}::timestamptz - interval '24 hours' and created_at <= ${nowIso}::timestamptz)
+         and a.status in ('approved', 'rejected') and a.decided_at > ${nowIso}::timestamptz - interval '24 hours'`),
   ]);
 
   const byStatus = Object.fromEntries(EXECUTION_STATUSES.map((s) => [s, 0])) as Record<ExecutionStatus, number>;
@@ -221,6 +271,9 @@ export async function getOpsSummary(db: DbOrTx, opts: { now?: Date } = {}) {
     };
   });
 
+  const failures = await recentFailures(db, nowIso, workers);
+  const median = rowsOf<{ median_s: number | string | null }>(medianRes)[0]?.median_s;
+
   return {
     generated_at: nowIso,
     executions: { total, by_status: byStatus },
@@ -228,6 +281,7 @@ export async function getOpsSummary(db: DbOrTx, opts: { now?: Date } = {}) {
       count: num(p.paused),
       oldest_age_seconds: oldestAge,
       over_24h: num(p.over_24h),
+      oldest_execution_id: (p.oldest_id as string | null | undefined) ?? null,
       age_histogram: PAUSED_AGE_BUCKETS.map(([label, lower], i) => ({
         label,
         min_seconds: lower,
@@ -243,6 +297,8 @@ export async function getOpsSummary(db: DbOrTx, opts: { now?: Date } = {}) {
         reject: hours.reduce((s, h) => s + h.reject, 0),
         per_hour: hours,
       },
+      /** From request to final decision, over the requests people decided in the last 24 h. */
+      median_decision_seconds_24h: median === null || median === undefined ? null : Math.round(num(median)),
     },
     decision_time: {
       window_days: DECISION_WINDOW_DAYS,
@@ -257,6 +313,9 @@ export async function getOpsSummary(db: DbOrTx, opts: { now?: Date } = {}) {
         escalated: num(r.escalated),
       })),
     },
+    by_workflow: byWorkflow,
+    expiring_soon: expiring,
+    failures,
     workers: {
       // ok: at least one worker cycled recently; stale: all known workers are late; none: no worker seen in a day.
       status: workers.length === 0 ? 'none' : workers.some((w) => !w.stale) ? 'ok' : 'stale',

@@ -9,6 +9,8 @@ export const ZListPaused = z.strictObject({
   ...PAGE_QUERY,
   workflow_id: z.string().min(1).max(100).optional(),
   reason: z.string().max(200).optional(),
+  /** Only pauses that began before this time (the console's "over 24 h" view). */
+  paused_before: z.iso.datetime({ offset: true }).optional(),
 });
 export type ListPausedInput = z.infer<typeof ZListPaused>;
 
@@ -43,7 +45,9 @@ function pausedFilter(input: ListPausedInput, workflowId: string | null): Paused
   // guessing "almost none" from the pattern — a guess that makes it read every paused execution and
   // sort the matches rather than walk the index until the page is full.
   if (input.reason) where.push(`(select paused_reason ilike ${p.add(`%${escapeLike(input.reason)}%`, '::text')})`);
-  return { shape: `${workflowId ? 'w' : ''}${input.reason ? 'r' : ''}`, where, p };
+  // A bound in the index's own order: the walk starts at the oldest and stops at the bound.
+  if (input.paused_before) where.push(`paused_at < ${p.hidden(new Date(input.paused_before).toISOString(), '::timestamptz')}`);
+  return { shape: `${workflowId ? 'w' : ''}${input.reason ? 'r' : ''}${input.paused_before ? 'b' : ''}`, where, p };
 }
 
 async function fullCount(db: DbOrTx, f: PausedFilter): Promise<number> {
@@ -157,7 +161,7 @@ export async function listPausedExecutions(db: DbOrTx, input: ListPausedInput, n
   const list = listPausedStatement(input, filter, now);
   const [rows, total] = await Promise.all([
     queryNamed(db, list.name, list.text, list.values) as Promise<{ row: PausedExecutionDto }[]>,
-    pausedTotal(db, filter, `${workflowId ?? ''}\u0000${input.reason ?? ''}`),
+    pausedTotal(db, filter, `${workflowId ?? ''}\u0000${input.reason ?? ''}\u0000${input.paused_before ?? ''}`),
   ]);
   const executions = rows.slice(0, input.limit).map(({ row: r }) => ({
     ...r,

@@ -1,0 +1,116 @@
+'use client';
+/**
+ * Live updates: one EventSource on GET /api/v1/events per tab. Each change the server pushes
+ * invalidates the TanStack Query caches that show it, so open pages refetch within a second.
+ * While the stream is down (or the server's database listener is), queries poll instead
+ * (`fallbackInterval`).
+ */
+import { useQueryClient, type QueryClient } from '@tanstack/react-query';
+import { useEffect, useSyncExternalStore } from 'react';
+import { queryKeys } from './query-keys';
+import type { PausedPage } from './types';
+
+let live = false;
+const listeners = new Set<() => void>();
+
+function setLive(next: boolean) {
+  if (next === live) return;
+  live = next;
+  for (const l of listeners) l();
+}
+
+function subscribe(l: () => void) {
+  listeners.add(l);
+  return () => listeners.delete(l);
+}
+
+/** True while changes are being pushed: lists need not poll. */
+export function useLiveConnected(): boolean {
+  return useSyncExternalStore(
+    subscribe,
+    () => live,
+    () => false,
+  );
+}
+
+/** A refetch interval that applies only while pushes are not arriving. */
+export function useFallbackInterval(ms: number): number | false {
+  return useLiveConnected() ? false : ms;
+}
+
+type Change = { k: 'e' | 'a' | 'w'; id?: string; e?: string; s?: string; many?: boolean };
+
+/** Everything a pushed change can make stale, by query key prefix. */
+function keysFor(c: Change): readonly (readonly unknown[])[] {
+  if (c.k === 'w') return [queryKeys.ops];
+  const lists = [queryKeys.pausedAll, queryKeys.executionsAll, queryKeys.ops];
+  if (c.many || !c.id) return lists;
+  const executionId = c.k === 'a' ? c.e : c.id;
+  return executionId ? [...lists, queryKeys.execution(executionId)] : lists;
+}
+
+/**
+ * An execution that is no longer paused leaves the inbox at once: the push says so, and the refetch
+ * that follows (for the rest of the page) need not be waited for.
+ */
+function dropFromPausedLists(qc: QueryClient, c: Change) {
+  if (c.k !== 'e' || !c.id || !c.s || c.s === 'paused') return;
+  for (const [key, page] of qc.getQueriesData<PausedPage>({ queryKey: queryKeys.pausedAll })) {
+    if (!page?.executions.some((e) => e.id === c.id)) continue;
+    const executions = page.executions.filter((e) => e.id !== c.id);
+    qc.setQueryData<PausedPage>(key, { ...page, executions, count: executions.length, total: Math.max(0, page.total - 1) }, { updatedAt: qc.getQueryState(key)?.dataUpdatedAt });
+  }
+}
+
+/** Invalidations arriving together (a decision touches an approval and its execution) refetch once. */
+function batcher(qc: QueryClient) {
+  const pending = new Map<string, readonly unknown[]>();
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  return (keys: readonly (readonly unknown[])[]) => {
+    for (const k of keys) pending.set(JSON.stringify(k), k);
+    timer ??= setTimeout(() => {
+      timer = null;
+      const batch = [...pending.values()];
+      pending.clear();
+      for (const queryKey of batch) void qc.invalidateQueries({ queryKey });
+    }, 16);
+  };
+}
+
+/** Opens the stream while `enabled` (signed in); mounted once, in the providers. */
+export function useLiveUpdates(enabled: boolean) {
+  const qc = useQueryClient();
+  useEffect(() => {
+    if (!enabled || typeof EventSource === 'undefined') return;
+    const invalidate = batcher(qc);
+    const es = new EventSource('/api/v1/events');
+    es.addEventListener('status', (ev) => {
+      let listening = false;
+      try {
+        listening = (JSON.parse((ev as MessageEvent<string>).data) as { listening?: boolean }).listening === true;
+      } catch {
+        listening = false;
+      }
+      // Back from polling (or just connected): anything may have changed meanwhile.
+      if (listening && !live) void qc.invalidateQueries({ predicate: (q) => q.queryKey[0] !== queryKeys.me[0] });
+      setLive(listening);
+    });
+    es.addEventListener('change', (ev) => {
+      try {
+        const change = JSON.parse((ev as MessageEvent<string>).data) as Change;
+        dropFromPausedLists(qc, change);
+        invalidate(keysFor(change));
+      } catch {
+        // a message this console does not understand: ignore it
+      }
+    });
+    // The browser reconnects by itself (the server ends each stream after a few minutes); until
+    // it is back, poll. A refused stream (401 after the session ended) stays closed: polling then
+    // meets the 401 too and sends the user to sign in.
+    es.onerror = () => setLive(false);
+    return () => {
+      es.close();
+      setLive(false);
+    };
+  }, [enabled, qc]);
+}
