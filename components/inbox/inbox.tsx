@@ -133,9 +133,11 @@ function InboxSummary({ filtered }: { filtered: boolean }) {
         {plural(ops.data.approvals.pending, 'pending approval')}
       </span>
       {stale ? (
-        <Link href="/ops" role="status" className="inline-flex rounded-full bg-rose-100 px-3 py-1 font-medium text-rose-900 hover:underline dark:bg-rose-900/50 dark:text-rose-100">
-          Worker is late: decided items are not being resumed. See Ops.
-        </Link>
+        <span role="status">
+          <Link href="/ops" className="inline-flex rounded-full bg-rose-100 px-3 py-1 font-medium text-rose-900 hover:underline dark:bg-rose-900/50 dark:text-rose-100">
+            Worker is late: decided items are not being resumed. See Ops.
+          </Link>
+        </span>
       ) : null}
     </div>
   );

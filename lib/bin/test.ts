@@ -108,7 +108,10 @@ try {
     env.PORT = String(port);
     env.WR_BASE_URL = `http://127.0.0.1:${port}`;
     env.NEXTAUTH_URL = env.WR_BASE_URL;
-    server = spawn(process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'start', '-p', String(port), '-H', '127.0.0.1'], {
+    // Keep-alive longer than any client here idles a connection (Node's fetch: 4 s; Playwright's
+    // request context reuses connections too): otherwise the server may close a connection just as
+    // a client sends its next request on it, which the client sees as "socket hang up".
+    server = spawn(process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'start', '-p', String(port), '-H', '127.0.0.1', '--keepAliveTimeout', '70000'], {
       env: { ...env, WR_SERVICE: 'web' },
       stdio: ['ignore', 'inherit', 'inherit'],
     });

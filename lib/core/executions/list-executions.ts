@@ -82,8 +82,9 @@ function listExecutionsStatement(input: ListExecutionsInput, workflowId: string 
   const shape = `${input.status ? 's' : ''}${workflowId ? 'w' : ''}${input.id_prefix ? 'i' : ''}`;
   const count = {
     name: `wr_count_executions_${shape}`,
+    // Walked in the list's own index order and stopped at the bound, like the page itself.
     text: `select count(*)::int as n from (select 1 from workflow_executions ${filters.length ? `where ${filters.join(' and ')}` : ''}
-             limit ${EXECUTIONS_TOTAL_EXACT_UP_TO + 1}) bounded`,
+             order by started_at desc, id desc limit (select ${EXECUTIONS_TOTAL_EXACT_UP_TO + 1}::int)) bounded`,
     values: countValues,
   };
   return { name: `wr_list_executions_${shape}${input.cursor ? 'c' : ''}`, text, values: p.values, count };
