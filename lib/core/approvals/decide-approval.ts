@@ -3,6 +3,7 @@ import { queryNamed, rowMapper, type Db, type DbOrTx } from '../../db/client';
 import { approvalDecisions, approvalRequests, workflowExecutions, type ApprovalDecisionRow, type ApprovalRow, type ExecutionRow } from '../../db/schema';
 import type { Actor } from '../access/permissions';
 import { assertContextFits } from '../engine/context-limit';
+import { ExecutionChange } from '../engine/execution-change';
 import type { JsonObject } from '../engine/execute-step';
 import { AppError } from '../errors';
 import { isUuid } from '../ids';
@@ -57,15 +58,6 @@ const RECORD_DECISION_SQL = `with mine as (
   select $10::uuid, $12::text, $11::text, $2::text, $13::jsonb, $5::timestamptz from changed
 )
 select (select to_json(mine) from mine) as wr_mine, (select to_json(changed) from changed) as wr_changed`;
-
-// $1 resume data, $2 now, $3 execution, $4 its version as read.
-const FINAL_DECISION_SQL = `with updated as (
-  update workflow_executions
-     set resume_data = $1::jsonb, decided_at = $2::timestamptz, version = version + 1, updated_at = $2::timestamptz
-   where id = $3::uuid and version = $4::int
-  returning id
-)
-select pg_notify('${DECISION_CHANNEL}', id::text) from updated`;
 
 /** A request locked for deciding: its execution (locked first), the request, the decisions so far. */
 export type LockedApproval = { execution: ExecutionRow; approval: ApprovalRow; decisions: ApprovalDecisionRow[] };
@@ -174,9 +166,9 @@ export async function decideApproval(
     if (cast.resumeData) {
       // The decision becomes the execution's resume data (compare-and-set on its version), and the
       // workers hear of it when this transaction commits.
-      const at = now.toISOString();
-      const updated = await queryNamed(tx, 'wr_decide_final', FINAL_DECISION_SQL, [JSON.stringify(cast.resumeData), at, exec.id, exec.version]);
-      if (updated.length === 0) throw new AppError('conflict', 'the execution was changed by another request; retry');
+      const change = new ExecutionChange(exec);
+      change.set({ resumeData: cast.resumeData, decidedAt: now });
+      await change.commit(tx, now, { notify: DECISION_CHANNEL });
     }
     return { approval: cast.approval, exec, workflowName: rawExec.wr_workflow_name as string, decisions: cast.decisions };
   });

@@ -24,7 +24,7 @@ export const workflowExecutions = pgTable(
     startedBy: text('started_by').notNull(),
     completedAt: timestamp('completed_at', { withTimezone: true, precision: 3 }),
     error: text('error'),
-    // The quick start's pause/resume columns.
+    // The pause: set by a pause (step or request), cleared when it ends (CLEARED_PAUSE, engine/execution-change.ts).
     pausedAt: timestamp('paused_at', { withTimezone: true, precision: 3 }),
     pausedReason: text('paused_reason'),
     pausedStepId: text('paused_step_id'),
