@@ -1,6 +1,6 @@
 import { and, asc, eq, isNull, lte } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client';
-import { hiddenLimit, hiddenSql, literalEq } from '../../db/page-first';
+import { hiddenLimit, hiddenSql, literalEq } from '../../db/sql/page-first';
 import { approvalRequests, workflowExecutions, type ExecutionRow } from '../../db/schema';
 import { SYSTEM_ACTOR } from '../access/permissions';
 import { CLEARED_PAUSE, ExecutionChange } from '../engine/execution-change';

@@ -1,6 +1,6 @@
 import { and, asc, eq, isNotNull } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { hiddenLimit, literalEq } from '../../db/page-first';
+import { hiddenLimit, literalEq } from '../../db/sql/page-first';
 import { workflowExecutions } from '../../db/schema';
 import { phaseLog, type PhaseCounts, type PhaseOptions } from './phase';
 import { SYSTEM_ACTOR } from '../access/permissions';

@@ -1,6 +1,6 @@
 import { and, asc, isNotNull, lte } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { hiddenLimit, hiddenSql, literalEq } from '../../db/page-first';
+import { hiddenLimit, hiddenSql, literalEq } from '../../db/sql/page-first';
 import { workflowExecutions } from '../../db/schema';
 import { commitChanges } from '../engine/commit-changes';
 import { ExecutionChange, leaseUntil } from '../engine/execution-change';

@@ -1,6 +1,6 @@
 import { and, asc, inArray, isNull, lt } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { hiddenLimit, hiddenSql, literalEq } from '../../db/page-first';
+import { hiddenLimit, hiddenSql, literalEq } from '../../db/sql/page-first';
 import { workflowExecutions } from '../../db/schema';
 import { phaseLog, type PhaseCounts, type PhaseOptions } from './phase';
 
