@@ -6,19 +6,9 @@ import { wakeDueExecutions } from '@/lib/core/worker/wake-due-executions';
 import { env } from '@/lib/env';
 import type { Db } from '@/lib/db/client';
 import { workflowExecutions, workflows } from '@/lib/db/schema';
-import {
-  bundleTs,
-  completedSteps,
-  completionCounts,
-  createWorkflowIn,
-  detailIn,
-  openIsolated,
-  runNode,
-  setChain,
-  startIn,
-  type ChildResult,
-  type ExecutionDetail,
-} from '../helpers/workflows';
+import { isolatedDatabase } from '../helpers/env';
+import { bundleTs, type ChildResult, runNode } from '../helpers/processes';
+import { completedSteps, completionCounts, createWorkflowIn, detailIn, type ExecutionDetail, setChain, startIn } from '../helpers/workflows';
 
 /**
  * A process killed (SIGKILL) while running an execution: the execution keeps the step it reached,
@@ -37,7 +27,7 @@ describe('crash safety', () => {
   let close: () => Promise<void>;
   let fixture: { file: string; remove: () => void };
   beforeAll(async () => {
-    [{ db, url, close }, fixture] = await Promise.all([openIsolated(12), bundleTs(FIXTURE)]);
+    [{ db, url, close }, fixture] = await Promise.all([isolatedDatabase(12), bundleTs(FIXTURE)]);
   });
   afterAll(async () => {
     fixture?.remove();

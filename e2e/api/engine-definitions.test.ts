@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tokenForRole, uid } from '../helpers/env';
 import { api } from '../helpers/http';
-import { expectError, type StepDef } from '../helpers/workflows';
+import { expectError } from '../helpers/http';
+import { type StepDef } from '../helpers/workflows';
 
 /**
  * Definition validation through POST /api/v1/workflows: valid shapes are stored (201), invalid ones

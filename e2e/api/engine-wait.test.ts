@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cancelExecution } from '@/lib/core/executions/cancel-execution';
 import { wakeDueExecutions } from '@/lib/core/worker/wake-due-executions';
 import type { Db } from '@/lib/db/client';
-import { completedSteps, completionCounts, createWorkflowIn, detailIn, openIsolated, startIn, TEST_ACTOR } from '../helpers/workflows';
+import { isolatedDatabase } from '../helpers/env';
+import { completedSteps, completionCounts, createWorkflowIn, detailIn, startIn, TEST_ACTOR } from '../helpers/workflows';
 
 /**
  * Wait steps and the worker that wakes them. The sweep claims due rows across the whole table, so
@@ -14,7 +15,7 @@ describe('engine: wait steps are woken by the worker', () => {
   let db: Db;
   let close: () => Promise<void>;
   beforeAll(async () => {
-    ({ db, close } = await openIsolated());
+    ({ db, close } = await isolatedDatabase());
   });
   afterAll(async () => {
     await close();
