@@ -6,7 +6,8 @@ import { PERMISSIONS, ROLE_PERMISSIONS, ROLES, type Role } from '@/lib/core/acce
 import { apiTokens, delegations, notifications, workflowExecutions, workflows } from '@/lib/db/schema';
 import { testDb, uid, userWithToken } from '../helpers/env';
 import { api } from '../helpers/http';
-import { expectError, rawRequest, type ExecutionDetail } from '../helpers/workflows';
+import { expectError, rawRequest } from '../helpers/http';
+import { type ExecutionDetail } from '../helpers/workflows';
 
 /**
  * The authorization matrix, generated from the route table: every route in ROUTES × {no token,

@@ -16,8 +16,8 @@ import { log } from '@/lib/log';
 import { notifications } from '@/lib/db/schema';
 import { BASE_URL, testDb, tokenWith, uid, userWithToken } from '../helpers/env';
 import { call, type ApiResponse } from '../helpers/http';
-import { APPROVAL_FLOW, CALLBACK_FLOW } from '../helpers/resumer';
-import { rawRequest } from '../helpers/workflows';
+import { rawRequest } from '../helpers/http';
+import { APPROVAL_FLOW, CALLBACK_FLOW } from '../helpers/workflows';
 
 type Doc = ReturnType<typeof openApiDocument>;
 type Operation = { parameters?: { name: string; in: string; required?: boolean }[]; requestBody?: { required: boolean }; responses: Record<string, unknown>; 'x-permissions': string[] };

@@ -1,6 +1,6 @@
 import type { Role } from '../access/permissions';
 import type { Step } from './definition';
-import { parseDurationMs } from './duration';
+import { parseDurationMs } from '../duration';
 import { evaluateCondition } from './evaluate-condition';
 
 export type JsonObject = Record<string, unknown>;
@@ -65,7 +65,7 @@ export function executeStep(step: Step, context: JsonObject, now: Date): StepOut
         case 'log':
           return { kind: 'advance', next: step.next ?? null, eventData: { action: 'log', message: a.message ?? null } };
         case 'block':
-          // The quick start's approval form: one approval, continue at `next` when approved.
+          // The `block` action: a single approval, continue at `next` when approved.
           return {
             kind: 'pause',
             pauseKind: 'approval',

@@ -52,10 +52,10 @@ export async function sweepOnce(opts: SweepOptions): Promise<SweepCounts> {
     return { claimed: c.claimed, progress: c.resumed + c.skipped };
   });
   await phase('wake-due', async () => {
-    const c = await wakeDueExecutions(opts.db, opts.batchSize, opts.now, opts.log);
-    counts.woken += c.resumed;
+    const c = await wakeDueExecutions(opts.db, base);
+    counts.woken += c.woken;
     counts.errors += c.errors;
-    return { claimed: c.claimed, progress: c.resumed };
+    return { claimed: c.claimed, progress: c.woken };
   });
   await phase('expire', async () => {
     const c = await expirePausedExecutions(opts.db, base);
@@ -64,9 +64,9 @@ export async function sweepOnce(opts: SweepOptions): Promise<SweepCounts> {
     return { claimed: c.claimed, progress: c.expired };
   });
   await phase('warn', async () => {
-    const n = await warnOldPauses(opts.db, { ...base, warnAfterMs: env().PAUSE_WARN_AFTER });
-    counts.warned += n;
-    return { claimed: n, progress: n };
+    const c = await warnOldPauses(opts.db, { ...base, warnAfterMs: env().PAUSE_WARN_AFTER });
+    counts.warned += c.warned;
+    return { claimed: c.claimed, progress: c.warned };
   });
   // Expired idempotency keys, a batch per statement (few row locks at a time), while batches fill.
   await phase('idempotency-expiry', async () => {

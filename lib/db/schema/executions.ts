@@ -24,7 +24,7 @@ export const workflowExecutions = pgTable(
     startedBy: text('started_by').notNull(),
     completedAt: timestamp('completed_at', { withTimezone: true, precision: 3 }),
     error: text('error'),
-    // The quick start's pause/resume columns.
+    // The pause: set by a pause (step or request), cleared when it ends (CLEARED_PAUSE, engine/execution-change.ts).
     pausedAt: timestamp('paused_at', { withTimezone: true, precision: 3 }),
     pausedReason: text('paused_reason'),
     pausedStepId: text('paused_step_id'),
@@ -47,7 +47,7 @@ export const workflowExecutions = pgTable(
   },
   (t) => [
     // "paused, oldest first" is an index scan, keyset by (paused_at, id). The predicates let only the
-    // statement each index is made for use it (migration 0006, lib/db/page-first.ts).
+    // statement each index is made for use it (migration 0006, lib/db/sql/page-first.ts).
     index('idx_executions_paused_at').on(t.pausedAt, t.id).where(sql`status = 'paused' and pause_kind is not null`),
     index('idx_executions_paused_workflow')
       .on(t.workflowId, t.pausedAt, t.id)
