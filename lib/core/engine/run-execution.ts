@@ -10,6 +10,7 @@ import { executeStep, type JsonObject, type StepOutcome } from './execute-step';
 import { canTransition, type ExecutionStatus } from './state-machine';
 import { loadDefinition } from './workflow-definitions';
 import { notifyRequestsOpened } from '../notifications/outbox';
+import { isTransaction, pausesOnNewKey, settleCallbackPauses } from '../callbacks/settle-callback-pauses';
 
 export type RunOptions = {
   /** Recorded on events; the request's actor or the worker. */
@@ -78,6 +79,7 @@ const CLEARED_PAUSE = {
   pauseExpiresAt: null,
   decidedAt: null,
   pauseWarnedAt: null,
+  callbackKey: null,
 } satisfies ExecutionPatch;
 
 export { CLEARED_PAUSE };
@@ -157,6 +159,7 @@ const WRITTEN = (
     ['decidedAt', 'timestamptz[]'],
     ['pauseWarnedAt', 'timestamptz[]'],
     ['stepsRun', 'int[]'],
+    ['callbackKey', 'text[]'],
   ] as const
 ).map(([key, arrayType]) => ({ key, arrayType, name: getTableColumns(workflowExecutions)[key].name }));
 
@@ -205,12 +208,17 @@ export async function commitChanges(tx: Tx, changes: readonly ExecutionChange[],
  * when the row's version moved since it was read.
  */
 export async function commitSingleStatement(db: Db, change: ExecutionChange, now: Date): Promise<ExecutionRow> {
-  if (change.approvals.length > 0) throw new Error('a change that opens approval requests needs a transaction (commitChanges)');
+  if (change.approvals.length > 0 || pausesOnNewKey(change)) throw new Error('a change that opens approval requests or pauses on a callback key needs a transaction (commitChanges)');
   if (!change.changed) throw new Error('nothing to commit');
   return (await writeChanges(db, [change], now))[0]!;
 }
 
 async function writeChanges(tx: DbOrTx, changes: readonly ExecutionChange[], now: Date): Promise<ExecutionRow[]> {
+  // A pause on a callback key: the key's holder check and a held callback consumed, before anything is written.
+  if (changes.some(pausesOnNewKey)) {
+    if (!isTransaction(tx)) throw new Error('a change that pauses on a callback key needs a transaction (commitChanges)');
+    await settleCallbackPauses(tx, changes, now);
+  }
   const patched = changes.filter((c) => c.changed);
   // Approval requests first: nothing below refers to them, and the CAS failing rolls them back too.
   // Their notifications (the outbox) are written with them, in the same transaction.
@@ -301,8 +309,9 @@ function applyOutcome(change: ExecutionChange, step: Step, outcome: StepOutcome,
         decidedAt: null,
         pauseWarnedAt: null,
         resumeData: null,
+        callbackKey: outcome.callbackKey ?? null,
       });
-      change.event('paused', actor, step.id, { reason: outcome.reason, kind: outcome.pauseKind }, now);
+      change.event('paused', actor, step.id, { reason: outcome.reason, kind: outcome.pauseKind, ...(outcome.callbackKey ? { callback_key: outcome.callbackKey } : {}) }, now);
       if (outcome.approval) {
         const approvalId = change.approval({
           stepId: step.id,

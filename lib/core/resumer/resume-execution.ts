@@ -10,6 +10,7 @@ import { AppError } from '../errors';
 import { toExecutionDto } from '../executions/execution-dto';
 import { isUuid } from '../ids';
 import { applyResume } from './apply-resume';
+import { pausesOnNewKey } from '../callbacks/settle-callback-pauses';
 
 export const MAX_RESUME_DATA_BYTES = 64 * 1024;
 
@@ -70,7 +71,7 @@ async function resumeOptimistically(db: Db, actor: Actor, id: string, data: Reco
   await applyResume(db, change, { data, actor: actor.id, now, source: 'api' });
   let done = change.current.status !== 'running';
   if (!done && steps > 0) done = runSteps(change, await loadDefinition(db, cur.workflowId), actor.id, now, steps, { oversizeContext: 'refuse' }).done;
-  if (change.approvals.length > 0) return null;
+  if (change.approvals.length > 0 || pausesOnNewKey(change)) return null;
   try {
     const row = await commitSingleStatement(db, change, now);
     return { row, done, workflow: { name: raw.wr_workflow_name as string, key: raw.wr_workflow_key as string } };

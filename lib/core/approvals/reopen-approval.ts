@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Db } from '../../db/client';
+import { approvalRequests, executionEvents, workflowExecutions } from '../../db/schema';
+import { env } from '../../env';
+import type { Actor } from '../access/permissions';
+import { parseDurationMs } from '../engine/duration';
+import { approvalBranch, nextFollowUpMs } from '../engine/execute-step';
+import { recordEvent } from '../engine/run-execution';
+import { loadDefinition } from '../engine/workflow-definitions';
+import { AppError } from '../errors';
+import { isUuid } from '../ids';
+import { notifyRequestsOpened } from '../notifications/outbox';
+import { assertAssigned } from './assignment';
+import { getApproval } from './list-approvals';
+
+export const ZReopenApproval = z.strictObject({ reason: z.string().trim().max(1000).optional() });
+export type ReopenApprovalInput = z.infer<typeof ZReopenApproval>;
+
+/** The statuses an execution can be left in by an approval that expired or was rejected. */
+const ENDED_BY_APPROVAL = ['rejected', 'expired', 'failed'] as const;
+
+/**
+ * Asks again: for a request that expired or was rejected, and whose execution ended because of it
+ * (nothing after it ran), a new pending request for the same step — same reason, quorum, role and
+ * assignees, a fresh deadline and follow-ups, new mails and decision links through the outbox — and
+ * the execution paused there again; nothing earlier re-runs. The one way back from an ended status
+ * (the state machine's transitions never leave one): checked here, under the execution's and the
+ * request's locks, written with a compare-and-set on the execution's version in one transaction with
+ * its `reopened` event. Whoever reopens must be someone who may decide the request (the decision
+ * rules: approval:decide, not who started or paused it, assigned to it).
+ */
+export async function reopenApproval(db: Db, actor: Actor, approvalId: string, input: ReopenApprovalInput = {}, now = new Date()) {
+  if (!isUuid(approvalId)) throw new AppError('not_found', `approval ${approvalId} not found`);
+  const newId = await db.transaction(async (tx) => {
+    const [exec] = await tx
+      .select()
+      .from(workflowExecutions)
+      .where(eq(workflowExecutions.id, sql`(select execution_id from approval_requests where id = ${approvalId}::uuid)`))
+      .for('update');
+    if (!exec) throw new AppError('not_found', `approval ${approvalId} not found`);
+    const [approval] = await tx.select().from(approvalRequests).where(eq(approvalRequests.id, approvalId)).for('update');
+    if (!approval) throw new AppError('not_found', `approval ${approvalId} not found`);
+    if (!actor.permissions.has('approval:decide')) throw new AppError('forbidden', 'missing permission: approval:decide');
+    if (approval.status !== 'expired' && approval.status !== 'rejected') {
+      throw new AppError('conflict', `the approval is ${approval.status}; only an expired or rejected request can be reopened`);
+    }
+    if (!(ENDED_BY_APPROVAL as readonly string[]).includes(exec.status)) {
+      throw new AppError('conflict', `the execution is ${exec.status}, not ended by this request; only an execution that ended because its request expired or was rejected can be reopened`);
+    }
+    // The request's own events, then nothing of any other step: the execution ended right there.
+    const [requested] = await tx
+      .select({ id: executionEvents.id, actor: executionEvents.actor })
+      .from(executionEvents)
+      .where(and(eq(executionEvents.executionId, exec.id), eq(executionEvents.type, 'approval_requested'), sql`${executionEvents.data}->>'approval_id' = ${approval.id}`))
+      .limit(1);
+    if (!requested) throw new AppError('conflict', 'the request’s opening is not on the timeline; it cannot be reopened');
+    const [later] = await tx
+      .select({ type: executionEvents.type, stepId: executionEvents.stepId })
+      .from(executionEvents)
+      .where(
+        and(
+          eq(executionEvents.executionId, exec.id),
+          gt(executionEvents.id, requested.id),
+          sql`(${executionEvents.type} in ('step_completed', 'paused', 'waiting', 'approval_requested', 'reopened') or ${executionEvents.stepId} is distinct from ${approval.stepId})`,
+        ),
+      )
+      .orderBy(asc(executionEvents.id))
+      .limit(1);
+    if (later) {
+      throw new AppError('conflict', `later steps already ran after this request (${later.type}${later.stepId ? ` at ${later.stepId}` : ''}); it cannot be reopened`);
+    }
+    // Who paused it then (the step's actor) stays who paused it: the self-approval rule sees the same people.
+    const pausedBy = requested.actor;
+    if (actor.id === exec.startedBy || actor.id === pausedBy) {
+      throw new AppError('self_approval', 'you started or paused this execution, so you cannot decide (or reopen) its approval');
+    }
+    await assertAssigned(tx, { approval, actor, startedBy: exec.startedBy, pausedBy, votes: [], now });
+
+    const def = await loadDefinition(tx, exec.workflowId);
+    const step = def.byId.get(approval.stepId);
+    const timeoutMs = step?.type === 'approval' && step.timeout !== undefined ? parseDurationMs(step.timeout) : null;
+    const firstFollowUpMs = nextFollowUpMs(step, 0, false);
+    const [updated] = await tx
+      .update(workflowExecutions)
+      .set({
+        status: 'paused',
+        completedAt: null,
+        error: null,
+        currentStepId: approval.stepId,
+        wakeAt: null,
+        waitingUntil: null,
+        pausedAt: now,
+        pausedReason: approval.reason,
+        pausedStepId: approval.stepId,
+        nextStepId: approvalBranch(step, true).next,
+        pauseKind: 'approval',
+        pausedBy,
+        pauseExpiresAt: new Date(now.getTime() + (timeoutMs ?? env().PAUSE_MAX_DURATION)),
+        decidedAt: null,
+        pauseWarnedAt: null,
+        resumeData: null,
+        callbackKey: null,
+        version: exec.version + 1,
+        updatedAt: now,
+      })
+      .where(and(eq(workflowExecutions.id, exec.id), eq(workflowExecutions.version, exec.version)))
+      .returning();
+    if (!updated) throw new AppError('conflict', 'the execution was changed by another request; retry');
+    const values = {
+      id: randomUUID(),
+      executionId: exec.id,
+      stepId: approval.stepId,
+      reason: approval.reason,
+      requiredApprovals: approval.requiredApprovals,
+      approverRole: approval.approverRole,
+      assignedTo: approval.assignedTo,
+      followUpAt: firstFollowUpMs === null ? null : new Date(now.getTime() + firstFollowUpMs),
+      createdAt: now,
+    };
+    await tx.insert(approvalRequests).values(values);
+    await notifyRequestsOpened(tx, [{ approval: values, execution: updated }], now);
+    await recordEvent(
+      tx,
+      exec.id,
+      'reopened',
+      actor.id,
+      approval.stepId,
+      { approval_id: values.id, previous_approval_id: approval.id, previous_status: approval.status, execution_was: exec.status, reason: input.reason ?? null },
+      now,
+    );
+    await recordEvent(tx, exec.id, 'paused', pausedBy, approval.stepId, { reason: approval.reason, kind: 'approval', reopened: true }, now);
+    await recordEvent(
+      tx,
+      exec.id,
+      'approval_requested',
+      pausedBy,
+      approval.stepId,
+      {
+        approval_id: values.id,
+        required_approvals: values.requiredApprovals,
+        approver_role: values.approverRole,
+        ...(values.assignedTo.length ? { assigned_to: values.assignedTo } : {}),
+      },
+      now,
+    );
+    return values.id;
+  });
+  return getApproval(db, newId, now);
+}
