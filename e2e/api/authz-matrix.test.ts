@@ -111,14 +111,15 @@ describe('authorization matrix (from the route table)', () => {
     return { path: path(t.id, t.approvalId), body, check: () => executionState(t.id) };
   };
 
-  // An approval rejected by an approver, its execution ended by it (reopen's target).
+  // An approval rejected, its execution ended by it (reopen's target).
   let rejecter: Promise<string> | null = null;
   const rejectedShared = new Map<string, Promise<{ id: string; approvalId: string }>>();
   const rejected = (fresh: boolean) => {
     const make = async () => {
       const t = await target('approval', true);
-      const by = await (rejecter ??= userWithToken('approver').then((u) => u.token));
-      expect((await api(by).post(`/api/v1/approvals/${t.approvalId}/reject`, { comment: 'matrix' })).status).toBe(200);
+      // A resume-as-vote by an admin who did not start it: the rejection ends the execution at once (no worker here).
+      const by = await (rejecter ??= userWithToken('admin').then((u) => u.token));
+      expect((await api(by).post(`/api/v1/executions/${t.id}/resume`, { resume_data: { approved: false } })).status).toBe(200);
       return { id: t.id, approvalId: t.approvalId! };
     };
     if (fresh) return make();
