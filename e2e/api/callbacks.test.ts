@@ -78,7 +78,9 @@ describe('callback_key on a pause step', () => {
     expect(failed.data).toMatchObject({ reason: 'callback_key_in_use', holder: first.id });
     // Not only the application: the partial unique index refuses a second paused row on the key.
     const other = await startExecution(admin.token, keyed, { order: { id: uid('o') } });
-    await expect(testDb().execute(sql`update workflow_executions set callback_key = ${`payment:${order}`} where id = ${other.id}::uuid`)).rejects.toThrow(/uq_executions_paused_callback_key/);
+    await expect(testDb().execute(sql`update workflow_executions set callback_key = ${`payment:${order}`} where id = ${other.id}::uuid`)).rejects.toMatchObject({
+      cause: { code: '23505', constraint: 'uq_executions_paused_callback_key' },
+    });
     // Once the holder is resumed the key is free again.
     expect((await send(admin.token, `payment:${order}`, { paid: 1 })).status).toBe(200);
     expect((await startExecution(admin.token, keyed, { order: { id: order } })).status).toBe('paused');
@@ -209,9 +211,11 @@ describe('race: a callback and the pause on its key arrive together', () => {
     const run = async (i: number) => {
       const order = `${uid('race')}-${i}`;
       const key = `payment:${order}`;
+      // A start takes longer than a callback: a jitter on the callback lets either arrive first.
+      const jitter = (i * 7) % 40;
       const [started, cb] = await Promise.all([
         api(admin.token).post<ExecutionDto>('/api/v1/executions', { workflow_id: keyed, trigger_payload: { order: { id: order } } }),
-        send(operator.token, key, { round: i }),
+        new Promise((r) => setTimeout(r, jitter)).then(() => send(operator.token, key, { round: i })),
       ]);
       expect(started.status, JSON.stringify(started.body)).toBe(201);
       expect([200, 202], JSON.stringify(cb.body)).toContain(cb.status);

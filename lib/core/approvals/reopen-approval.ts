@@ -46,9 +46,6 @@ export async function reopenApproval(db: Db, actor: Actor, approvalId: string, i
     if (approval.status !== 'expired' && approval.status !== 'rejected') {
       throw new AppError('conflict', `the approval is ${approval.status}; only an expired or rejected request can be reopened`);
     }
-    if (!(ENDED_BY_APPROVAL as readonly string[]).includes(exec.status)) {
-      throw new AppError('conflict', `the execution is ${exec.status}, not ended by this request; only an execution that ended because its request expired or was rejected can be reopened`);
-    }
     // The request's own events, then nothing of any other step: the execution ended right there.
     const [requested] = await tx
       .select({ id: executionEvents.id, actor: executionEvents.actor })
@@ -70,6 +67,9 @@ export async function reopenApproval(db: Db, actor: Actor, approvalId: string, i
       .limit(1);
     if (later) {
       throw new AppError('conflict', `later steps already ran after this request (${later.type}${later.stepId ? ` at ${later.stepId}` : ''}); it cannot be reopened`);
+    }
+    if (!(ENDED_BY_APPROVAL as readonly string[]).includes(exec.status)) {
+      throw new AppError('conflict', `the execution is ${exec.status}, not ended by this request; only an execution that ended because its request expired or was rejected can be reopened`);
     }
     // Who paused it then (the step's actor) stays who paused it: the self-approval rule sees the same people.
     const pausedBy = requested.actor;
