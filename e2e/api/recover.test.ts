@@ -92,12 +92,17 @@ describe('POST /api/v1/executions/{id}/extend', () => {
     expect((await api(operator.token).post(`/api/v1/executions/${ex.id}/resume`, { resume_data: { ok: 1 } })).body.status).toBe('completed');
   });
 
-  it("moves an approval's timeout too", async () => {
-    const { id } = await pendingGate();
+  it("moves an approval's timeout too, and its decision links' end with it", async () => {
+    const assigned = await userWithToken('approver');
+    const { id, approvalId } = await pendingGate(await createWorkflow(starter.token, gate({ assignees: [assigned.email] }), 'Linked'));
     const before = await detail(id);
+    const links = async () =>
+      (await testDb().execute<{ expires_at: Date }>(sql`select expires_at from decision_links where approval_id = ${approvalId}::uuid`)).rows.map((r) => new Date(r.expires_at).toISOString());
+    expect(await links()).toEqual([before.pause_expires_at]); // a link ends with its request's deadline
     const res = await extend(decider.token, id, { by: 'P1D' });
     expect(res.status).toBe(200);
     expect(new Date(res.body.pause_expires_at!).getTime()).toBe(new Date(before.pause_expires_at!).getTime() + DAY);
+    expect(await links()).toEqual([res.body.pause_expires_at]);
     expect((await detail(id)).approvals[0]!.status).toBe('pending');
   });
 

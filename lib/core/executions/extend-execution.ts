@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/client';
 import { workflowExecutions } from '../../db/schema';
@@ -48,6 +48,11 @@ export async function extendExecution(db: Db, actor: Actor, id: string, input: E
     }
     const change = new ExecutionChange(cur);
     change.set({ pauseExpiresAt: until });
+    // A pending approval's unused decision links end with the request's deadline (or their TTL, sooner).
+    if (cur.pauseKind === 'approval') {
+      await tx.execute(sql`update decision_links l set expires_at = least(l.created_at + ${env().DECISION_LINK_TTL} * interval '1 millisecond', ${until.toISOString()}::timestamptz)
+        where l.used_at is null and l.approval_id in (select id from approval_requests where execution_id = ${cur.id}::uuid and status = 'pending')`);
+    }
     change.event('extended', actor.id, cur.pausedStepId, { from: cur.pauseExpiresAt?.toISOString() ?? null, to: until.toISOString(), ...input }, now);
     return change.commit(tx, now);
   });
