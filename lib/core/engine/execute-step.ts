@@ -105,7 +105,7 @@ export function executeStep(step: Step, context: JsonObject, now: Date): StepOut
         nextStepId: step.next ?? null,
         timeoutMs: step.timeout === undefined ? null : parseDurationMs(step.timeout),
         approval: null,
-        callbackKey: resolved ? resolved.key : null,
+        ...(resolved ? { callbackKey: resolved.key } : {}),
       };
     }
     case 'wait':
