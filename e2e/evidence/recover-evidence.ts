@@ -28,14 +28,14 @@ type Body = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 const EXECUTION_FIELDS = ['id', 'status', 'current_step_id', 'paused_step_id', 'pause_kind', 'callback_key', 'paused_at', 'pause_expires_at', 'resume_data', 'resume_count', 'context', 'error', 'version'];
 function abbreviate(body: Body | null): unknown {
   if (!body || typeof body !== 'object') return body;
+  if ('execution_id' in body && 'step_id' in body) {
+    return { id: body.id, status: body.status, execution_id: body.execution_id, step_id: body.step_id, assigned_to: body.assigned_to, created_at: body.created_at, execution_status: body.execution?.status };
+  }
   if ('workflow_id' in body && 'status' in body) {
     const out: Body = Object.fromEntries(EXECUTION_FIELDS.filter((k) => k in body).map((k) => [k, body[k]]));
     if (Array.isArray(body.events)) out.timeline = body.events.map((e: Body) => `${e.type}${e.step_id ? `@${e.step_id}` : ''} by ${e.actor}`);
     if (Array.isArray(body.approvals)) out.approvals = body.approvals.map((a: Body) => ({ id: a.id, status: a.status, created_at: a.created_at }));
     return out;
-  }
-  if ('execution_id' in body && 'step_id' in body) {
-    return { id: body.id, status: body.status, execution_id: body.execution_id, step_id: body.step_id, assigned_to: body.assigned_to, created_at: body.created_at, execution_status: body.execution?.status };
   }
   return body;
 }

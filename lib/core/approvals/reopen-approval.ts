@@ -65,6 +65,7 @@ export async function reopenApproval(db: Db, actor: Actor, approvalId: string, i
       )
       .orderBy(asc(executionEvents.id))
       .limit(1);
+    if (later?.type === 'reopened') throw new AppError('conflict', 'this request was already reopened: a newer request for the step exists');
     if (later) {
       throw new AppError('conflict', `later steps already ran after this request (${later.type}${later.stepId ? ` at ${later.stepId}` : ''}); it cannot be reopened`);
     }
