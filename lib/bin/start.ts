@@ -3,15 +3,20 @@
  *   embedded PostgreSQL (or DATABASE_URL) → migrations once → demo data on first run (embedded
  *   database or `--demo`, never with NODE_ENV=production) → build if needed → web server and worker
  *   as two processes. Ctrl-C stops all of it.
+ *
+ * Runs as dist/start.js, loaded by `node lib/bin/launch.mjs start` (the npm script): the launcher is
+ * this one node process; its children are `next start` and `node dist/worker.js`. It lets go of the
+ * database modules it used for the migrations and the demo data once they are done.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { ensureBuild } from './support/build';
 import fs from 'node:fs';
+import { ensureBuild } from './support/build';
 import { clearLeftover, ensureDatabase, startEmbeddedPostgres, type EmbeddedDb } from './support/embedded-postgres';
 import { localSecret } from './support/local-secret';
 import { maskPassword } from './support/mask-password';
 import { freePort } from './support/ports';
+import { ensureDist, webArgs, workerArgs } from './support/services';
 
 const root = process.cwd();
 const dev = process.argv.includes('--dev');
@@ -87,14 +92,11 @@ try {
   if (seeded) say('seeded demo users, workflows and executions');
 
   if (!dev) ensureBuild(root, say);
+  await ensureDist(root, say);
 
   const childEnv = { ...process.env, NEXTAUTH_SECRET: nextauthSecret, WR_SKIP_MIGRATE: '1', NEXT_TELEMETRY_DISABLED: '1' };
-  const nextBin = path.join(root, 'node_modules/next/dist/bin/next');
-  const web = spawn(process.execPath, [nextBin, dev ? 'dev' : 'start', '-p', String(port)], { stdio: 'inherit', env: { ...childEnv, WR_SERVICE: 'web' } });
-  const worker = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'lib/bin/worker.ts')], {
-    stdio: 'inherit',
-    env: { ...childEnv, WR_SERVICE: 'worker' },
-  });
+  const web = spawn(process.execPath, webArgs(root, port, { dev }), { stdio: 'inherit', env: { ...childEnv, WR_SERVICE: 'web' } });
+  const worker = spawn(process.execPath, workerArgs(root), { stdio: 'inherit', env: { ...childEnv, WR_SERVICE: 'worker' } });
   children.push(web, worker);
   for (const c of children) {
     c.once('exit', (code, signal) => {
