@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
-export const ENTRIES = ['start', 'web', 'worker', 'cli', 'migrate', 'build'];
+export const ENTRIES = ['start', 'setup', 'web', 'worker', 'cli', 'migrate', 'build'];
 const INPUTS = ['lib', 'tsconfig.json', 'package-lock.json'];
 
 function walk(p, out) {
@@ -45,13 +45,20 @@ export async function ensureDist(root = process.cwd(), say = (m) => console.log(
       format: 'esm',
       target: 'node20',
       packages: 'external',
+      // Modules imported with import() (the embedded database, only without DATABASE_URL) become
+      // chunks of their own, so a process loads them (and the packages they import) only when used.
+      splitting: true,
+      chunkNames: 'chunks/[name]-[hash]',
       jsx: 'automatic',
       tsconfig: path.join(root, 'tsconfig.json'),
       logLevel: 'warning',
     });
     // buildSync leaves esbuild's service process running for later calls: there are none.
     await esbuild.stop();
-    for (const f of fs.readdirSync(tmp)) fs.renameSync(path.join(tmp, f), path.join(dist, f));
+    // Chunks first (their names carry their hash), then the entries that import them.
+    fs.mkdirSync(path.join(dist, 'chunks'), { recursive: true });
+    if (fs.existsSync(path.join(tmp, 'chunks'))) for (const f of fs.readdirSync(path.join(tmp, 'chunks'))) fs.renameSync(path.join(tmp, 'chunks', f), path.join(dist, 'chunks', f));
+    for (const f of fs.readdirSync(tmp)) if (f !== 'chunks') fs.renameSync(path.join(tmp, f), path.join(dist, f));
     fs.writeFileSync(`${stamp}.${process.pid}`, hash);
     fs.renameSync(`${stamp}.${process.pid}`, stamp);
   } finally {
