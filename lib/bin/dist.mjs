@@ -35,7 +35,9 @@ export async function ensureDist(root = process.cwd(), say = (m) => console.log(
   const tmp = path.join(dist, `.tmp-${process.pid}-${Date.now()}`);
   fs.mkdirSync(tmp, { recursive: true });
   try {
-    const esbuild = await import('esbuild');
+    const esbuild = await import('esbuild').catch((e) => {
+      throw new Error(`dist/ is out of date with the sources and esbuild is not installed (a development dependency: build before npm prune --omit=dev): ${e.message}`);
+    });
     esbuild.buildSync({
       absWorkingDir: root,
       entryPoints: Object.fromEntries(ENTRIES.map((e) => [e, path.join(root, 'lib/bin', `${e}.ts`)])),
