@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { Db } from '../../db/client';
-import { workflowExecutions } from '../../db/schema';
+import { queryNamed, rowMapper, type Db } from '../../db/client';
+import { workflowExecutions, type ExecutionRow } from '../../db/schema';
 import type { Actor } from '../access/permissions';
 import { assertContextFits } from '../engine/context-limit';
 import { ExecutionChange, leaseUntil, runExecution, runSteps, STEPS_PER_TRANSACTION, type RunOptions } from '../engine/run-execution';
@@ -14,6 +14,12 @@ export const ZStartExecution = z.strictObject({
   trigger_payload: z.record(z.string(), z.unknown()).default({}),
 });
 export type StartExecutionInput = z.infer<typeof ZStartExecution>;
+
+// The new row, as a fixed statement sent as a named prepared statement (no query building per start).
+const INSERT_SQL = `insert into workflow_executions (workflow_id, status, trigger_payload, context, current_step_id, wake_at, started_at, started_by, updated_at)
+values ($1::uuid, 'running', $2::jsonb, $2::jsonb, $3, $4::timestamptz, $5::timestamptz, $6, $5::timestamptz)
+returning *`;
+const fromExecution = rowMapper<ExecutionRow>(workflowExecutions);
 
 /** How many steps a start runs in the request before handing the rest to the worker. */
 const START_MAX_STEPS = 1000;
@@ -35,21 +41,9 @@ export async function startExecution(db: Db, actor: Actor, input: StartExecution
   // With a step hook, every step commits on its own (runExecution); otherwise the first ones run here.
   const stepsHere = opts.onStepCommitted ? 0 : Math.min(STEPS_PER_TRANSACTION, maxSteps);
   const { row, ran, done } = await db.transaction(async (tx) => {
-    const [created] = await tx
-      .insert(workflowExecutions)
-      .values({
-        workflowId: wf.id,
-        status: 'running',
-        triggerPayload: input.trigger_payload,
-        context: input.trigger_payload,
-        currentStepId: def.first.id,
-        wakeAt: leaseUntil(now),
-        startedAt: now,
-        startedBy: actor.id,
-        updatedAt: now,
-      })
-      .returning();
-    const change = new ExecutionChange(created!);
+    const payload = JSON.stringify(input.trigger_payload);
+    const [created] = await queryNamed(tx, 'wr_start_insert', INSERT_SQL, [wf.id, payload, def.first.id, leaseUntil(now), now, actor.id]);
+    const change = new ExecutionChange(fromExecution(created!));
     change.event('started', actor.id, null, { workflow_key: wf.key }, now);
     const run = stepsHere > 0 ? runSteps(change, def, actor.id, now, stepsHere, { oversizeContext: 'refuse' }) : { ran: [], done: false };
     return { row: await change.commit(tx, now), ran: run.ran.length, done: run.done };
