@@ -1,7 +1,8 @@
 /**
  * `npx tsx lib/bin/bench/profile-top.ts <file.cpuprofile> [n]`: the top frames of a V8 CPU profile
  * (from `node --cpu-prof`, e.g. the bench's web server with BENCH_SERVER_NODE_ARGS) by self time,
- * and the total (self + callees) of our own code's frames — the table docs/benchmarks.md shows.
+ * by area, and the inclusive time (self + synchronous callees) of the named frames of the server
+ * chunks — our lib/ code and the packages bundled with it — the tables docs/benchmarks.md shows.
  * Build with WR_SERVER_MINIFY=0 (and a WR_DIST_DIR of its own) to keep function names readable.
  */
 import fs from 'node:fs';
@@ -21,8 +22,13 @@ const byId = new Map(p.nodes.map((x) => [x.id, x]));
 const parent = new Map<number, number>();
 for (const x of p.nodes) for (const c of x.children ?? []) parent.set(c, x.id);
 
+// Shares are of the busy time: samples in (idle) — the event loop waiting — are left out.
 const selfUs = new Map<number, number>();
-for (let i = 0; i < p.samples.length; i++) selfUs.set(p.samples[i]!, (selfUs.get(p.samples[i]!) ?? 0) + (p.timeDeltas[i] ?? 0));
+for (let i = 0; i < p.samples.length; i++) {
+  const id = p.samples[i]!;
+  if (byId.get(id)?.callFrame.functionName === '(idle)') continue;
+  selfUs.set(id, (selfUs.get(id) ?? 0) + (p.timeDeltas[i] ?? 0));
+}
 const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
 
 const where = (f: Frame) => {
@@ -32,7 +38,10 @@ const where = (f: Frame) => {
   if (!u) return '(native)';
   if (u.startsWith('node:')) return u;
   const ours = /(lib|app)\/[^?]*/.exec(u);
-  return ours ? ours[0] : u.split('/').slice(-2).join('/');
+  if (ours) return ours[0];
+  // Turbopack's server chunks hold our lib/ code together with the packages it bundles.
+  if (/\[root-of-the-server\]|chunks\/ssr|chunks\/_/.test(u)) return 'app server chunks (lib/ and bundled packages)';
+  return u.split('/').slice(-2).join('/');
 };
 const key = (f: Frame) => `${f.functionName || '(anonymous)'} — ${where(f)}${f.url && !f.url.startsWith('node:') ? `:${f.lineNumber + 1}` : ''}`;
 
@@ -56,7 +65,8 @@ for (const [id, us] of selfUs) {
   const seen = new Set<string>();
   for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
     const f = byId.get(cur)!.callFrame;
-    if (!/(^|\/)(lib|app)\//.test(f.url) || f.url.includes('node_modules')) continue;
+    const w = where(f);
+    if (!(/^(lib|app)\//.test(w) || w.startsWith('app server chunks')) || !f.functionName) continue;
     const k = key(f);
     if (seen.has(k)) continue;
     seen.add(k);
@@ -69,7 +79,7 @@ const table = (title: string, m: Map<string, number>, rows: number) => {
   console.log(`\n${title}\n\n| frame | share |\n| --- | ---: |`);
   for (const [k, us] of [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, rows)) console.log(`| ${k.replace(/\|/g, '\\|')} | ${pct(us)} |`);
 };
-console.log(`${file}: ${(total / 1000).toFixed(0)} ms sampled`);
+console.log(`${file}: ${(total / 1000).toFixed(0)} ms busy (idle left out)`);
 table('By area (self time)', area, 15);
 table(`Top ${n} frames by self time`, self, n);
-table('Our code, inclusive (self + callees)', inclusive, 20);
+table('Named frames of the app server chunks (our lib/ code and the packages bundled with it), inclusive: self + synchronous callees', inclusive, 30);
