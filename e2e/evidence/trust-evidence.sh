@@ -17,6 +17,9 @@
 #                default: this checkout. The browser for item 6 comes from this checkout.
 #   SPARE_PORT   two free ports from here for item 14 (default 3998, 3999)
 #   SWEEP_WAIT   seconds to wait for a worker sweep in item 11 (default 70; WORKER_INTERVAL is 60 s)
+#   SERVER_NOTE  how the server was configured, printed at the top (e.g. "WORKER_INTERVAL=5s TRUSTED_PROXIES=loopback")
+# Item 5 sends X-Forwarded-For as a reverse proxy would: start the fixed server with
+# TRUSTED_PROXIES=loopback, or every attempt counts as 127.0.0.1 (then that address is throttled).
 # Needs curl, jq, psql. API tokens and session cookies are masked (first 6 characters).
 set -u
 SCRIPT_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -75,7 +78,7 @@ mktoken() {
   local label=$1 perms=$2 user=${3:-}
   cli token create --name "$label-$RUN" --permissions "$perms" ${user:+--user "$user"}
   if [ "$CLI_RC" = 0 ]; then TOK[$label]=$(printf '%s\n' "$CLI_OUT" | tail -1); fi
-  WHO[$label]="token $label-$RUN (${user:-no user}; $perms)"
+  WHO[$label]="token $label-$RUN, ${user:+user }${user:-no user}"
 }
 # mkuser EMAIL ROLE PASSWORD — the password goes in on standard input (both trees read it there).
 mkuser() { STDIN_TEXT=$3 cli user create --email "$1" --role "$2" --name "$1"; }
@@ -112,26 +115,37 @@ approval_of() { # EXEC → APPROVAL (the pending request's id)
 }
 log_mark() { [ -n "$SERVER_LOG" ] && [ -f "$SERVER_LOG" ] && wc -l <"$SERVER_LOG" || echo 0; }
 log_since() { [ -n "$SERVER_LOG" ] && [ -f "$SERVER_LOG" ] && tail -n +"$(($1 + 1))" "$SERVER_LOG"; }
+# show_errors MARK : the error lines the server logged since MARK (start of each, and its parameters if any).
+show_errors() {
+  ERRLINES=$(log_since "$1" | grep -E '"level":("error"|"fatal"|50|60)' | head -3)
+  if [ -z "$ERRLINES" ]; then echo "  | (no error lines)"; return; fi
+  printf '%s\n' "$ERRLINES" | while IFS= read -r l; do
+    printf '  | %s … %s\n' "${l:0:260}" "$(printf '%s' "$l" | grep -oE '(params|parameters)[^"]{0,160}' | head -1)"
+  done | mask
+}
 is2xx() { [ "${1:0:1}" = 2 ]; }
 DB_PASSWORD=$(printf '%s' "$DATABASE_URL" | sed -nE 's#^[a-z]+://[^:/@]+:([^@]+)@.*#\1#p')
 
+echo "Server under test: started with npm start (DATABASE_URL on a fresh database${SERVER_NOTE:+; $SERVER_NOTE})."
 echo "trust evidence (issue 10) against $BASE, tree $TREE ($(cd "$TREE" && git rev-parse --short HEAD 2>/dev/null)), run $RUN, $(date -u +%FT%TZ)"
 
 # ---------------------------------------------------------------------------------------------- setup
 section "setup: users and tokens with the CLI of the tree under test"
 cli --help
 PW='Evidence-pass-1'
-for u in op:operator a1:approver a2:approver u3:approver u4:viewer u5:viewer u6:viewer; do
+for u in ad:admin op:operator a1:approver a2:approver u3:approver u4:viewer u5:viewer u6:viewer; do
   mkuser "${u%%:*}.$RUN@ev.test" "${u#*:}" "$PW"
 done
-OP=op.$RUN@ev.test; A1=a1.$RUN@ev.test; U3=u3.$RUN@ev.test; U4=u4.$RUN@ev.test; U5=u5.$RUN@ev.test; U6=u6.$RUN@ev.test
+AD=ad.$RUN@ev.test; OP=op.$RUN@ev.test; A1=a1.$RUN@ev.test; U3=u3.$RUN@ev.test; U4=u4.$RUN@ev.test; U5=u5.$RUN@ev.test; U6=u6.$RUN@ev.test
 mktoken adm workflow:read,workflow:write,execution:create,execution:read,execution:cancel,approval:read
 mktoken op execution:read,execution:cancel,approval:read "$OP"
 mktoken cancelonly execution:cancel
-mktoken a1 execution:read,execution:cancel,approval:read,approval:decide "$A1"
+mktoken a1 execution:read,approval:read,approval:decide "$A1"
+mktoken ad execution:read,execution:cancel,approval:read,approval:decide "$AD"
 mktoken u3 execution:read "$U3"
 
 call POST /api/v1/workflows adm "{\"key\":\"quorum-$RUN\",\"name\":\"Refund over 10k\",\"definition\":{\"steps\":[{\"id\":\"review\",\"type\":\"approval\",\"reason\":\"Large refund\",\"required_approvals\":2,\"approver_role\":\"approver\",\"on_approve\":\"pay\",\"on_reject\":\"stop\"},{\"id\":\"pay\",\"type\":\"action\",\"action\":{\"type\":\"set\",\"values\":{\"paid\":true}}},{\"id\":\"stop\",\"type\":\"action\",\"action\":{\"type\":\"fail\",\"reason\":\"rejected\"}}]}}"
+call POST /api/v1/workflows adm "{\"key\":\"pair-$RUN\",\"name\":\"Two people\",\"definition\":{\"steps\":[{\"id\":\"review\",\"type\":\"approval\",\"reason\":\"Four eyes\",\"required_approvals\":2}]}}"
 call POST /api/v1/workflows adm "{\"key\":\"hold-$RUN\",\"name\":\"Collect data\",\"definition\":{\"steps\":[{\"id\":\"hold\",\"type\":\"pause\",\"reason\":\"waiting for data\",\"next\":\"hold\"}]}}"
 
 # ---------------------------------------------------------------------------------------------- item 1
@@ -142,29 +156,29 @@ say "approval $A: $(jqb '.approvals[0] | {status, required_approvals, approvals_
 call POST "/api/v1/approvals/$A/approve" op '{}'
 call POST "/api/v1/executions/$E1/resume" op '{"resume_data":{"approved":true}}'
 R1=$STATUS
-say "execution after that resume: $(jqb '{status, context}')"
+is2xx "$R1" && say "execution after that resume: $(jqb '{status, context}')"
 SHOW=200 call GET "/api/v1/executions/$E1" adm ''
 say "  → status $(jqb -r .status); approval: $(jqb '.approvals[0] | {status, required_approvals, approvals_received, approver_role}')"
 echo "-- the same with a token holding only execution:cancel:"
 start_exec "quorum-$RUN" '{"amount":25000}'; E1b=$EXEC
 call POST "/api/v1/executions/$E1b/resume" cancelonly '{"resume_data":{"approved":true}}'
 R1b=$STATUS
-say "  → $(jqb '{status}')"
-echo "-- an approver (approval:decide, bound to $A1) resumes a 2-approver request: a vote, or a decision?"
+is2xx "$R1b" && say "  → $(jqb '{status}')"
+echo "-- someone who may decide (an admin's bound token: execution:cancel + approval:decide) resumes a 2-approver request: a vote, or a decision?"
 start_exec "quorum-$RUN" '{"amount":25000}'; E1c=$EXEC
-call POST "/api/v1/executions/$E1c/resume" a1 '{"resume_data":{"approved":true,"paid":true}}'
+call POST "/api/v1/executions/$E1c/resume" ad '{"resume_data":{"approved":true,"paid":true}}'
 R1c_extra=$STATUS
-call POST "/api/v1/executions/$E1c/resume" a1 '{"resume_data":{"approved":true,"comment":"looks right"}}'
+call POST "/api/v1/executions/$E1c/resume" ad '{"resume_data":{"approved":true,"comment":"looks right"}}'
 say "  → execution status $(jqb -r .status)"
 SHOW=200 call GET "/api/v1/executions/$E1c" adm ''
 say "  → approval: $(jqb '.approvals[0] | {status, required_approvals, approvals_received}')"
 if is2xx "$R1" || is2xx "$R1b"; then verdict 1 "REPRODUCED — a resume without approval:decide decided the approval (operator $R1, execution:cancel-only $R1b)"
-elif [ "$R1" = 403 ] && [ "$R1b" = 403 ] && [ "$R1c_extra" = 422 ]; then verdict 1 "FIXED — resume on a pending approval without approval:decide → 403 ($R1, $R1b); extra resume_data → 422; an approver's resume is one vote"
+elif [ "$R1" = 403 ] && [ "$R1b" = 403 ] && [ "$R1c_extra" = 422 ]; then verdict 1 "FIXED — resume on a pending approval without approval:decide → 403 ($R1, $R1b); extra resume_data → 422; a decider's resume is one vote (1 of 2, still paused)"
 else verdict 1 "UNEXPECTED ($R1, $R1b, $R1c_extra)"; fi
 
 # ---------------------------------------------------------------------------------------------- item 2
-section "item 2: one person counts twice toward a quorum"
-start_exec "quorum-$RUN" '{"amount":30000}'; E2=$EXEC
+section "item 2: one person counts twice toward a quorum (2 approvals, no approver_role)"
+start_exec "pair-$RUN" '{"amount":30000}'; E2=$EXEC
 approval_of "$E2"; A=$APPROVAL
 signin "$A1" "$PW" 10.2.0.1 "$TMP/a1.jar"
 WHO[jar:$TMP/a1.jar]="session of $A1"
@@ -198,7 +212,8 @@ if [ -n "$SERVER_LOG" ] && [ -f "$SERVER_LOG" ]; then
   grep -E '^\[start\]|Demo logins|^ +(admin|operator|approver|viewer) |No users yet|user create' "$SERVER_LOG" | head -14 | mask | sed 's/^/  | /'
 fi
 say "\$ psql -c \"select email, role from users where email like '%@example.com'\""
-sql "select email, role from users where email like '%@example.com' order by email" | sed 's/^/  | /'
+DEMO_ROWS=$(sql "select email, role from users where email like '%@example.com' order by email")
+printf '%s\n' "${DEMO_ROWS:-(no rows)}" | sed 's/^/  | /'
 signin admin@example.com admin-demo-pass 10.3.0.1 "$TMP/demo.jar"
 DEMO_IN=$SIGNED_IN
 echo "-- user management from the CLI:"
@@ -242,27 +257,33 @@ else verdict 4 "UNEXPECTED ($R4)"; fi
 
 # ---------------------------------------------------------------------------------------------- item 5
 section "item 5: anyone can lock anyone out"
-line=""
-for i in $(seq 1 20); do
-  signin "$U5" wrong-password "10.5.0.$i" "$TMP/x.jar" >/dev/null
-  line+="$i:${SIGNIN_STATUS}${SIGNIN_ERR:+($SIGNIN_ERR)} "
-done
-echo "20 wrong passwords for $U5, each from another X-Forwarded-For (10.5.0.1-20):"
-printf '  %s\n' "$line" | fold -w 160
+# runs EMAIL PASSWORD N XFF_PREFIX|XFF : N sign-ins, printed as runs of equal answers ("1-5: 401 CredentialsSignin").
+runs() {
+  local prev="" from=1 i cur xff
+  for i in $(seq 1 "$3"); do
+    xff=$4; [ "${xff: -1}" = . ] && xff="$4$i"
+    signin "$1" "$2" "$xff" "$TMP/x.jar" >/dev/null
+    cur="$SIGNIN_STATUS ${SIGNIN_ERR:-signed in: $SIGNED_IN}"
+    if [ -n "$prev" ] && [ "$cur" != "$prev" ]; then echo "  attempts $from-$((i - 1)): $prev"; from=$i; fi
+    prev=$cur
+  done
+  echo "  attempts $from-$3: $prev"
+}
+echo "20 wrong passwords for $U5, each from another X-Forwarded-For (10.5.0.1 … 10.5.0.20):"
+runs "$U5" wrong-password 20 10.5.0.
 echo "-- the real user, correct password, from a new address:"
 signin "$U5" "$PW" 10.5.1.1 "$TMP/u5.jar"
 R5=$SIGNED_IN; R5E=$SIGNIN_ERR
 echo "-- one address that keeps failing (for $U4) is slowed, also for the right password from there:"
-line=""
-for i in $(seq 1 6); do signin "$U4" wrong-password 10.5.2.1 "$TMP/x.jar" >/dev/null; line+="$i:${SIGNIN_STATUS}${SIGNIN_ERR:+($SIGNIN_ERR)} "; done
-printf '  %s\n' "$line"
+runs "$U4" wrong-password 6 10.5.2.1
 signin "$U4" "$PW" 10.5.2.1 "$TMP/x.jar"
 echo "-- the sign-in page and ?error= from the URL:"
 ERRTXT='Too many failed sign-ins. Call +1-555-0100 to unlock'
 page=$(curl -s "$BASE/signin?error=$(jq -rn --arg s "$ERRTXT" '$s|@uri')")
-if printf '%s' "$page" | grep -q '555-0100'; then ECHO=yes; else ECHO=no; fi
-say "> GET /signin?error=$ERRTXT → the page contains the URL's text: $ECHO"
-[ "$ECHO" = yes ] && say "  | $(printf '%s' "$page" | grep -o '.\{0,80\}555-0100.\{0,20\}' | head -1)"
+# The message the page shows: the text of its first role="alert" paragraph (server-rendered).
+SHOWN=$(printf '%s' "$page" | grep -o '<p[^>]*role="alert"[^>]*>[^<]*' | head -1 | sed 's/.*>//')
+if printf '%s' "$SHOWN" | grep -q '555-0100'; then ECHO=yes; else ECHO=no; fi
+say "> GET /signin?error=$ERRTXT → the page's error message: \"$SHOWN\" (the URL's text shown: $ECHO)"
 if [ "$R5" = no ]; then verdict 5 "REPRODUCED — after 20 failures from 20 addresses the correct password from a new address is refused ($R5E); ?error= echoed: $ECHO"
 elif [ "$ECHO" = no ]; then verdict 5 "FIXED — the correct password from an address that has not failed signs in; ?error= text not shown"
 else verdict 5 "UNEXPECTED (signed in $R5, echo $ECHO)"; fi
@@ -289,7 +310,7 @@ post_big() { # FILE [KEY]
     -H "Authorization: Bearer ${TOK[op]}" -H 'Content-Type: application/json' ${2:+-H "Idempotency-Key: $2"} --data-binary "@$1")
   read -r ST UP TT <<<"$w"
   say "> POST /api/v1/executions/$E7/resume  body $(wc -c <"$1") bytes${2:+, Idempotency-Key: $2}"
-  say "< $ST $(short "$(cat "$TMP/body" 2>/dev/null)" 160)   — the server took $UP bytes before answering (${TT}s)"
+  say "< $ST $(short "$(cat "$TMP/body" 2>/dev/null)" 160)   — curl had sent $UP bytes when the answer came (${TT}s)"
 }
 post_big "$TMP/8mb.json"; UP_PLAIN=$UP
 post_big "$TMP/8mb.json" "k7-$RUN"; UP_KEY=$UP; ST_KEY=$ST
@@ -299,7 +320,7 @@ sleep 1
 say "web process after 64 MB:  $(rss)"
 rm -f "$TMP/8mb.json" "$TMP/64mb.json"
 if [ "${UP_KEY:-0}" -ge 8000000 ]; then verdict 7 "REPRODUCED — with Idempotency-Key the whole 8 MB body was read ($UP_KEY bytes) before $ST_KEY (without the key: $UP_PLAIN bytes); 64 MB: $UP_64 bytes read"
-elif [ "${UP_KEY:-0}" -lt 4000000 ] && [ "${UP_64:-0}" -lt 8000000 ]; then verdict 7 "FIXED — refused after $UP_KEY of 8 MB with the key ($UP_PLAIN without), $UP_64 of 64 MB; status $ST_KEY"
+elif [ "${UP_KEY:-0}" -lt 4000000 ] && [ "${UP_64:-0}" -lt 8000000 ]; then verdict 7 "FIXED — with the key the 413 came after $UP_KEY bytes of 8 MB ($UP_PLAIN without the key) and after $UP_64 of 64 MB; status $ST_KEY"
 else verdict 7 "UNEXPECTED (read $UP_KEY / $UP_64 bytes)"; fi
 
 # ---------------------------------------------------------------------------------------------- item 8
@@ -360,10 +381,9 @@ M=$(log_mark)
 S10=""
 for p in /api/v1/executions /api/v1/executions/paused /api/v1/approvals; do SHOW=200 call GET "$p?cursor=$C" adm ''; S10+="$STATUS "; done
 sleep 1
-LOG10=$(log_since "$M" | grep -iE 'error|"level":5' | grep -v '"level":30' | head -3)
-echo "-- server log lines written meanwhile (errors; first 3, cut at 500 characters):"
-if [ -n "$LOG10" ]; then printf '%s\n' "$LOG10" | cut -c1-500 | mask | sed 's/^/  | /'; else echo "  | (none)"; fi
-PARAMS10=no; printf '%s' "$LOG10" | grep -qE -- '-005000|params|parameters' && PARAMS10=yes
+echo "-- error lines the server logged meanwhile (first 3; the start of each … its parameters):"
+show_errors "$M"
+PARAMS10=no; printf '%s' "$ERRLINES" | grep -qE -- '-005000|params:' && PARAMS10=yes
 if [[ "$S10" == *500* ]]; then verdict 10 "REPRODUCED — the crafted cursor → $S10; the log carries the query and its parameters: $PARAMS10"
 elif [ "$S10" = "422 422 422 " ]; then verdict 10 "FIXED — 422 on all three lists; nothing with parameters logged ($PARAMS10)"
 else verdict 10 "UNEXPECTED ($S10)"; fi
@@ -421,43 +441,55 @@ if [ -n "$SERVER_LOG" ] && [ -f "$SERVER_LOG" ]; then
   N13=0; [ -n "$DB_PASSWORD" ] && N13=$(grep -cF -- "$DB_PASSWORD" "$SERVER_LOG")
   say "  lines of the server's output containing the database password ('$DB_PASSWORD', a throw-away one): $N13"
 else N13=unknown; fi
-echo "-- database errors in the log carry query parameters (item 10's cursor): $PARAMS10"
-if [ "$N13" != 0 ] || [ "$PARAMS10" = yes ]; then verdict 13 "REPRODUCED — password in npm start's output on $N13 line(s); query parameters in the error log: $PARAMS10"
-else verdict 13 "FIXED — the password is masked in npm start's output; no query parameters in the log"; fi
+echo "-- a database error (a column renamed for a moment, as in a bad deployment) and what the log keeps of it:"
+MARK=wf-key-param-$RUN
+M=$(log_mark)
+say "\$ psql -c 'alter table workflows rename column name to name_gone'"; sql 'alter table workflows rename column name to name_gone' | sed 's/^/  | /'
+call GET "/api/v1/workflows/$MARK" adm ''
+say "\$ psql -c 'alter table workflows rename column name_gone to name'"; sql 'alter table workflows rename column name_gone to name' | sed 's/^/  | /'
+sleep 1
+show_errors "$M"
+PARAMS13=no; printf '%s' "$ERRLINES" | grep -qF -- "$MARK" && PARAMS13=yes
+SQL13=no; printf '%s' "$ERRLINES" | grep -qE 'Failed query|select \\"' && SQL13=yes
+say "  → the request's parameter ($MARK) in the log: $PARAMS13; the SQL in the log: $SQL13"
+if [ "$N13" != 0 ] || [ "$PARAMS13" = yes ]; then verdict 13 "REPRODUCED — the database password in npm start's output on $N13 line(s); a database error logs the SQL ($SQL13) and its parameters ($PARAMS13)"
+else verdict 13 "FIXED — the password is masked in npm start's output; a database error logs neither the SQL ($SQL13) nor its parameters ($PARAMS13)"; fi
 
 # ---------------------------------------------------------------------------------------------- item 14
 section "item 14: production start checks"
-# bg_run LOGFILE ENV… -- CMD… : starts a command in its own process group; sets BG_PID.
-bg_run() { local out=$1; shift; setsid env "$@" >"$out" 2>&1 & BG_PID=$!; }
-bg_stop() { kill -TERM -- "-$1" 2>/dev/null || kill "$1" 2>/dev/null; sleep 1; kill -KILL -- "-$1" 2>/dev/null; wait "$1" 2>/dev/null; }
+# try_start OUTFILE URL SECONDS ENV… : runs `env ENV…` in its own process group, asks URL every second
+# until it answers (→ UP="<status>") or the process exits (→ UP=down), then stops the process group.
+try_start() {
+  local out=$1 url=$2 secs=$3 pid code; shift 3
+  setsid env "$@" >"$out" 2>&1 &
+  pid=$!
+  UP=down
+  for _ in $(seq 1 "$secs"); do
+    code=$(curl -s -o "$TMP/probe" -w '%{http_code}' "$url")
+    if [ "$code" != 000 ]; then UP=$code; break; fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 1
+  done
+  if kill -0 "$pid" 2>/dev/null; then RUNNING=yes; else RUNNING="no (it exited)"; fi
+  say "  → GET $url: ${UP/down/no answer}; process still running: $RUNNING"
+  kill -TERM -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null
+  sleep 1
+  kill -KILL -- "-$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  grep -vE '^\s*$' "$out" | head -6 | cut -c1-300 | mask | sed 's/^/  | /'
+}
 P1=$SPARE_PORT; P2=$((SPARE_PORT + 1))
 say "\$ NODE_ENV=production NEXTAUTH_SECRET= PORT=$P1 WR_SKIP_MIGRATE=1 DATABASE_URL=… npm run web"
-bg_run "$TMP/web14" -u NEXTAUTH_SECRET NODE_ENV=production PORT=$P1 WR_SKIP_MIGRATE=1 DATABASE_URL="$DATABASE_URL" bash -c "cd '$TREE' && exec npm run -s web"
-W14=down
-for _ in $(seq 1 60); do
-  if [ "$(curl -s -o /dev/null -w '%{http_code}' "http://localhost:$P1/api/v1/health")" = 200 ]; then W14=up; break; fi
-  kill -0 "$BG_PID" 2>/dev/null || break
-  sleep 1
-done
-kill -0 "$BG_PID" 2>/dev/null && RUNNING=yes || RUNNING="no (exited)"
-say "  → GET http://localhost:$P1/api/v1/health: $W14; process running: $RUNNING"
-bg_stop "$BG_PID"
-grep -vE '^\s*$' "$TMP/web14" | head -8 | cut -c1-300 | mask | sed 's/^/  | /'
+try_start "$TMP/web14" "http://localhost:$P1/api/v1/health" 60 -u NEXTAUTH_SECRET NODE_ENV=production PORT=$P1 WR_SKIP_MIGRATE=1 \
+  DATABASE_URL="$DATABASE_URL" bash -c "cd '$TREE' && exec npm run -s web"
+W14=$UP
 say "\$ NODE_ENV=production WORKER_METRICS_PORT=$P2 METRICS_TOKEN= DATABASE_URL=… npm run worker"
-bg_run "$TMP/worker14" -u METRICS_TOKEN NODE_ENV=production WORKER_METRICS_PORT=$P2 DATABASE_URL="$DATABASE_URL" bash -c "cd '$TREE' && exec npm run -s worker"
-M14=down
-for _ in $(seq 1 40); do
-  c=$(curl -s -o "$TMP/metrics" -w '%{http_code}' "http://localhost:$P2/metrics")
-  if [ "$c" != 000 ]; then M14="$c without a token ($(grep -c '^wr_\|^# HELP' "$TMP/metrics") metric lines)"; break; fi
-  kill -0 "$BG_PID" 2>/dev/null || break
-  sleep 1
-done
-kill -0 "$BG_PID" 2>/dev/null && RUNNING=yes || RUNNING="no (exited)"
-say "  → GET http://localhost:$P2/metrics: $M14; process running: $RUNNING"
-bg_stop "$BG_PID"
-grep -vE '^\s*$' "$TMP/worker14" | head -4 | cut -c1-300 | mask | sed 's/^/  | /'
-if [ "$W14" = up ] || [ "$M14" != down ]; then verdict 14 "REPRODUCED — production web without NEXTAUTH_SECRET: $W14; worker metrics without METRICS_TOKEN: $M14"
-else verdict 14 "FIXED — in production the web server refuses to start without NEXTAUTH_SECRET and the worker refuses WORKER_METRICS_PORT without METRICS_TOKEN"; fi
+try_start "$TMP/worker14" "http://localhost:$P2/metrics" 40 -u METRICS_TOKEN NODE_ENV=production WORKER_METRICS_PORT=$P2 \
+  DATABASE_URL="$DATABASE_URL" bash -c "cd '$TREE' && exec npm run -s worker"
+M14=$UP
+[ "$M14" != down ] && say "  → the metrics answered without a token: $(grep -c '^# HELP' "$TMP/probe") metrics, e.g. $(grep -m1 '^wr_' "$TMP/probe")"
+if [ "$W14" != down ] || [ "$M14" != down ]; then verdict 14 "REPRODUCED — production web server without NEXTAUTH_SECRET answers ($W14); worker metrics without METRICS_TOKEN answer ($M14)"
+else verdict 14 "FIXED — with NODE_ENV=production the web server refuses to start without NEXTAUTH_SECRET and the worker refuses WORKER_METRICS_PORT without METRICS_TOKEN"; fi
 
 section "summary"
 printf '%s\n' "${VERDICTS[@]}"
