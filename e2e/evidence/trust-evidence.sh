@@ -34,7 +34,7 @@ trap 'rm -rf "$TMP"' EXIT
 export NEXT_TELEMETRY_DISABLED=1
 
 # ---------------------------------------------------------------------------------------------- helpers
-mask() { sed -E 's/(wr_[A-Za-z0-9_-]{3})[A-Za-z0-9_-]{8,}/\1…/g; s/(eyJ[A-Za-z0-9_-]{3})[A-Za-z0-9_.-]{8,}/\1…/g'; }
+mask() { sed -E 's/(wr_[A-Za-z0-9_-]{3})[A-Za-z0-9_-]{4,}…?/\1…/g; s/(eyJ[A-Za-z0-9_-]{3})[A-Za-z0-9_.-]{8,}/\1…/g'; }
 short() { local s; s=$(printf '%s' "$1" | tr '\n' ' '); if [ ${#s} -gt "${2:-400}" ]; then printf '%s… (%d bytes)' "${s:0:${2:-400}}" "${#1}"; else printf '%s' "$s"; fi; }
 say() { printf '%s\n' "$*" | mask; }
 section() { printf '\n==================== %s ====================\n' "$*"; }
