@@ -10,6 +10,7 @@ import { executeStep, type JsonObject, type StepOutcome } from './execute-step';
 import { canTransition, type ExecutionStatus } from './state-machine';
 import { loadDefinition } from './workflow-definitions';
 import { notifyRequestsOpened } from '../notifications/outbox';
+import { payloadHash } from '../approvals/payload-version';
 
 export type RunOptions = {
   /** Recorded on events; the request's actor or the worker. */
@@ -312,6 +313,10 @@ function applyOutcome(change: ExecutionChange, step: Step, outcome: StepOutcome,
           assignedTo: outcome.approval.assignees,
           followUpAt: outcome.approval.firstFollowUpMs === null ? null : new Date(now.getTime() + outcome.approval.firstFollowUpMs),
           createdAt: now,
+          // What the approver is shown, version 1 (lib/core/approvals/payload-version.ts).
+          payloadHash: payloadHash(context),
+          inputSchema: outcome.approval.inputSchema ?? null,
+          editable: outcome.approval.editable ?? [],
         });
         change.event(
           'approval_requested',
@@ -321,6 +326,8 @@ function applyOutcome(change: ExecutionChange, step: Step, outcome: StepOutcome,
             approval_id: approvalId,
             required_approvals: outcome.approval.requiredApprovals,
             approver_role: outcome.approval.approverRole,
+            payload_version: 1,
+            payload_hash: payloadHash(context),
             ...(outcome.approval.assignees.length ? { assigned_to: outcome.approval.assignees } : {}),
           },
           now,

@@ -37,7 +37,7 @@ export const ZExecutionEvent = z.strictObject({
   id: z.number().int(),
   type: z.string().meta({
     description:
-      'started, step_completed, waiting, paused, approval_requested, approved, rejected, resumed, completed, failed, cancelled, expired',
+      'started, step_completed, waiting, paused, approval_requested, payload_edited, approved, rejected, resumed, completed, failed, cancelled, expired',
   }),
   step_id: z.string().nullable(),
   actor: z.string(),
