@@ -73,11 +73,11 @@ function checkField(s: JsonSchemaLike, v: unknown, required: boolean): string | 
 }
 
 /** The supported keywords checked in the browser; the server's ajv has the last word. */
-export function validateForm(schema: JsonSchemaLike | null | undefined, value: FormValue, prefix = '', only?: readonly string[]): FormErrors {
+export function validateForm(schema: JsonSchemaLike | null | undefined, value: FormValue, prefix = '', only?: readonly string[], exclude: readonly string[] = []): FormErrors {
   const errors: FormErrors = {};
   if (!schema?.properties) return errors;
   for (const [k, s] of Object.entries(schema.properties)) {
-    if (only && !only.includes(k)) continue;
+    if ((only && !only.includes(k)) || exclude.includes(k)) continue;
     const path = prefix ? `${prefix}.${k}` : k;
     if (typeOf(s) === 'object' && s.properties) {
       Object.assign(errors, validateForm(s, (value[k] as FormValue | undefined) ?? {}, path));
@@ -213,6 +213,7 @@ export function SchemaForm({
   onChange,
   errors,
   only,
+  exclude = [],
   prefix = '',
   legend,
   testId,
@@ -223,12 +224,14 @@ export function SchemaForm({
   errors: FormErrors;
   /** Render just these properties (approve with edits: the editable fields), none required. */
   only?: readonly string[];
+  /** Leave these properties out (the decision form: the editable payload fields are changed by edits, not data). */
+  exclude?: readonly string[];
   prefix?: string;
   legend?: string;
   testId?: string;
 }) {
   const idBase = useId();
-  const props = Object.entries(schema.properties ?? {}).filter(([k]) => !only || only.includes(k));
+  const props = Object.entries(schema.properties ?? {}).filter(([k]) => (!only || only.includes(k)) && !exclude.includes(k));
   const extra = only ? only.filter((k) => !schema.properties?.[k]) : [];
   return (
     <fieldset className="space-y-3" data-testid={testId}>

@@ -72,7 +72,8 @@ export function DecideDialog({
   const commentId = useId();
   const single = rows.length === 1 ? rows[0]! : null;
   const schema = (single?.approval?.input_schema ?? null) as JsonSchemaLike | null;
-  const editable = decision === 'approve' ? (single?.approval?.editable ?? []) : [];
+  const allEditable = single?.approval?.editable ?? [];
+  const editable = decision === 'approve' ? allEditable : [];
   const [data, setData] = useState<FormValue>(() => initialExtra?.data ?? schemaDefaults(schema));
   const [editing, setEditing] = useState(!!initialExtra?.edits);
   const [edits, setEdits] = useState<FormValue | null>(initialExtra?.edits ?? null);
@@ -91,7 +92,7 @@ export function DecideDialog({
       const filled = compactValue(data);
       // An approval fills the form; a rejection need not, but what it fills must be valid.
       if (decision === 'approve' || Object.keys(filled).length > 0) {
-        const errs = validateForm(schema, filled);
+        const errs = validateForm(schema, filled, '', undefined, allEditable);
         setDataErrors(errs);
         if (Object.keys(errs).length) return;
         extra.data = filled;
@@ -166,7 +167,7 @@ export function DecideDialog({
       ) : null}
       {schema ? (
         <div className="mb-4">
-          <SchemaForm schema={schema} value={data} onChange={setData} errors={dataErrors} legend="Decision input" testId="decision-form" />
+          <SchemaForm schema={schema} value={data} onChange={setData} errors={dataErrors} exclude={allEditable} legend="Decision input" testId="decision-form" />
         </div>
       ) : null}
       {editable.length > 0 ? (

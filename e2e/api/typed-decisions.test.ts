@@ -112,6 +112,9 @@ describe('input_schema at workflow creation', () => {
     const dup = { steps: [{ id: 'a', type: 'approval', reason: 'x', editable: ['amount', 'amount'] }] };
     body = expectError(await api(admin.token).post('/api/v1/workflows', { key: uid('bad'), name: 'Bad', definition: dup }), 422, 'validation_failed');
     expect(body.error.message.startsWith('definition.steps.0.editable.1')).toBe(true);
+    const requiredEditable = { steps: [{ id: 'a', type: 'approval', reason: 'x', editable: ['amount'], input_schema: { type: 'object', properties: { amount: { type: 'integer' } }, required: ['amount'] } }] };
+    body = expectError(await api(admin.token).post('/api/v1/workflows', { key: uid('bad'), name: 'Bad', definition: requiredEditable }), 422, 'validation_failed');
+    expect(body.error.message.startsWith('definition.steps.0.editable.0')).toBe(true);
   });
 
   it('shows the schema, the editable fields and payload version 1 with its hash on the request', async () => {
@@ -256,6 +259,9 @@ describe('bound to what the approver saw', () => {
     expect(body.error.message).toBe('edits.amount: must be >= 1');
     body = expectError(await api(a1.token).post(`/api/v1/approvals/${a.id}/reject`, { edits: { amount: 5 } }), 422, 'validation_failed');
     expect(body.error.message).toBe('edits: only an approval can carry edits');
+    // An editable field changes by edits (a new version), never slipped in through data.
+    body = expectError(await api(a1.token).post(`/api/v1/approvals/${a.id}/approve`, { data: { ...data, amount: 1 } }), 422, 'validation_failed');
+    expect(body.error.message).toBe('data.amount: is an editable payload field: change it with edits, not data');
     expect(await snapshot(id, a.id)).toEqual(before);
   });
 

@@ -102,6 +102,12 @@ export type Vote = {
  * included); a rejection need not fill the form, but data it sends must match.
  */
 function assertVoteData(approval: ApprovalRow, vote: Vote): void {
+  // An editable payload field changes by edits (a new payload version), never by data.
+  const editable = Object.keys(vote.data ?? {}).find((k) => approval.editable.includes(k));
+  if (editable !== undefined) {
+    const message = 'is an editable payload field: change it with edits, not data';
+    throw new AppError('validation_failed', `data.${editable}: ${message}`, [{ path: `data.${editable}`, message }]);
+  }
   if (!approval.inputSchema) return;
   if (vote.decision === 'approve' || vote.data !== undefined) assertMatchesSchema(approval.inputSchema, vote.data ?? {}, 'data');
 }

@@ -188,8 +188,11 @@ export const ZDefinition = ZStoredDefinition.superRefine((def, ctx) => {
   });
   def.steps.forEach((s, i) => {
     if (s.type !== 'approval' || !s.editable) return;
+    const required = (s.input_schema?.required ?? []) as unknown[];
     s.editable.forEach((f, j) => {
       if (s.editable!.indexOf(f) !== j) ctx.addIssue({ code: 'custom', path: ['steps', i, 'editable', j], message: `duplicate field "${f}"` });
+      // Editable fields are payload fields, changed by edits; a decision's data never carries them.
+      else if (Array.isArray(required) && required.includes(f)) ctx.addIssue({ code: 'custom', path: ['steps', i, 'editable', j], message: `"${f}" is editable, so the input schema cannot require it in data` });
     });
   });
   if (new Set(def.steps.map((s) => s.id)).size !== def.steps.length) return;
