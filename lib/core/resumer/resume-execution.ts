@@ -38,7 +38,7 @@ function parseResumeVote(data: Record<string, unknown>): Vote {
     const what = issue.code === 'unrecognized_keys' ? 'not allowed' : issue.message;
     throw new AppError(
       'validation_failed',
-      `${where}: ${what}; a resume of a pending approval is a vote: {"approved": true|false, "comment"?: "…", "data"?: {…}, "payload_version"?: n}`,
+      `${where}: ${what}; a resume of a pending approval is a vote: {"approved": true|false, "comment"?: "…"}, with "data"?: {…} and "payload_version"?: n as on approve/reject`,
     );
   }
   return {
