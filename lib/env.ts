@@ -1,5 +1,6 @@
 import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
+import { DURATION_FORMS, parseDurationMs } from './core/duration';
 
 /**
  * Every environment variable the product reads, parsed once. A wrong value stops start-up with a
@@ -8,26 +9,8 @@ import { z } from 'zod';
  */
 const durationSeconds = z
   .string()
-  .regex(/^\d+(ms|s|m|h|d)?$/, 'expected a number with an optional unit: ms, s, m, h or d (e.g. 60s, 1m, 7d)')
-  .transform((v) => parseDurationToMs(v));
-
-export function parseDurationToMs(v: string): number {
-  const m = /^(\d+)(ms|s|m|h|d)?$/.exec(v.trim());
-  if (!m) throw new Error(`invalid duration ${v}`);
-  const n = Number(m[1]);
-  switch (m[2]) {
-    case 'ms':
-      return n;
-    case 'm':
-      return n * 60_000;
-    case 'h':
-      return n * 3_600_000;
-    case 'd':
-      return n * 86_400_000;
-    default:
-      return n * 1000; // bare numbers are seconds
-  }
-}
+  .refine((v) => parseDurationMs(v) !== null, `expected ${DURATION_FORMS}`)
+  .transform((v) => parseDurationMs(v)!);
 
 const port = z.coerce.number().int().min(1).max(65535);
 const flag = z
@@ -49,6 +32,10 @@ export const ZEnv = z.object({
   WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(50),
   PAUSE_MAX_DURATION: durationSeconds.default(7 * 86_400_000),
   PAUSE_WARN_AFTER: durationSeconds.default(86_400_000),
+  /** How far POST /executions/{id}/extend may move a pause's deadline, counted from the pause. */
+  PAUSE_EXTEND_MAX: durationSeconds.default(30 * 86_400_000),
+  /** How long a callback sent to a key nobody waits on yet is held for the first pause on it. */
+  CALLBACK_HOLD: durationSeconds.default(86_400_000),
   EXECUTION_LEASE: durationSeconds.default(30_000),
   /** Steps one execution may run in all (a loop that never pauses ends as failed). */
   MAX_STEPS_PER_EXECUTION: z.coerce.number().int().min(1).max(100_000_000).default(10_000),
@@ -142,9 +129,4 @@ export function envOrExit(who: string): Env {
 export function logLevelFromEnv(source: NodeJS.ProcessEnv = process.env): (typeof LOG_LEVELS)[number] {
   const r = ZEnv.shape.LOG_LEVEL.safeParse(source.LOG_LEVEL || undefined);
   return r.success ? r.data : 'info';
-}
-
-/** For tests that change process.env between cases. */
-export function resetEnvCache(): void {
-  cached = undefined;
 }

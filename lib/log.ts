@@ -14,10 +14,6 @@ export function withLogContext<T>(ctx: LogContext, fn: () => T): T {
   return contextStore.run(ctx, fn);
 }
 
-export function currentLogContext(): LogContext | undefined {
-  return contextStore.getStore();
-}
-
 const DRIZZLE_QUERY_MESSAGE = /Failed query: [\s\S]*$/;
 const QUERY_FAILED = 'database query failed (query and parameters not logged)';
 // PostgreSQL error fields that carry row values or SQL text (`detail`: "Key (email)=(…) already

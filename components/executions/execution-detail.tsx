@@ -15,10 +15,10 @@ import { JsonView } from '../json-view';
 import { PayloadSummary } from '../payload-summary';
 import { LiveBadge, TimeAgo } from '../live-age';
 import { Button, Card, cx, ErrorState, errorMessage, LoadingRows, StatusBadge, TextLink } from '../ui';
-import { CancelDialog, PauseDialog, ResumeDialog } from './execution-actions';
+import { CancelDialog, ExtendDialog, PauseDialog, ReopenDialog, ResumeDialog } from './execution-actions';
 import { PauseCard, usePausedStep } from './pause-card';
 
-type Action = 'pause' | 'resume' | 'cancel' | null;
+type Action = 'pause' | 'resume' | 'cancel' | 'extend' | 'reopen' | null;
 
 function Section({ title, children, id, actions }: { title: string; children: ReactNode; id: string; actions?: ReactNode }) {
   return (
@@ -113,6 +113,13 @@ export function ExecutionDetailView({ id }: { id: string }) {
   const canResume = canOperate && e.status === 'paused' && !approvalPause;
   const canCancel = canOperate && (e.status === 'running' || e.status === 'paused');
   const decideButtons = !!(pending && check && !check.hidden);
+  const canExtend = canOperate && e.status === 'paused' && !!e.pause_expires_at;
+  // The request that ended it (expired or rejected, the newest one): the API checks that nothing ran after it.
+  const lastApproval = [...e.approvals].sort((x, y) => x.created_at.localeCompare(y.created_at)).at(-1) ?? null;
+  const reopenable =
+    can(me, 'approval:decide') && ['rejected', 'expired', 'failed'].includes(e.status) && lastApproval && ['rejected', 'expired'].includes(lastApproval.status)
+      ? lastApproval
+      : null;
   const readOnly = (e.status === 'running' || e.status === 'paused') && !decideButtons && !canOperate ? 'Read-only' : approvalPause && !decideButtons ? 'Read-only · an approver decides this' : null;
   const timeline = buildTimeline(e);
   const path = stepPath(e);
@@ -156,6 +163,12 @@ export function ExecutionDetailView({ id }: { id: string }) {
           {canResume ? (
             <Button variant="primary" onClick={() => setAction('resume')}>
               Resume…
+            </Button>
+          ) : null}
+          {canExtend ? <Button onClick={() => setAction('extend')}>Extend…</Button> : null}
+          {reopenable ? (
+            <Button variant="primary" onClick={() => setAction('reopen')}>
+              Reopen…
             </Button>
           ) : null}
           {readOnly ? (
@@ -339,6 +352,8 @@ export function ExecutionDetailView({ id }: { id: string }) {
       {action === 'pause' ? <PauseDialog execution={e} onClose={() => setAction(null)} /> : null}
       {action === 'resume' ? <ResumeDialog execution={e} step={step} onClose={() => setAction(null)} /> : null}
       {action === 'cancel' ? <CancelDialog execution={e} onClose={() => setAction(null)} /> : null}
+      {action === 'extend' ? <ExtendDialog execution={e} onClose={() => setAction(null)} /> : null}
+      {action === 'reopen' && reopenable ? <ReopenDialog execution={e} approvalId={reopenable.id} onClose={() => setAction(null)} /> : null}
       {decision.dialog}
     </div>
   );

@@ -5,7 +5,8 @@ import { encodeCursor } from '@/lib/core/pagination';
 import { approvalDecisions, approvalRequests, workflowExecutions, workflows } from '@/lib/db/schema';
 import { testDb, uid, userWithToken } from '../helpers/env';
 import { api, type ApiResponse } from '../helpers/http';
-import { expectError, rawRequest, type ExecutionDetail } from '../helpers/workflows';
+import { expectError, rawRequest } from '../helpers/http';
+import { type ExecutionDetail } from '../helpers/workflows';
 
 /**
  * A corpus of bad input — malformed JSON, wrong content types, non-object resume_data, the

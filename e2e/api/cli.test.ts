@@ -5,7 +5,8 @@ import { verifyUserCredentials } from '@/lib/core/access/users';
 import { apiTokens, users } from '@/lib/db/schema';
 import { testDb, uid } from '../helpers/env';
 import { api, settles } from '../helpers/http';
-import { expectError, runTs, type ChildResult } from '../helpers/workflows';
+import { expectError } from '../helpers/http';
+import { type ChildResult, runTs } from '../helpers/processes';
 
 /**
  * The CLI as people run it (`npm run cli -- …` is `tsx lib/bin/cli.ts …`), against the test

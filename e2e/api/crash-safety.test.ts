@@ -6,19 +6,9 @@ import { wakeDueExecutions } from '@/lib/core/worker/wake-due-executions';
 import { env } from '@/lib/env';
 import type { Db } from '@/lib/db/client';
 import { workflowExecutions, workflows } from '@/lib/db/schema';
-import {
-  bundleTs,
-  completedSteps,
-  completionCounts,
-  createWorkflowIn,
-  detailIn,
-  openIsolated,
-  runNode,
-  setChain,
-  startIn,
-  type ChildResult,
-  type ExecutionDetail,
-} from '../helpers/workflows';
+import { isolatedDatabase } from '../helpers/env';
+import { bundleTs, type ChildResult, runNode } from '../helpers/processes';
+import { completedSteps, completionCounts, createWorkflowIn, detailIn, type ExecutionDetail, setChain, startIn } from '../helpers/workflows';
 
 /**
  * A process killed (SIGKILL) while running an execution: the execution keeps the step it reached,
@@ -37,7 +27,7 @@ describe('crash safety', () => {
   let close: () => Promise<void>;
   let fixture: { file: string; remove: () => void };
   beforeAll(async () => {
-    [{ db, url, close }, fixture] = await Promise.all([openIsolated(12), bundleTs(FIXTURE)]);
+    [{ db, url, close }, fixture] = await Promise.all([isolatedDatabase(12), bundleTs(FIXTURE)]);
   });
   afterAll(async () => {
     fixture?.remove();
@@ -62,7 +52,7 @@ describe('crash safety', () => {
   /** Sweeps until the execution is finished (a dead backend may hold the row lock for a moment). */
   async function sweepUntilDone(id: string): Promise<ExecutionDetail> {
     for (let i = 0; i < 50; i++) {
-      await wakeDueExecutions(db, 50, afterLease);
+      await wakeDueExecutions(db, { batchSize: 50, now: afterLease });
       const d = await detailIn(db, id);
       if (d.status !== 'running') return d;
       await new Promise((r) => setTimeout(r, 100));
@@ -97,7 +87,7 @@ describe('crash safety', () => {
     expectPrefix(await detailIn(db, id!), 3, { order: 42 });
 
     // While the dead process's lease holds, the worker leaves the execution alone.
-    const early = await wakeDueExecutions(db, 50, () => new Date());
+    const early = await wakeDueExecutions(db, { batchSize: 50, now: () => new Date() });
     expect(early.claimed).toBe(0);
     expectPrefix(await detailIn(db, id!), 3, { order: 42 });
 
@@ -183,7 +173,7 @@ describe('crash safety', () => {
     const runs = [1, 2].map((n) => child({ mode: 'run', executionId: started.id, waitForGo: true, actor: `racer-${n}` }, { onStdout, keepStdinOpen: true }));
     await allReady;
     for (const p of procs) p.stdin.end('go\n');
-    const [w, a, b] = await Promise.all([wakeDueExecutions(db, 50, () => new Date()), ...runs]);
+    const [w, a, b] = await Promise.all([wakeDueExecutions(db, { batchSize: 50, now: () => new Date() }), ...runs]);
     expect(a!.code, a!.stderr).toBe(0);
     expect(b!.code, b!.stderr).toBe(0);
     expect(w.errors).toBe(0);

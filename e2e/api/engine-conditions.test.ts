@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tokenForRole } from '../helpers/env';
 import { api } from '../helpers/http';
-import { completedSteps, createWorkflowApi, runSteps, type ExecutionDto, type StepDef } from '../helpers/workflows';
+import { completedSteps, createWorkflowApi, type ExecutionDto, runSteps, type StepDef } from '../helpers/workflows';
 
 /**
  * Every condition operator, group and path rule, run through the API: each case is its own

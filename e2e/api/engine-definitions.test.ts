@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tokenForRole, uid } from '../helpers/env';
 import { api } from '../helpers/http';
-import { expectError, type StepDef } from '../helpers/workflows';
+import { expectError } from '../helpers/http';
+import { type StepDef } from '../helpers/workflows';
 
 /**
  * Definition validation through POST /api/v1/workflows: valid shapes are stored (201), invalid ones
@@ -20,6 +21,7 @@ const VALID: [string, StepDef[]][] = [
   ['wait "PT0.5S"', [{ id: 'w', type: 'wait', duration: 'PT0.5S' }]],
   ['wait lower case "pt5m"', [{ id: 'w', type: 'wait', duration: 'pt5m' }]],
   ['wait in seconds', [{ id: 'w', type: 'wait', duration: 3600 }]],
+  ['wait "1h" (a number with a unit, as in the environment)', [{ id: 'w', type: 'wait', duration: '1h' }]],
   ['wait of 0 seconds', [{ id: 'w', type: 'wait', duration: 0 }]],
   ['wait with next', [{ id: 'w', type: 'wait', duration: 60, next: 'a' }, allow('a')]],
   ['approval with every option', [{ id: 'a', type: 'approval', reason: 'r', required_approvals: 3, approver_role: 'approver', on_approve: 'y', on_reject: 'n', timeout: 'P1D', on_timeout: 'reject' }, allow('y'), allow('n')]],
@@ -44,7 +46,7 @@ const VALID: [string, StepDef[]][] = [
 
 const INVALID: [string, unknown, string][] = [
   // durations
-  ['wait "1h" (not ISO)', { steps: [{ id: 'w', type: 'wait', duration: '1h' }] }, 'definition.steps.0.duration'],
+  ['wait "1 h" (neither ISO nor a number with a unit)', { steps: [{ id: 'w', type: 'wait', duration: '1 h' }] }, 'definition.steps.0.duration'],
   ['wait "P" (no parts)', { steps: [{ id: 'w', type: 'wait', duration: 'P' }] }, 'definition.steps.0.duration'],
   ['wait "PT" (no time parts)', { steps: [{ id: 'w', type: 'wait', duration: 'PT' }] }, 'definition.steps.0.duration'],
   ['wait "P1H" (hours need T)', { steps: [{ id: 'w', type: 'wait', duration: 'P1H' }] }, 'definition.steps.0.duration'],

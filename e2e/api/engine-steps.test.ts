@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tokenForRole } from '../helpers/env';
 import { api } from '../helpers/http';
-import { completedSteps, runSteps, setChain, type ExecutionDetail } from '../helpers/workflows';
+import { completedSteps, type ExecutionDetail, runSteps, setChain } from '../helpers/workflows';
 
 /** Every step type through the real API: POST /workflows, POST /executions, GET /executions/{id}. */
 describe('engine: step types through the API', () => {

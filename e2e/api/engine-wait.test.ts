@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cancelExecution } from '@/lib/core/executions/cancel-execution';
 import { wakeDueExecutions } from '@/lib/core/worker/wake-due-executions';
 import type { Db } from '@/lib/db/client';
-import { completedSteps, completionCounts, createWorkflowIn, detailIn, openIsolated, startIn, TEST_ACTOR } from '../helpers/workflows';
+import { isolatedDatabase } from '../helpers/env';
+import { completedSteps, completionCounts, createWorkflowIn, detailIn, startIn, TEST_ACTOR } from '../helpers/workflows';
 
 /**
  * Wait steps and the worker that wakes them. The sweep claims due rows across the whole table, so
@@ -14,7 +15,7 @@ describe('engine: wait steps are woken by the worker', () => {
   let db: Db;
   let close: () => Promise<void>;
   beforeAll(async () => {
-    ({ db, close } = await openIsolated());
+    ({ db, close } = await isolatedDatabase());
   });
   afterAll(async () => {
     await close();
@@ -36,16 +37,16 @@ describe('engine: wait steps are woken by the worker', () => {
     expect(until - Date.now()).toBeLessThanOrEqual(HOUR + 5);
 
     // Not due yet: now, and one minute before the end.
-    await wakeDueExecutions(db, 50, () => new Date());
-    await wakeDueExecutions(db, 50, () => new Date(until - 60_000));
+    await wakeDueExecutions(db, { batchSize: 50, now: () => new Date() });
+    await wakeDueExecutions(db, { batchSize: 50, now: () => new Date(until - 60_000) });
     let d = await detailIn(db, started.id);
     expect(d).toMatchObject({ status: 'running', current_step_id: 'w' });
     expect(d.sleeping_until).toBe(started.sleeping_until);
     expect(completedSteps(d.events)).toEqual(['pre']);
 
-    const woke = await wakeDueExecutions(db, 50, () => new Date(until + 1000));
+    const woke = await wakeDueExecutions(db, { batchSize: 50, now: () => new Date(until + 1000) });
     expect(woke.errors).toBe(0);
-    expect(woke.resumed).toBeGreaterThanOrEqual(1);
+    expect(woke.woken).toBeGreaterThanOrEqual(1);
     d = await detailIn(db, started.id);
     expect(d).toMatchObject({ status: 'completed', current_step_id: null, sleeping_until: null, context: { id: 7, pre: true, post: true } });
     expect(d.events.map((e) => e.type)).toEqual(['started', 'step_completed', 'waiting', 'step_completed', 'step_completed', 'completed']);
@@ -56,7 +57,7 @@ describe('engine: wait steps are woken by the worker', () => {
     expect(d.events.slice(0, 3).every((e) => e.actor === TEST_ACTOR.id)).toBe(true);
 
     // A later sweep finds nothing more to do for it.
-    await wakeDueExecutions(db, 50, at(until, 10 * HOUR));
+    await wakeDueExecutions(db, { batchSize: 50, now: at(until, 10 * HOUR) });
     expect(completionCounts((await detailIn(db, started.id)).events)).toEqual({ pre: 1, w: 1, post: 1 });
   });
 
@@ -64,7 +65,7 @@ describe('engine: wait steps are woken by the worker', () => {
     const key = await createWorkflowIn(db, [{ id: 'w', type: 'wait', duration: 90 }]);
     const started = await startIn(db, key);
     const until = Date.parse(started.sleeping_until!);
-    await wakeDueExecutions(db, 50, () => new Date(until));
+    await wakeDueExecutions(db, { batchSize: 50, now: () => new Date(until) });
     const d = await detailIn(db, started.id);
     expect(d.status).toBe('completed');
     expect(completedSteps(d.events)).toEqual(['w']);
@@ -82,13 +83,13 @@ describe('engine: wait steps are woken by the worker', () => {
     expect(until1 - Date.parse(started.started_at)).toBeLessThan(26 * HOUR + 5000);
 
     const wake1 = until1 + 1000;
-    await wakeDueExecutions(db, 50, () => new Date(wake1));
+    await wakeDueExecutions(db, { batchSize: 50, now: () => new Date(wake1) });
     let d = await detailIn(db, started.id);
     expect(d).toMatchObject({ status: 'running', current_step_id: 'w2', sleeping_until: new Date(wake1 + 30_000).toISOString() });
 
-    await wakeDueExecutions(db, 50, () => new Date(wake1 + 29_000));
+    await wakeDueExecutions(db, { batchSize: 50, now: () => new Date(wake1 + 29_000) });
     expect((await detailIn(db, started.id)).current_step_id).toBe('w2');
-    await wakeDueExecutions(db, 50, () => new Date(wake1 + 30_000));
+    await wakeDueExecutions(db, { batchSize: 50, now: () => new Date(wake1 + 30_000) });
     d = await detailIn(db, started.id);
     expect(d).toMatchObject({ status: 'completed', context: { done: true } });
     expect(completionCounts(d.events)).toEqual({ w1: 1, w2: 1, done: 1 });
@@ -101,7 +102,7 @@ describe('engine: wait steps are woken by the worker', () => {
     ]);
     const started = await startIn(db, key);
     await cancelExecution(db, TEST_ACTOR, started.id, { reason: 'no longer needed' });
-    await wakeDueExecutions(db, 50, at(Date.now(), HOUR));
+    await wakeDueExecutions(db, { batchSize: 50, now: at(Date.now(), HOUR) });
     const d = await detailIn(db, started.id);
     expect(d).toMatchObject({ status: 'cancelled', error: 'no longer needed', context: {} });
     expect(completedSteps(d.events)).toEqual([]);
@@ -115,7 +116,7 @@ describe('engine: wait steps are woken by the worker', () => {
     ]);
     const ids = await Promise.all(Array.from({ length: 12 }, async () => (await startIn(db, key)).id));
     const clock = at(Date.now(), HOUR);
-    const [w1, w2] = await Promise.all([wakeDueExecutions(db, 50, clock), wakeDueExecutions(db, 50, clock)]);
+    const [w1, w2] = await Promise.all([wakeDueExecutions(db, { batchSize: 50, now: clock }), wakeDueExecutions(db, { batchSize: 50, now: clock })]);
     expect(w1.errors + w2.errors).toBe(0);
     // SKIP LOCKED plus the renewed lease: each row is claimed by one worker only.
     expect(w1.claimed + w2.claimed).toBe(ids.length);

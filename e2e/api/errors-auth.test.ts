@@ -5,7 +5,8 @@ import { PERMISSIONS, type Permission } from '@/lib/core/access/permissions';
 import { workflowExecutions, workflows } from '@/lib/db/schema';
 import { testDb, tokenWith, uid } from '../helpers/env';
 import { api } from '../helpers/http';
-import { createWorkflowApi, expectError, rawRequest, startApi, type ExecutionDetail } from '../helpers/workflows';
+import { expectError, rawRequest } from '../helpers/http';
+import { createWorkflowApi, type ExecutionDetail, startApi } from '../helpers/workflows';
 
 /**
  * 401 and 403 on every existing route, with the one error body, and nothing written.

@@ -5,7 +5,8 @@ import { PERMISSIONS } from '@/lib/core/access/permissions';
 import { workflowExecutions, workflows } from '@/lib/db/schema';
 import { testDb, tokenWith, uid } from '../helpers/env';
 import { api } from '../helpers/http';
-import { createWorkflowApi, expectError, rawRequest, startApi, type ExecutionDetail } from '../helpers/workflows';
+import { expectError, rawRequest } from '../helpers/http';
+import { createWorkflowApi, type ExecutionDetail, startApi } from '../helpers/workflows';
 
 /**
  * The error contract on every existing route: 400 malformed JSON, 404 unknown or malformed ids,

@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { BASE_URL, testPool, tokenWith, uid, userWithToken } from '../helpers/env';
 import { api } from '../helpers/http';
-import { APPROVAL_FLOW, CALLBACK_FLOW, createWorkflow, startExecution } from '../helpers/resumer';
+import { APPROVAL_FLOW, CALLBACK_FLOW, createWorkflowApi, startExecutionApi } from '../helpers/workflows';
 
 type SseEvent = { event: string; data: string };
 
@@ -95,9 +95,9 @@ describe('GET /api/v1/events', () => {
   it('pushes execution changes made through the API: started, paused, resumed, completed', async () => {
     const admin = (await userWithToken('admin')).token;
     const stream = await listening(await tokenWith(['execution:read']));
-    const key = await createWorkflow(admin, CALLBACK_FLOW);
+    const key = await createWorkflowApi(admin, CALLBACK_FLOW);
     const from = stream.events.length;
-    const exec = await startExecution(admin, key);
+    const exec = await startExecutionApi(admin, key);
     expect(exec.status).toBe('paused');
     const paused = await stream.next((e) => change(e)?.id === exec.id && change(e)?.s === 'paused', 5000, from);
     expect(JSON.parse(paused.data)).toEqual({ k: 'e', id: exec.id, s: 'paused' });
@@ -111,8 +111,8 @@ describe('GET /api/v1/events', () => {
     const admin = (await userWithToken('admin')).token;
     const approver = (await userWithToken('approver')).token;
     const stream = await listening(admin);
-    const key = await createWorkflow(admin, APPROVAL_FLOW);
-    const exec = await startExecution(admin, key, { amount: 50_000 });
+    const key = await createWorkflowApi(admin, APPROVAL_FLOW);
+    const exec = await startExecutionApi(admin, key, { amount: 50_000 });
     const detail = await api(admin).get<{ approvals: { id: string }[] }>(`/api/v1/executions/${exec.id}`);
     const approvalId = detail.body.approvals[0]!.id;
     const from = stream.events.length;
@@ -126,8 +126,8 @@ describe('GET /api/v1/events', () => {
   it('announces a bulk insert once, as "many", and ignores changes the console does not show', async () => {
     const admin = (await userWithToken('admin')).token;
     const stream = await listening(admin);
-    const key = await createWorkflow(admin, CALLBACK_FLOW);
-    const exec = await startExecution(admin, key);
+    const key = await createWorkflowApi(admin, CALLBACK_FLOW);
+    const exec = await startExecutionApi(admin, key);
     const pool = testPool();
     const marker = uid('bulk');
     const from = stream.events.length;

@@ -14,9 +14,9 @@ import { parseExposition, sampleValue, type ParsedExposition } from '@/lib/obser
 import { freePort } from '@/lib/bin/support/ports';
 import { isolatedDatabase, testDb, tokenWith, uid } from '../helpers/env';
 import { api, call } from '../helpers/http';
-import { startWebServer, type WebServer } from '../helpers/reliability-server';
+import { startWebServer, type WebServer } from '../helpers/web-server';
 import { spawnWorker, waitForOutput, type Proc } from '../helpers/processes';
-import { APPROVAL_FLOW, CALLBACK_FLOW, createWorkflow, startExecution } from '../helpers/resumer';
+import { APPROVAL_FLOW, CALLBACK_FLOW, createWorkflowApi, startExecutionApi } from '../helpers/workflows';
 
 async function scrape(token: string, baseUrl?: string): Promise<ParsedExposition> {
   const res = await call<string>('GET', '/api/v1/metrics', { token, baseUrl });
@@ -110,15 +110,15 @@ describe('GET /api/v1/metrics on the test server', () => {
 
   it('moves as executions pause, get decided and resume', async () => {
     const before = await scrape(reader);
-    const approvalFlow = await createWorkflow(operator, APPROVAL_FLOW);
-    const callbackFlow = await createWorkflow(operator, CALLBACK_FLOW);
-    const waitFlow = await createWorkflow(operator, {
+    const approvalFlow = await createWorkflowApi(operator, APPROVAL_FLOW);
+    const callbackFlow = await createWorkflowApi(operator, CALLBACK_FLOW);
+    const waitFlow = await createWorkflowApi(operator, {
       steps: [{ id: 'w', type: 'wait', duration: 'PT1H', next: 'x' }, { id: 'x', type: 'action', action: { type: 'allow' } }],
     });
 
-    const needsApproval = await startExecution(operator, approvalFlow, { amount: 25_000 });
-    const needsCallback = await startExecution(operator, callbackFlow, {});
-    const sleeping = await startExecution(operator, waitFlow, {});
+    const needsApproval = await startExecutionApi(operator, approvalFlow, { amount: 25_000 });
+    const needsCallback = await startExecutionApi(operator, callbackFlow, {});
+    const sleeping = await startExecutionApi(operator, waitFlow, {});
     expect([needsApproval.status, needsCallback.status, sleeping.status]).toEqual(['paused', 'paused', 'running']);
     expect((await api(operator).post(`/api/v1/executions/${sleeping.id}/pause`, { reason: 'metrics test' })).status).toBe(200);
 
@@ -192,7 +192,7 @@ describe('METRICS_TOKEN, the worker’s metrics endpoint and request logs (own s
     for (const c of [web?.child, worker?.child]) if (c && c.exitCode === null) c.kill('SIGTERM');
     await Promise.all([web?.child, worker?.child].filter(Boolean).map((c) => new Promise((r) => (c!.exitCode !== null ? r(null) : c!.once('exit', r)))));
     await handle?.pool.end();
-    await iso?.drop();
+    await iso?.close();
   }, 30_000);
 
   it('lets Prometheus in with the METRICS_TOKEN, and refuses a wrong one', async () => {

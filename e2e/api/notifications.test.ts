@@ -11,8 +11,8 @@ import { isolatedDatabase, uid, userWithToken } from '../helpers/env';
 import { api } from '../helpers/http';
 import { linkIn, startMailSink, startWebhookReceiver, type MailSink, type ReceivedMail, type WebhookReceiver } from '../helpers/mail-sink';
 import { spawnWorker, waitForOutput, type Proc } from '../helpers/processes';
-import { startWebServer, type WebServer } from '../helpers/reliability-server';
-import { waitFor } from '../helpers/resumer';
+import { startWebServer, type WebServer } from '../helpers/web-server';
+import { waitFor } from '../helpers/workflows';
 
 const SECRET = 'a-webhook-secret-of-some-length';
 
@@ -54,7 +54,7 @@ describe('notifications: mail, webhooks, decision links, reminders, escalation, 
     await web?.stop();
     await Promise.all([sink?.close(), hooks?.close()]);
     await handle?.pool.end();
-    await dbh?.drop();
+    await dbh?.close();
   });
 
   const as = (p: Person) => api(p.token, web.baseUrl);
@@ -268,7 +268,7 @@ describe('delivery failures', () => {
     for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
     await sink?.close();
     await handle?.pool.end();
-    await dbh?.drop();
+    await dbh?.close();
   });
 
   it('an SMTP server that refuses, then recovers: the mail arrives once; a dead webhook blocks nothing', async () => {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PERMISSIONS } from '@/lib/core/access/permissions';
 import { BASE_URL, tokenWith, uid } from '../helpers/env';
-import { ROOT, runNode } from '../helpers/workflows';
+import { ROOT, runNode } from '../helpers/processes';
 
 const bin = (pkg: string, file: string) => path.join(ROOT, 'node_modules', pkg, file);
 

@@ -10,7 +10,8 @@ import { workerHeartbeats } from '@/lib/db/schema';
 import { log } from '@/lib/log';
 import { testDb, uid, userWithToken } from '../helpers/env';
 import { api } from '../helpers/http';
-import { createWorkflowApi, expectError, startApi, startIn, type ExecutionDetail } from '../helpers/workflows';
+import { expectError } from '../helpers/http';
+import { createWorkflowApi, type ExecutionDetail, startApi, startIn } from '../helpers/workflows';
 
 type Summary = {
   paused: { oldest_execution_id: string | null; oldest_age_seconds: number | null };

@@ -29,7 +29,7 @@ describe('a pause lands at the step boundary', () => {
       operator,
       { workflow_id: wf.key, trigger_payload: {} },
       {
-        onStepCommitted: async (stepId) => {
+        commitEachStep: async (stepId) => {
           if (stepId === 's2') {
             const exec = await db.query.workflowExecutions.findFirst({ where: (t, { eq }) => eq(t.workflowId, wf.id) });
             pausedFrom = stepId;

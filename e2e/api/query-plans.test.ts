@@ -185,7 +185,7 @@ describe.each(REGIMES)('query plans: $name', ({ pausedWhenAnalyzed, analyzeAfter
   afterAll(async () => {
     await capturing?.close();
     await handle?.pool.end();
-    await dbh?.drop();
+    await dbh?.close();
   });
 
   it(`the planner ${analyzeAfterBurst ? 'knows' : 'expects a handful of'} the thousands of paused executions`, async () => {

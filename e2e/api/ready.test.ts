@@ -9,8 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runMigrations } from '@/lib/db/migrate';
 import { freePort } from '@/lib/bin/support/ports';
 import { call } from '../helpers/http';
-import { startWebServer, type WebServer } from '../helpers/reliability-server';
-import { runTs } from '../helpers/workflows';
+import { startWebServer, type WebServer } from '../helpers/web-server';
+import { runTs } from '../helpers/processes';
 
 
 async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {

@@ -3,8 +3,7 @@ import { resumeDecidedExecutions } from '@/lib/core/worker/resume-decided-execut
 import { log } from '@/lib/log';
 import { testDb, userWithToken } from '../helpers/env';
 import { api, type ApiResponse } from '../helpers/http';
-import { APPROVAL_FLOW, createWorkflow, startExecution } from '../helpers/resumer';
-import type { ExecutionDetail } from '../helpers/workflows';
+import { APPROVAL_FLOW, createWorkflowApi, type ExecutionDetail, startExecutionApi } from '../helpers/workflows';
 
 /**
  * Many callers racing on one execution: resume, approve, reject and pause all at once. The row lock
@@ -46,12 +45,12 @@ describe('200 concurrent conflicting calls on one execution', () => {
     approvers = await Promise.all(Array.from({ length: 6 }, () => userWithToken('approver')));
     operators = await Promise.all(Array.from({ length: 4 }, () => userWithToken('operator')));
     deciders = await Promise.all(Array.from({ length: 4 }, () => userWithToken('admin')));
-    workflowKey = await createWorkflow(starter.token, APPROVAL_FLOW, 'Race');
+    workflowKey = await createWorkflowApi(starter.token, APPROVAL_FLOW, 'Race');
   });
 
   // Different seeds put different kinds of call first, so different kinds win across the runs.
   it.each([1, 2, 3])('exactly one state change wins (run %i), resume_count is 1 and the timeline is consistent', async (seed) => {
-    const ex = await startExecution(starter.token, workflowKey, { amount: 50_000, run: seed });
+    const ex = await startExecutionApi(starter.token, workflowKey, { amount: 50_000, run: seed });
     expect(ex.status).toBe('paused');
     const before = (await api(starter.token).get<ExecutionDetail>(`/api/v1/executions/${ex.id}`)).body;
     const approvalId = before.approvals[0]!.id;
@@ -117,7 +116,7 @@ describe('200 concurrent conflicting calls on one execution', () => {
   });
 
   it('a two-of-three quorum under 30 concurrent votes: two votes count, the paused list shows them, one resume', async () => {
-    const key = await createWorkflow(
+    const key = await createWorkflowApi(
       starter.token,
       {
         steps: [
@@ -127,7 +126,7 @@ describe('200 concurrent conflicting calls on one execution', () => {
       },
       'Quorum race',
     );
-    const ex = await startExecution(starter.token, key, { amount: 1 });
+    const ex = await startExecutionApi(starter.token, key, { amount: 1 });
     const approvalId = (await api(starter.token).get<ExecutionDetail>(`/api/v1/executions/${ex.id}`)).body.approvals[0]!.id;
     const voters = approvers.slice(0, 3);
     const results = await Promise.all(

@@ -8,8 +8,8 @@ import { createDb, type Db } from '@/lib/db/client';
 import { isolatedDatabase, uid } from '../helpers/env';
 import { call, type ApiResponse } from '../helpers/http';
 import { spawnWorker, waitForOutput, type Proc } from '../helpers/processes';
-import { startWebServer, type WebServer } from '../helpers/reliability-server';
-import { APPROVAL_FLOW } from '../helpers/resumer';
+import { startWebServer, type WebServer } from '../helpers/web-server';
+import { APPROVAL_FLOW } from '../helpers/workflows';
 
 /**
  * The database connections of a web server and a worker are cut (pg_terminate_backend, again and
@@ -53,7 +53,7 @@ describe('the database connection dropped under load', () => {
     if (worker && worker.child.exitCode === null) worker.child.kill('SIGKILL');
     await admin?.end();
     await handle?.pool.end();
-    await dbh?.drop();
+    await dbh?.close();
   });
 
   it('recovers by itself, errs only while the database is away (503, never 500), and loses no committed decision', async () => {

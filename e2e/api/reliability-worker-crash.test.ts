@@ -45,7 +45,7 @@ describe('a worker killed mid-batch', () => {
   afterAll(async () => {
     for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
     await handle.pool.end();
-    await dbh.drop();
+    await dbh.close();
   });
 
   async function seedDecided(workflowId: string, n: number, tag: string) {

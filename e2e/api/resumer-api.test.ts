@@ -7,7 +7,7 @@ import { resumeDecidedExecutions } from '@/lib/core/worker/resume-decided-execut
 import { log } from '@/lib/log';
 import { testDb, tokenForRole, tokenWith, userWithToken } from '../helpers/env';
 import { api, call } from '../helpers/http';
-import { APPROVAL_FLOW, CALLBACK_FLOW, createWorkflow, startExecution } from '../helpers/resumer';
+import { APPROVAL_FLOW, CALLBACK_FLOW, createWorkflowApi, startExecutionApi } from '../helpers/workflows';
 
 const WAIT_FLOW = {
   steps: [
@@ -31,8 +31,8 @@ beforeAll(async () => {
 
 describe('manual control: pause and resume', () => {
   it('pauses a sleeping execution and resumes it three times with its state preserved', async () => {
-    const wf = await createWorkflow(operator, WAIT_FLOW);
-    const started = await startExecution(operator, wf, { order_id: 'A-1' });
+    const wf = await createWorkflowApi(operator, WAIT_FLOW);
+    const started = await startExecutionApi(operator, wf, { order_id: 'A-1' });
     expect(started.status).toBe('running');
     expect(started.sleeping_until).not.toBeNull();
 
@@ -69,8 +69,8 @@ describe('manual control: pause and resume', () => {
   });
 
   it('resumes a callback pause with resume_data and runs to completion in the same request', async () => {
-    const wf = await createWorkflow(operator, CALLBACK_FLOW);
-    const started = await startExecution(operator, wf, { order: 7 });
+    const wf = await createWorkflowApi(operator, CALLBACK_FLOW);
+    const started = await startExecutionApi(operator, wf, { order: 7 });
     expect(started).toMatchObject({ status: 'paused', paused_step_id: 'wait-gateway', next_step_id: 'record', paused_reason: 'Awaiting payment gateway callback', pause_kind: 'callback' });
     const resumed = await api(operator).post(`/api/v1/executions/${started.id}/resume`, { resume_data: { payment_status: 'completed' } });
     expect(resumed.status).toBe(200);
@@ -80,8 +80,8 @@ describe('manual control: pause and resume', () => {
   });
 
   it('takes the quick start curl form: JSON with -d and no JSON content type, and an empty pause body', async () => {
-    const wf = await createWorkflow(operator, WAIT_FLOW);
-    const started = await startExecution(operator, wf);
+    const wf = await createWorkflowApi(operator, WAIT_FLOW);
+    const started = await startExecutionApi(operator, wf);
     const paused = await call('POST', `/api/v1/executions/${started.id}/pause`, { token: operator });
     expect(paused.status).toBe(200);
     expect(paused.body.paused_reason).toBe('Paused manually');
@@ -95,8 +95,8 @@ describe('manual control: pause and resume', () => {
   });
 
   it('answers 404, 409 and 422 as documented, and changes nothing on refusal', async () => {
-    const wf = await createWorkflow(operator, CALLBACK_FLOW);
-    const ex = await startExecution(operator, wf);
+    const wf = await createWorkflowApi(operator, CALLBACK_FLOW);
+    const ex = await startExecutionApi(operator, wf);
     expect((await api(operator).post('/api/v1/executions/00000000-0000-4000-8000-000000000000/pause', {})).status).toBe(404);
     expect((await api(operator).post('/api/v1/executions/not-a-uuid/resume', {})).status).toBe(404);
     const notRunning = await api(operator).post(`/api/v1/executions/${ex.id}/pause`, {});
@@ -124,8 +124,8 @@ describe('manual control: pause and resume', () => {
   });
 
   it('needs execution:cancel to pause or resume', async () => {
-    const wf = await createWorkflow(operator, CALLBACK_FLOW);
-    const ex = await startExecution(operator, wf);
+    const wf = await createWorkflowApi(operator, CALLBACK_FLOW);
+    const ex = await startExecutionApi(operator, wf);
     const approver = await tokenForRole('approver');
     for (const t of [viewer, approver]) {
       expect((await api(t).post(`/api/v1/executions/${ex.id}/resume`, {})).status).toBe(403);
@@ -135,8 +135,8 @@ describe('manual control: pause and resume', () => {
   });
 
   it('refuses to resume a pause older than its limit (7 days by default) with 409 pause_expired', async () => {
-    const wf = await createWorkflow(operator, WAIT_FLOW);
-    const ex = await startExecution(operator, wf);
+    const wf = await createWorkflowApi(operator, WAIT_FLOW);
+    const ex = await startExecutionApi(operator, wf);
     const eightDaysAgo = new Date(Date.now() - 8 * 86_400_000);
     const paused = await pauseExecution(testDb(), userActor({ email: 'ops@example.com', name: 'Ops', role: 'operator' }), ex.id, { reason: 'old' }, eightDaysAgo);
     expect(new Date(paused.pause_expires_at!).getTime() - new Date(paused.paused_at!).getTime()).toBe(7 * 86_400_000);
@@ -146,8 +146,8 @@ describe('manual control: pause and resume', () => {
   });
 
   it('replays an Idempotency-Key retry and refuses the same key with another body', async () => {
-    const wf = await createWorkflow(operator, CALLBACK_FLOW);
-    const ex = await startExecution(operator, wf);
+    const wf = await createWorkflowApi(operator, CALLBACK_FLOW);
+    const ex = await startExecutionApi(operator, wf);
     const key = `k-${ex.id}`;
     const first = await api(operator).post(`/api/v1/executions/${ex.id}/resume`, { resume_data: { a: 1 } }, { 'idempotency-key': key });
     expect(first.status).toBe(200);
@@ -163,8 +163,8 @@ describe('manual control: pause and resume', () => {
   });
 
   it('lets exactly one of 50 concurrent resumes win', async () => {
-    const wf = await createWorkflow(operator, CALLBACK_FLOW);
-    const ex = await startExecution(operator, wf);
+    const wf = await createWorkflowApi(operator, CALLBACK_FLOW);
+    const ex = await startExecutionApi(operator, wf);
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) => api(operator).post(`/api/v1/executions/${ex.id}/resume`, { resume_data: { caller: i } })),
     );
@@ -182,8 +182,8 @@ describe('manual control: pause and resume', () => {
   // resume from the same version, so the compare-and-set, not timing, must pick the one winner —
   // and a loser must leave no trace (no event, no step).
   it('lets exactly one of 20 resumes computed from the same read win, leaving no trace of the others', async () => {
-    const wf = await createWorkflow(operator, CALLBACK_FLOW);
-    const ex = await startExecution(operator, wf);
+    const wf = await createWorkflowApi(operator, CALLBACK_FLOW);
+    const ex = await startExecutionApi(operator, wf);
     const actor = userActor({ email: 'racer@example.com', name: 'Racer', role: 'operator' });
     const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => resumeExecution(testDb(), actor, ex.id, { resume_data: { caller: i } })));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
@@ -198,8 +198,8 @@ describe('manual control: pause and resume', () => {
   });
 
   it('lets exactly one of 20 concurrent pauses win', async () => {
-    const wf = await createWorkflow(operator, WAIT_FLOW);
-    const ex = await startExecution(operator, wf);
+    const wf = await createWorkflowApi(operator, WAIT_FLOW);
+    const ex = await startExecutionApi(operator, wf);
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => api(operator).post(`/api/v1/executions/${ex.id}/pause`, { reason: `r${i}` })));
     expect(results.filter((r) => r.status === 200)).toHaveLength(1);
     expect(results.filter((r) => r.status === 409)).toHaveLength(19);
@@ -214,9 +214,9 @@ describe('approvals', () => {
     [starter, alice, bob] = await Promise.all([userWithToken('admin'), userWithToken('approver'), userWithToken('approver')]);
   });
 
-  async function pausedForApproval(definition: unknown = APPROVAL_FLOW, payload: Record<string, unknown> = { amount: 25000 }) {
-    const wf = await createWorkflow(starter.token, definition, 'Approval test');
-    const ex = await startExecution(starter.token, wf, payload);
+  async function pausedForApproval(definition: object = APPROVAL_FLOW, payload: Record<string, unknown> = { amount: 25000 }) {
+    const wf = await createWorkflowApi(starter.token, definition, 'Approval test');
+    const ex = await startExecutionApi(starter.token, wf, payload);
     expect(ex.status).toBe('paused');
     const list = await api(alice.token).get(`/api/v1/executions/paused?workflow_id=${wf}`);
     const approvalId = list.body.executions[0].approval.id as string;
@@ -356,9 +356,9 @@ describe('approvals', () => {
 
 describe('GET /api/v1/executions/paused', () => {
   it('lists oldest first with keyset paging, totals and filters', async () => {
-    const wf = await createWorkflow(operator, CALLBACK_FLOW);
+    const wf = await createWorkflowApi(operator, CALLBACK_FLOW);
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await startExecution(operator, wf, { i })).id);
+    for (let i = 0; i < 5; i++) ids.push((await startExecutionApi(operator, wf, { i })).id);
     const seen: string[] = [];
     let cursor: string | null = null;
     let pages = 0;

@@ -12,9 +12,9 @@ import { createDb, type Db } from '@/lib/db/client';
 import { parseExposition, sampleValue } from '@/lib/observability/exposition';
 import { isolatedDatabase, tokenWith } from '../helpers/env';
 import { call } from '../helpers/http';
-import { startWebServer, type WebServer } from '../helpers/reliability-server';
+import { startWebServer, type WebServer } from '../helpers/web-server';
 import { spawnWorker, waitForOutput, type Proc } from '../helpers/processes';
-import { APPROVAL_FLOW, CALLBACK_FLOW } from '../helpers/resumer';
+import { APPROVAL_FLOW, CALLBACK_FLOW } from '../helpers/workflows';
 
 
 async function stop(child: ChildProcess): Promise<number | null> {
@@ -61,7 +61,7 @@ describe('scale-out: two web servers and two workers on one database', () => {
   afterAll(async () => {
     await Promise.all([...webs.map((w) => w.stop()), ...workers.map((w) => stop(w.child))]);
     await handle?.pool.end();
-    await iso?.drop();
+    await iso?.close();
   }, 60_000);
 
   it('resumes every execution exactly once when decisions and resumes race across both servers', async () => {

@@ -7,8 +7,8 @@ import { createUser } from '@/lib/core/access/users';
 import { createDb, type Db } from '@/lib/db/client';
 import { isolatedDatabase, uid } from '../helpers/env';
 import { spawnWorker, waitForOutput, type Proc } from '../helpers/processes';
-import { startWebServer, type WebServer } from '../helpers/reliability-server';
-import { APPROVAL_FLOW } from '../helpers/resumer';
+import { startWebServer, type WebServer } from '../helpers/web-server';
+import { APPROVAL_FLOW } from '../helpers/workflows';
 
 /**
  * Secrets never reach a log line or a response: API tokens (valid, revoked, unknown, sent with the
@@ -67,7 +67,7 @@ describe('secrets stay out of logs and responses', () => {
       await worker.exited;
     }
     await handle?.pool.end();
-    await dbh?.drop();
+    await dbh?.close();
     const a = admin();
     await a.connect();
     await a.query(`drop role if exists ${role}`);

@@ -6,7 +6,7 @@ import { AppError } from '@/lib/core/errors';
 import { apiTokens } from '@/lib/db/schema';
 import { testDb, testPool, tokenWith, uid, userWithToken } from '../helpers/env';
 import { api, settles } from '../helpers/http';
-import { expectError } from '../helpers/workflows';
+import { expectError } from '../helpers/http';
 
 /** API tokens: stored only as a SHA-256 hash plus a short prefix; revocation and expiry give 401. */
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');

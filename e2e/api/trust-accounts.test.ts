@@ -15,9 +15,9 @@ import { createDb, type Db } from '@/lib/db/client';
 import { freePort } from '@/lib/bin/support/ports';
 import { BASE_URL, isolatedDatabase, testDb, uid } from '../helpers/env';
 import { api } from '../helpers/http';
-import { startWebServer, type WebServer } from '../helpers/reliability-server';
+import { startWebServer, type WebServer } from '../helpers/web-server';
 import { eventually, meStatus, sessionFor, signInHttp, signOutHttp } from '../helpers/sign-in';
-import { runNode, runTs, type ChildResult } from '../helpers/workflows';
+import { type ChildResult, runNode, runTs } from '../helpers/processes';
 
 const TEST_DB = process.env.TEST_DATABASE_URL!;
 const cli = (args: string[], input?: string): Promise<ChildResult> => runTs('lib/bin/cli.ts', args, { env: { DATABASE_URL: TEST_DB }, input, timeoutMs: 120_000 });
@@ -149,7 +149,7 @@ async function launchCollect(databaseUrl: string, args: string[], env: Record<st
 
 describe('npm start (items 3, 13, 14)', { timeout: 300_000 }, () => {
   let withPassword: (url: string) => string;
-  const created: { drop: () => Promise<void> }[] = [];
+  const created: { close: () => Promise<void> }[] = [];
 
   beforeAll(() => {
     // The launcher must print the database it uses without its password: give it one to hide
@@ -161,7 +161,7 @@ describe('npm start (items 3, 13, 14)', { timeout: 300_000 }, () => {
     };
   });
   afterAll(async () => {
-    for (const d of created) await d.drop();
+    for (const d of created) await d.close();
   });
 
   async function emptyDatabase() {
@@ -231,7 +231,7 @@ describe('sign-in throttling (item 5)', { timeout: 300_000 }, () => {
   afterAll(async () => {
     await Promise.all([one?.stop(), two?.stop()]);
     await handle?.pool.end();
-    await dbh?.drop();
+    await dbh?.close();
   });
 
   const attempt = (email: string, password: string, forwardedFor: string, server = one) => signInHttp(email, password, { baseUrl: server.baseUrl, forwardedFor });
@@ -432,7 +432,7 @@ describe('database errors in logs carry no query and no parameters (item 13)', (
   afterAll(async () => {
     await web?.stop();
     await handle?.pool.end();
-    await dbh?.drop();
+    await dbh?.close();
   });
 
   /** Breaks a column for the length of `fn` (a deployment gone wrong), then puts it back. */

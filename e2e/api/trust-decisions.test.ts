@@ -4,8 +4,9 @@ import { createApiToken, hashToken } from '@/lib/core/access/api-tokens';
 import { apiTokens } from '@/lib/db/schema';
 import { testDb, tokenWith, uid, userWithToken } from '../helpers/env';
 import { api } from '../helpers/http';
-import { createWorkflow, startExecution } from '../helpers/resumer';
-import { expectError, runTs, type ExecutionDetail } from '../helpers/workflows';
+import { expectError } from '../helpers/http';
+import { runTs } from '../helpers/processes';
+import { createWorkflowApi, type ExecutionDetail, startExecutionApi } from '../helpers/workflows';
 
 /**
  * Issue 10, items 1 and 2 — only people decide, by the same rules on every path:
@@ -39,11 +40,11 @@ beforeAll(async () => {
     userWithToken('approver'),
     userWithToken('operator'),
   ]);
-  quorumKey = await createWorkflow(starter.token, QUORUM, 'Quorum of two');
+  quorumKey = await createWorkflowApi(starter.token, QUORUM, 'Quorum of two');
 });
 
 async function pendingApproval() {
-  const ex = await startExecution(starter.token, quorumKey, { amount: 9000 });
+  const ex = await startExecutionApi(starter.token, quorumKey, { amount: 9000 });
   expect(ex.status).toBe('paused');
   const d = (await api(starter.token).get<ExecutionDetail>(`/api/v1/executions/${ex.id}`)).body;
   return { id: ex.id, approvalId: d.approvals[0]!.id };

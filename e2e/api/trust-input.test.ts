@@ -11,9 +11,9 @@ import { idempotencyKeys, workflowExecutions, workflows } from '@/lib/db/schema'
 import { isolatedDatabase, testDb, uid, userWithToken } from '../helpers/env';
 import { api, type ApiResponse } from '../helpers/http';
 import { spawnWorker, waitForOutput, type Proc } from '../helpers/processes';
-import { startWebServer, type WebServer } from '../helpers/reliability-server';
-import { createWorkflow, startExecution, waitFor } from '../helpers/resumer';
-import { expectError, rawRequest, setChain, type EventDto, type ExecutionDetail } from '../helpers/workflows';
+import { startWebServer, type WebServer } from '../helpers/web-server';
+import { expectError, rawRequest } from '../helpers/http';
+import { createWorkflowApi, type EventDto, type ExecutionDetail, setChain, startExecutionApi, waitFor } from '../helpers/workflows';
 
 /**
  * Issue 10, items 7–11 — input that would hurt everyone: a huge body behind an Idempotency-Key,
@@ -75,8 +75,8 @@ describe('item 7: Idempotency-Key does not switch off the 256 KB body limit', ()
     ['declared (Content-Length: 8 MB)', () => new TextEncoder().encode(bigJson(8 * MB))],
     ['streamed (chunked, 8 MB)', () => streamOf(8 * MB)],
   ])('an 8 MB body %s with an Idempotency-Key → 413, nothing written', async (_how, body) => {
-    const key = await createWorkflow(starter.token, { steps: CALLBACK });
-    const ex = await startExecution(starter.token, key);
+    const key = await createWorkflowApi(starter.token, { steps: CALLBACK });
+    const ex = await startExecutionApi(starter.token, key);
     const before = await executionState(starter.token, ex.id);
     const res = await rawRequest('POST', `/api/v1/executions/${ex.id}/resume`, {
       token: operator.token,
@@ -90,8 +90,8 @@ describe('item 7: Idempotency-Key does not switch off the 256 KB body limit', ()
   });
 
   it('a body under the limit with an Idempotency-Key still works and replays', async () => {
-    const key = await createWorkflow(starter.token, { steps: CALLBACK });
-    const ex = await startExecution(starter.token, key);
+    const key = await createWorkflowApi(starter.token, { steps: CALLBACK });
+    const ex = await startExecutionApi(starter.token, key);
     const body = JSON.stringify({ resume_data: { note: 'n'.repeat(40_000) } });
     const send = () => rawRequest('POST', `/api/v1/executions/${ex.id}/resume`, { token: operator.token, body, contentType: 'application/json', headers: { 'idempotency-key': `ok-${ex.id}` } });
     const first = await send();
@@ -119,8 +119,8 @@ describe('item 8: loops end', () => {
   });
 
   it('GET /executions/{id} carries the newest 50 events; GET /executions/{id}/events pages the older ones', async () => {
-    const key = await createWorkflow(starter.token, { steps: setChain(70) });
-    const ex = await startExecution(starter.token, key);
+    const key = await createWorkflowApi(starter.token, { steps: setChain(70) });
+    const ex = await startExecutionApi(starter.token, key);
     expect(ex.status).toBe('completed');
     const d = (await api(starter.token).get<ExecutionDetail & { events_next_cursor: string | null }>(`/api/v1/executions/${ex.id}`)).body;
     expect(d.events).toHaveLength(50);
@@ -156,8 +156,8 @@ describe('item 8: loops end', () => {
 
 describe('item 9: the context is capped', () => {
   it('refuses the resume that would take the context past 256 KB with 422 context_too_large, writing nothing', async () => {
-    const key = await createWorkflow(starter.token, { steps: PAUSE_LOOP });
-    const ex = await startExecution(starter.token, key);
+    const key = await createWorkflowApi(starter.token, { steps: PAUSE_LOOP });
+    const ex = await startExecutionApi(starter.token, key);
     for (let i = 1; i <= 4; i++) {
       const r = await api(operator.token).post(`/api/v1/executions/${ex.id}/resume`, { resume_data: { [`part${i}`]: 'x'.repeat(60_000) } });
       expect(r.status, JSON.stringify(r.body).slice(0, 300)).toBe(200);
@@ -172,7 +172,7 @@ describe('item 9: the context is capped', () => {
   });
 
   it('refuses a start whose set step would take it past the cap, creating nothing', async () => {
-    const key = await createWorkflow(starter.token, { steps: [{ id: 'grow', type: 'action', action: { type: 'set', values: { big: 'y'.repeat(150_000) } } }] });
+    const key = await createWorkflowApi(starter.token, { steps: [{ id: 'grow', type: 'action', action: { type: 'set', values: { big: 'y'.repeat(150_000) } } }] });
     const res = await api(starter.token).post('/api/v1/executions', { workflow_id: key, trigger_payload: { payload: 'z'.repeat(150_000) } });
     expect(expectError(res, 422, 'context_too_large').error.message).toMatch(/^step grow would make the context/);
     const [wf] = await testDb().select({ id: workflows.id }).from(workflows).where(eq(workflows.key, key));
@@ -180,9 +180,9 @@ describe('item 9: the context is capped', () => {
   });
 
   it('refuses the decision whose data would take the context past the cap; the approval stays pending', async () => {
-    const key = await createWorkflow(starter.token, { steps: [{ id: 'gate', type: 'approval', reason: 'Big', on_approve: 'done' }, { id: 'done', type: 'action', action: { type: 'allow' } }] });
+    const key = await createWorkflowApi(starter.token, { steps: [{ id: 'gate', type: 'approval', reason: 'Big', on_approve: 'done' }, { id: 'done', type: 'action', action: { type: 'allow' } }] });
     // A context a little under 256 KB: the decision's fields (who, when, which approval) do not fit.
-    const ex = await startExecution(starter.token, key, { blob: 'b'.repeat(256 * 1024 - 200) });
+    const ex = await startExecutionApi(starter.token, key, { blob: 'b'.repeat(256 * 1024 - 200) });
     expect(ex.status).toBe('paused');
     const approvalId = (await api(starter.token).get<ExecutionDetail>(`/api/v1/executions/${ex.id}`)).body.approvals[0]!.id;
     const before = await executionState(starter.token, ex.id);
@@ -193,13 +193,13 @@ describe('item 9: the context is capped', () => {
   });
 
   it('a set step run later by the worker that would pass the cap fails the execution with that reason', async () => {
-    const key = await createWorkflow(starter.token, {
+    const key = await createWorkflowApi(starter.token, {
       steps: [
         { id: 'cool-off', type: 'wait', duration: 'PT1M', next: 'grow' },
         { id: 'grow', type: 'action', action: { type: 'set', values: { big: 'y'.repeat(100_000) } } },
       ],
     });
-    const ex = await startExecution(starter.token, key, { payload: 'z'.repeat(200_000) });
+    const ex = await startExecutionApi(starter.token, key, { payload: 'z'.repeat(200_000) });
     expect(ex.status).toBe('running');
     // What the worker's wake-up phase does once the wait is over.
     await runExecution(testDb(), ex.id, { actor: SYSTEM_ACTOR.id, now: () => new Date(Date.now() + 120_000) });
@@ -211,9 +211,9 @@ describe('item 9: the context is capped', () => {
   });
 
   it('GET /executions returns no contexts', async () => {
-    const key = await createWorkflow(starter.token, { steps: PAUSE_LOOP });
+    const key = await createWorkflowApi(starter.token, { steps: PAUSE_LOOP });
     for (let i = 0; i < 3; i++) {
-      const ex = await startExecution(starter.token, key, { n: i });
+      const ex = await startExecutionApi(starter.token, key, { n: i });
       await api(operator.token).post(`/api/v1/executions/${ex.id}/resume`, { resume_data: { a: 'x'.repeat(60_000), b: 'x'.repeat(60_000) } });
     }
     const res = await rawRequest('GET', `/api/v1/executions?workflow_id=${key}&limit=10`, { token: starter.token });
@@ -254,8 +254,8 @@ describe('item 10: crafted cursors are refused', () => {
 
 describe('item 11: idempotency keys expire, and an abandoned one is taken over', () => {
   async function sleeping() {
-    const key = await createWorkflow(starter.token, { steps: SLEEP });
-    return startExecution(starter.token, key);
+    const key = await createWorkflowApi(starter.token, { steps: SLEEP });
+    return startExecutionApi(starter.token, key);
   }
   const pause = (id: string, key: string, reason = 'hold') => api(operator.token).post(`/api/v1/executions/${id}/pause`, { reason }, { 'idempotency-key': key });
   const age = (key: string, ms: number) =>
@@ -320,7 +320,7 @@ describe('with a web server and a worker of their own (MAX_STEPS_PER_EXECUTION=1
     if (worker && worker.child.exitCode === null) worker.child.kill('SIGKILL');
     await web?.stop();
     await handle?.pool.end();
-    await iso?.drop();
+    await iso?.close();
   });
 
   const own = (token: string) => api(token, web.baseUrl);

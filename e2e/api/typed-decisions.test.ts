@@ -3,9 +3,8 @@ import { resumeDecidedExecutions } from '@/lib/core/worker/resume-decided-execut
 import { log } from '@/lib/log';
 import type { ApprovalDto } from '@/lib/core/approvals/approval-dto';
 import { testDb, uid, userWithToken } from '../helpers/env';
-import { api } from '../helpers/http';
-import { createWorkflow, startExecution } from '../helpers/resumer';
-import { expectError, type ExecutionDetail } from '../helpers/workflows';
+import { api, expectError } from '../helpers/http';
+import { createWorkflowApi as createWorkflow, startExecutionApi as startExecution, type ExecutionDetail } from '../helpers/workflows';
 
 /**
  * Issue 13, typed input and decisions bound to what the approver saw — over real HTTP against the

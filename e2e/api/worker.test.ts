@@ -11,7 +11,7 @@ import { createWorkflow } from '@/lib/core/workflows/workflows';
 import { createDb, type Db } from '@/lib/db/client';
 import { isolatedDatabase, uid } from '../helpers/env';
 import { spawnWorker, waitForOutput, type Proc } from '../helpers/processes';
-import { APPROVAL_FLOW } from '../helpers/resumer';
+import { APPROVAL_FLOW } from '../helpers/workflows';
 
 const starter = userActor({ email: 'starter@example.com', name: 'Starter', role: 'operator' });
 const approver = userActor({ email: 'approver@example.com', name: 'Approver', role: 'approver' });
@@ -44,7 +44,7 @@ describe('worker processes', () => {
   afterAll(async () => {
     for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
     await handle.pool.end();
-    await dbh.drop();
+    await dbh.close();
   });
 
   it('three worker processes resume 2,000 decided executions, each exactly once', async () => {
@@ -132,7 +132,7 @@ describe('worker sweep (injected clock)', () => {
   });
   afterAll(async () => {
     await handle.pool.end();
-    await dbh.drop();
+    await dbh.close();
   });
 
   const sweep = (at: Date, log = memoryLog().log, batchSize = 50) => sweepOnce({ db, log, batchSize, now: () => at, shouldStop: () => false });

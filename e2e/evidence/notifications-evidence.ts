@@ -18,7 +18,7 @@ import { createDb } from '@/lib/db/client';
 import { runMigrations } from '@/lib/db/migrate';
 import { linkIn, startMailSink, startWebhookReceiver, type ReceivedMail } from '../helpers/mail-sink';
 import { spawnWorker, waitForOutput } from '../helpers/processes';
-import { startWebServer } from '../helpers/reliability-server';
+import { startWebServer } from '../helpers/web-server';
 
 const SECRET = 'evidence-webhook-secret-0123456789';
 const adminUrl = process.env.EVIDENCE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';

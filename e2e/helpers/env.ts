@@ -25,8 +25,12 @@ export function uid(prefix = 't'): string {
   return `${prefix}-${randomBytes(5).toString('hex')}`;
 }
 
-/** A fresh, migrated database of its own, for tests that run workers over the whole table. */
-export async function isolatedDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+/**
+ * A fresh, migrated database of its own, for tests that run workers over the whole table or break
+ * the database: its URL, a pool on it (opened on first use, `poolSize` connections) and close(),
+ * which ends the pool and drops the database.
+ */
+export async function isolatedDatabase(poolSize = 6): Promise<{ url: string; readonly db: Db; close: () => Promise<void> }> {
   const admin = new pg.Client({ connectionString: process.env.TEST_ADMIN_URL });
   await admin.connect();
   const name = `${process.env.TEST_DB_PREFIX}_${randomBytes(4).toString('hex')}`;
@@ -35,9 +39,15 @@ export async function isolatedDatabase(): Promise<{ url: string; drop: () => Pro
   const u = new URL(process.env.TEST_ADMIN_URL!);
   u.pathname = `/${name}`;
   await runMigrations(u.toString());
+  let handle: ReturnType<typeof createDb> | null = null;
   return {
     url: u.toString(),
-    drop: async () => {
+    get db() {
+      handle ??= createDb(u.toString(), poolSize);
+      return handle.db;
+    },
+    close: async () => {
+      await handle?.pool.end();
       const c = new pg.Client({ connectionString: process.env.TEST_ADMIN_URL });
       await c.connect();
       await c.query(`drop database if exists ${c.escapeIdentifier(name)} with (force)`);

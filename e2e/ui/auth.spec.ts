@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect, test } from '@playwright/test';
-import { startWebServer } from '../helpers/reliability-server';
+import { startWebServer } from '../helpers/web-server';
 import { closeDb, inboxRow, makeOrderWorkflow, makeUser, signIn, signInWithForm, startAs } from './helpers';
 
 test.afterAll(closeDb);

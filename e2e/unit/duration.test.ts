@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseDurationMs } from '@/lib/core/engine/duration';
+import { parseDurationMs } from '@/lib/core/duration';
 
 const S = 1000;
 const M = 60 * S;
@@ -27,11 +27,17 @@ describe('parseDurationMs', () => {
     [0, 0],
     [90, 90 * S],
     [0.25, 250],
+    ['30s', 30 * S],
+    ['4h', 4 * H],
+    ['7d', 7 * D],
+    ['15m', 15 * M],
+    ['250ms', 250],
+    ['90', 90 * S],
   ])('%j is %i ms', (input, ms) => {
     expect(parseDurationMs(input)).toBe(ms);
   });
 
-  it.each<string | number>(['', 'P', 'PT', 'T1H', '1h', '60s', 'P1H', 'PT1D', 'P1DT', '-PT1H', 'PT-1H', 'P1.5.5D', 'PT1H2', 'PT1M1H', 'P1D1W', 'PTH', 'P 1D', 'hour', -1, -0.001, Number.NaN, Number.POSITIVE_INFINITY])(
+  it.each<string | number>(['', 'P', 'PT', 'T1H', '1 h', '1.5h', '60x', 'h1', 'P1H', 'PT1D', 'P1DT', '-PT1H', 'PT-1H', 'P1.5.5D', 'PT1H2', 'PT1M1H', 'P1D1W', 'PTH', 'P 1D', 'hour', -1, -0.001, Number.NaN, Number.POSITIVE_INFINITY])(
     '%j is refused (null)',
     (input) => {
       expect(parseDurationMs(input)).toBeNull();

@@ -56,7 +56,8 @@ async function main() {
     if (fs.existsSync(file)) process.env.DATABASE_URL = fs.readFileSync(file, 'utf8').trim();
   }
   // Every variable is parsed before anything else: a wrong value stops here, naming it.
-  const { env, EnvError, parseDurationToMs } = await import('../env');
+  const { env, EnvError } = await import('../env');
+  const { parseDurationMs } = await import('../core/duration');
   try {
     env();
   } catch (e) {
@@ -75,11 +76,7 @@ async function main() {
       if (!values.permissions) fail('--permissions is required (comma separated, e.g. execution:read,execution:cancel)');
       let expiresInMs: number | undefined;
       if (values['expires-in']) {
-        try {
-          expiresInMs = parseDurationToMs(values['expires-in']);
-        } catch {
-          fail(`--expires-in: invalid duration ${values['expires-in']} (e.g. 30d, 12h)`);
-        }
+        expiresInMs = parseDurationMs(values['expires-in']) ?? fail(`--expires-in: invalid duration ${values['expires-in']} (e.g. 30d, 12h)`);
       }
       const t = await tokens.createApiToken(db, {
         name: values.name,

@@ -74,7 +74,7 @@ export function compactEntries(payload: Record<string, unknown> | null | undefin
     .map(({ k, v }) => [k, compactValue(v)]);
 }
 
-export function shortId(id: string): string {
+function shortId(id: string): string {
   return id.slice(0, 8);
 }
 

@@ -31,6 +31,9 @@ const TITLES: Record<string, [string, TimelineEntry['tone']]> = {
   pause_expired: ['Pause expired', 'bad'],
   pause_warned: ['Paused for over a day', 'pause'],
   payload_edited: ['Payload edited', 'info'],
+  extended: ['Deadline extended', 'info'],
+  reopened: ['Approval reopened', 'pause'],
+  callback_consumed: ['Held callback consumed', 'good'],
 };
 
 /** "amount: 1200 → 900; note: "" → "checked"" — an approve-with-edits diff, one field after another. */
@@ -75,6 +78,10 @@ function fromEvent(e: ExecutionEvent): TimelineEntry {
   } else if (e.type === 'payload_edited') {
     t = `Payload edited (version ${String(data?.from_version)} → ${String(data?.to_version)})`;
     note = describeEdits(data?.changes);
+  } else if (e.type === 'extended' && str(data?.to ?? undefined)) {
+    note = `deadline ${str(data?.from ?? undefined) ?? 'none'} → ${String(data!.to)}`;
+  } else if (e.type === 'callback_consumed' && str(data?.callback_key ?? undefined)) {
+    note = `key ${String(data!.callback_key)}, sent ${String(data!.sent_at ?? '')}`;
   } else if (e.type === 'expired' && data?.on_timeout) {
     note = `pause timed out (on_timeout: ${String(data.on_timeout)})`;
   } else if (e.type === 'step_completed' && data?.type) {

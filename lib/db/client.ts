@@ -85,24 +85,14 @@ export async function closeDb(): Promise<void> {
 
 let namedQueryObserver: ((text: string, values: unknown[]) => void) | null = null;
 
-/** Sees every statement queryNamed sends (the bench's EXPLAIN capture; drizzle's logger sees the rest). */
+/** Sees every statement runStatement (lib/db/sql) sends (the bench's EXPLAIN capture; drizzle's logger sees the rest). */
 export function observeNamedQueries(fn: ((text: string, values: unknown[]) => void) | null): void {
   namedQueryObserver = fn;
 }
 
-/**
- * Runs a fixed statement as a named prepared statement on the connection behind `db` — the pool, or
- * a transaction's connection: PostgreSQL parses and plans it once per connection, and drizzle's
- * query building (a good part of a hot request's CPU) is skipped. For hot fixed-shape statements;
- * `text` must be the same for the same name. Returns the rows as the driver gives them (snake_case
- * keys; see rowMapper).
- */
-export async function queryNamed(db: DbOrTx, name: string, text: string, values: unknown[]): Promise<Record<string, unknown>[]> {
+/** @internal runStatement (lib/db/sql) tells the observer of each statement it sends. */
+export function observeNamedQueryText(text: string, values: unknown[]): void {
   namedQueryObserver?.(text, values);
-  // drizzle's node-postgres session keeps the pool (or, in a transaction, the checked-out client) here.
-  const client = (db as unknown as { session?: { client?: pg.Pool | pg.PoolClient } }).session?.client;
-  if (!client || typeof client.query !== 'function') throw new Error('queryNamed needs a drizzle node-postgres instance or transaction');
-  return (await client.query({ name, text, values })).rows as Record<string, unknown>[];
 }
 
 /** Driver rows (snake_case, raw values) → the drizzle row type of `table`, as drizzle would map them. */

@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { and, desc, eq, isNull, sql } from 'drizzle-orm';
-import type { DbOrTx } from '../../db/client';
-import { prepared } from '../../db/prepared';
-import { apiTokens, users } from '../../db/schema';
+import { and, desc, eq, isNull } from 'drizzle-orm';
+import { rowMapper, type DbOrTx } from '../../db/client';
+import { apiTokens, users, type ApiTokenRow, type UserRow } from '../../db/schema';
+import { runStatement } from '../../db/sql';
+import { TOKEN_LOOKUP } from '../../db/sql/token-lookup';
 import { AppError } from '../errors';
 import { isPermission, PERSON_ONLY_PERMISSIONS, tokenActor, type Actor, type Permission } from './permissions';
 import type { TokenCache } from './token-cache';
@@ -92,6 +93,9 @@ async function touchLastUsed(db: DbOrTx, tokenId: string, lastUsedAt: Date | nul
  * The actor behind a Bearer token; 401 for unknown, revoked or expired tokens. With a `cache`
  * (web processes), a token authenticated recently is not looked up again (see token-cache.ts).
  */
+const fromToken = rowMapper<ApiTokenRow>(apiTokens);
+const fromUser = rowMapper<UserRow>(users);
+
 export async function authenticateToken(db: DbOrTx, token: string, now = new Date(), cache?: TokenCache): Promise<Actor> {
   if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) throw new AppError('unauthorized', 'invalid API token');
   const hash = hashToken(token);
@@ -102,17 +106,9 @@ export async function authenticateToken(db: DbOrTx, token: string, now = new Dat
     return hit.actor;
   }
   const generation = cache?.generation() ?? 0;
-  // A prepared statement, built and planned once.
-  const lookup = prepared(db, 'wr_token_lookup', (d) =>
-    d
-      .select({ token: apiTokens, user: users })
-      .from(apiTokens)
-      .leftJoin(users, eq(users.id, apiTokens.userId))
-      .where(eq(apiTokens.tokenHash, sql.placeholder('hash')))
-      .prepare('wr_token_lookup'),
-  );
-  const [row] = await lookup.execute({ hash });
-  if (!row) throw new AppError('unauthorized', 'invalid API token');
+  const [raw] = await runStatement(db, TOKEN_LOOKUP, [hash]);
+  if (!raw) throw new AppError('unauthorized', 'invalid API token');
+  const row = { token: fromToken(raw.token as Record<string, unknown>), user: raw.user ? fromUser(raw.user as Record<string, unknown>) : null };
   if (row.token.revokedAt) throw new AppError('unauthorized', 'API token has been revoked');
   if (row.token.expiresAt && row.token.expiresAt <= now) throw new AppError('unauthorized', 'API token has expired');
   if (row.user?.disabledAt) throw new AppError('unauthorized', 'the user this API token acts for is disabled');

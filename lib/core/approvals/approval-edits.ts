@@ -6,26 +6,32 @@
  * (who, when, old → new) on the timeline. The caller then records the editor's approval of n+1
  * (castVote); votes on n are stale from then on, and the others must approve n+1.
  */
-import { queryNamed, rowMapper, type Tx } from '../../db/client';
+import { and, eq, sql } from 'drizzle-orm';
+import type { Tx } from '../../db/client';
 import { approvalRequests, type ApprovalRow } from '../../db/schema';
 import type { Actor } from '../access/permissions';
 import { assertContextFits } from '../engine/context-limit';
 import type { JsonObject } from '../engine/execute-step';
-import { casUpdateExecution, recordEvent } from '../engine/run-execution';
+import { ExecutionChange } from '../engine/execution-change';
 import { AppError } from '../errors';
 import type { LockedApproval } from './decide-approval';
 import { assertMayDecide } from './decision-rules';
 import { assertMatchesSchema, editsSchema } from './input-schema';
 import { assertCurrentPayload, canonicalJson, payloadHash } from './payload-version';
 
-const fromApproval = rowMapper<ApprovalRow>(approvalRequests);
-
-// The request's next payload version, compare-and-set on its version. Votes on the old one stop
-// counting: the tally starts again (the editor's approval is recorded right after).
-const BUMP_PAYLOAD_SQL = `update approval_requests
-   set payload_version = payload_version + 1, payload_hash = $2::text, approvals_received = 0, version = version + 1
- where id = $1::uuid and version = $3::int and status = 'pending'
-returning *`;
+/**
+ * The request's next payload version, compare-and-set on its version. Votes on the old one stop
+ * counting: the tally starts again (the editor's approval is recorded right after).
+ */
+async function bumpPayloadVersion(tx: Tx, approval: ApprovalRow, hash: string): Promise<ApprovalRow> {
+  const [bumped] = await tx
+    .update(approvalRequests)
+    .set({ payloadVersion: approval.payloadVersion + 1, payloadHash: hash, approvalsReceived: 0, version: sql`${approvalRequests.version} + 1` })
+    .where(and(eq(approvalRequests.id, approval.id), eq(approvalRequests.version, approval.version), eq(approvalRequests.status, 'pending')))
+    .returning();
+  if (!bumped) throw new AppError('conflict', 'the approval changed while editing; retry');
+  return bumped;
+}
 
 export type PayloadChange = { field: string; old: unknown; new: unknown };
 
@@ -71,13 +77,11 @@ export async function applyEdits(
   const next = { ...context, ...edits };
   assertContextFits(next, 'the edits');
   const hash = payloadHash(next);
-  const updatedExecution = await casUpdateExecution(tx, execution, { context: next }, now);
-  const [raw] = await queryNamed(tx, 'wr_edit_bump_payload', BUMP_PAYLOAD_SQL, [approval.id, hash, approval.version]);
-  if (!raw) throw new AppError('conflict', 'the approval changed while editing; retry');
-  const bumped = fromApproval(raw);
-  await recordEvent(
-    tx,
-    execution.id,
+  const bumped = await bumpPayloadVersion(tx, approval, hash);
+  // The context and the timeline event: the execution's compare-and-set, in the decision's transaction.
+  const change = new ExecutionChange(execution);
+  change.set({ context: next });
+  change.event(
     'payload_edited',
     actor.id,
     approval.stepId,
@@ -92,5 +96,5 @@ export async function applyEdits(
     },
     now,
   );
-  return { execution: updatedExecution, approval: bumped, decisions: target.decisions };
+  return { execution: await change.commit(tx, now), approval: bumped, decisions: target.decisions };
 }

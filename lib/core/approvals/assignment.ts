@@ -1,5 +1,5 @@
 import { and, eq, gt, sql } from 'drizzle-orm';
-import type { Placeholders } from '../../db/page-first';
+import type { Placeholders } from '../../db/sql/page-first';
 import type { DbOrTx } from '../../db/client';
 import { decisionLinks, delegations, users } from '../../db/schema';
 import type { Actor } from '../access/permissions';
@@ -92,7 +92,7 @@ export async function forMeScope(db: DbOrTx, actor: Actor | undefined, now: Date
  * `?for=me` over a page of approval_requests rows (unqualified columns): the pending requests this
  * person may decide now — assigned to them, their role (or someone who delegated to them), or open
  * to anyone; not voted on by them (or for them); not started or paused by them. Every part is a
- * probe by key per row, so the list statement keeps walking its index (lib/db/page-first.ts).
+ * probe by key per row, so the list statement keeps walking its index (lib/db/sql/page-first.ts).
  */
 export function forMeText(p: Placeholders, scope: ForMeScope | null): string {
   if (!scope) return 'false';

@@ -1,8 +1,11 @@
 import { z } from 'zod';
-import { queryNamed, rowMapper, type Db, type DbOrTx } from '../../db/client';
+import { rowMapper, type Db, type DbOrTx } from '../../db/client';
+import { runStatement } from '../../db/sql';
+import { DECIDE_LOCK_APPROVAL, DECIDE_LOCK_EXECUTION, DECIDE_LOCK_PENDING_OF_EXECUTION, DECIDE_RECORD } from '../../db/sql/decide-approval';
 import { approvalDecisions, approvalRequests, workflowExecutions, type ApprovalDecisionRow, type ApprovalRow, type ExecutionRow } from '../../db/schema';
 import type { Actor } from '../access/permissions';
 import { assertContextFits } from '../engine/context-limit';
+import { ExecutionChange } from '../engine/execution-change';
 import type { JsonObject } from '../engine/execute-step';
 import { AppError } from '../errors';
 import { isUuid } from '../ids';
@@ -37,53 +40,6 @@ export const DECISION_CHANNEL = 'wr_execution_decided';
 const fromExecution = rowMapper<ExecutionRow>(workflowExecutions);
 const fromApproval = rowMapper<ApprovalRow>(approvalRequests);
 const fromDecision = rowMapper<ApprovalDecisionRow>(approvalDecisions);
-
-const LOCK_EXECUTION_SQL = `select e.*, w.name as wr_workflow_name
-  from workflow_executions e join workflows w on w.id = e.workflow_id
- where e.id = (select execution_id from approval_requests where id = $1::uuid)
-   for update of e`;
-
-const DECISIONS_SO_FAR = `coalesce((select json_agg(d order by d.created_at, d.id) from approval_decisions d where d.approval_id = a.id), '[]'::json) as wr_decisions`;
-
-const LOCK_APPROVAL_SQL = `select a.*, ${DECISIONS_SO_FAR}
-  from approval_requests a
- where a.id = $1::uuid
-   for update of a`;
-
-// The pending request of an execution whose row lock the caller holds (a resume of an approval pause).
-const LOCK_PENDING_OF_EXECUTION_SQL = `select a.*, ${DECISIONS_SO_FAR}
-  from approval_requests a
- where a.execution_id = $1::uuid and a.status = 'pending'
-   for update of a`;
-
-// The decision, the request's new tally (compare-and-set on its version) and the timeline event in
-// one statement. $1 approval, $2 actor, $3 decision, $4 comment, $5 now, $6 approvals received,
-// $7 status, $8 decided_at, $9 the request's version as read, $10 execution, $11 step, $12 event
-// type, $13 event data, $14 on whose behalf a delegate decides, $15 the payload version voted on,
-// $16 the decision's data.
-const RECORD_DECISION_SQL = `with mine as (
-  insert into approval_decisions (approval_id, actor, decision, comment, created_at, on_behalf_of, payload_version, data)
-  values ($1::uuid, $2::text, $3::text, $4::text, $5::timestamptz, $14::text, $15::int, $16::jsonb)
-  returning *
-), changed as (
-  update approval_requests
-     set approvals_received = $6::int, status = $7::text, decided_at = $8::timestamptz, version = version + 1
-   where id = $1::uuid and version = $9::int
-  returning *
-), event as (
-  insert into execution_events (execution_id, type, step_id, actor, data, created_at)
-  select $10::uuid, $12::text, $11::text, $2::text, $13::jsonb, $5::timestamptz from changed
-)
-select (select to_json(mine) from mine) as wr_mine, (select to_json(changed) from changed) as wr_changed`;
-
-// $1 resume data, $2 now, $3 execution, $4 its version as read.
-const FINAL_DECISION_SQL = `with updated as (
-  update workflow_executions
-     set resume_data = $1::jsonb, decided_at = $2::timestamptz, version = version + 1, updated_at = $2::timestamptz
-   where id = $3::uuid and version = $4::int
-  returning id
-)
-select pg_notify('${DECISION_CHANNEL}', id::text) from updated`;
 
 /** A request locked for deciding: its execution (locked first), the request, the decisions so far. */
 export type LockedApproval = { execution: ExecutionRow; approval: ApprovalRow; decisions: ApprovalDecisionRow[] };
@@ -121,7 +77,7 @@ function lockedRequest(raw: Record<string, unknown>) {
  * decisions so far; null when it has none.
  */
 export async function lockPendingApproval(tx: DbOrTx, execution: ExecutionRow): Promise<LockedApproval | null> {
-  const [raw] = await queryNamed(tx, 'wr_decide_lock_pending_of', LOCK_PENDING_OF_EXECUTION_SQL, [execution.id]);
+  const [raw] = await runStatement(tx, DECIDE_LOCK_PENDING_OF_EXECUTION, [execution.id]);
   return raw ? { execution, ...lockedRequest(raw) } : null;
 }
 
@@ -171,7 +127,7 @@ export async function castVote(tx: DbOrTx, actor: Actor, target: LockedApproval,
     ...(onBehalfOf ? { on_behalf_of: onBehalfOf } : {}),
     ...(actor.link ? { via: 'decision_link' } : {}),
   };
-  const [written] = await queryNamed(tx, 'wr_decide_record', RECORD_DECISION_SQL, [
+  const [written] = await runStatement(tx, DECIDE_RECORD, [
     approval.id,
     actor.id,
     vote.decision,
@@ -218,9 +174,9 @@ export async function decideApproval(
   const result = await db.transaction(async (tx) => {
     // The execution first (found through the request in the same statement), then the request with
     // the decisions so far: two statements, the lock order of a resume.
-    const [rawExec] = await queryNamed(tx, 'wr_decide_lock_execution', LOCK_EXECUTION_SQL, [approvalId]);
+    const [rawExec] = await runStatement(tx, DECIDE_LOCK_EXECUTION, [approvalId]);
     if (!rawExec) throw new AppError('not_found', `approval ${approvalId} not found`);
-    const [rawApproval] = await queryNamed(tx, 'wr_decide_lock_approval', LOCK_APPROVAL_SQL, [approvalId]);
+    const [rawApproval] = await runStatement(tx, DECIDE_LOCK_APPROVAL, [approvalId]);
     if (!rawApproval) throw new AppError('not_found', `approval ${approvalId} not found`);
     let target: LockedApproval = { execution: fromExecution(rawExec), ...lockedRequest(rawApproval) };
     let payloadVersion = input.payload_version;
@@ -235,9 +191,9 @@ export async function decideApproval(
     if (cast.resumeData) {
       // The decision becomes the execution's resume data (compare-and-set on its version), and the
       // workers hear of it when this transaction commits.
-      const at = now.toISOString();
-      const updated = await queryNamed(tx, 'wr_decide_final', FINAL_DECISION_SQL, [JSON.stringify(cast.resumeData), at, exec.id, exec.version]);
-      if (updated.length === 0) throw new AppError('conflict', 'the execution was changed by another request; retry');
+      const change = new ExecutionChange(exec);
+      change.set({ resumeData: cast.resumeData, decidedAt: now });
+      await change.commit(tx, now, { notify: DECISION_CHANNEL });
     }
     return { approval: cast.approval, exec, workflowName: rawExec.wr_workflow_name as string, decisions: cast.decisions };
   });

@@ -1,15 +1,14 @@
-import { eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { queryNamed, rowMapper, type DbOrTx } from '../../db/client';
-import { Placeholders } from '../../db/page-first';
+import { rowMapper, type DbOrTx } from '../../db/client';
+import { runStatement } from '../../db/sql';
+import { Placeholders } from '../../db/sql/page-first';
 import { approvalRequests, type ApprovalDecisionRow, type ApprovalRow } from '../../db/schema';
 import type { JsonObject } from '../engine/execute-step';
 import { APPROVAL_STATUSES, type Decision, type ExecutionStatus } from '../engine/state-machine';
 import { AppError } from '../errors';
-import { isUuid } from '../ids';
 import { decodeKeysetCursor, encodeKeysetCursor, PAGE_QUERY } from '../pagination';
 import type { Actor } from '../access/permissions';
-import { approvalQuery, toApprovalDtos, type ApprovalListDto } from './approval-dto';
+import { toApprovalDtos, type ApprovalListDto } from './approval-dto';
 import { decidedByText, forMeScope, forMeText, type ForMeScope } from './assignment';
 
 /** `?for=me` / `?decided_by=me`, resolved for the caller (null: matches nothing). */
@@ -83,7 +82,8 @@ type InboxRow = Record<string, unknown> & {
   wr_paused_by: string | null;
   wr_trigger_payload: JsonObject;
   wr_resume_count: number;
-  wr_paused_at: Date | null;
+  /** Text, as the driver gives timestamps (runStatement). */
+  wr_paused_at: string | null;
   wr_decisions: DecisionJson[];
 };
 
@@ -95,7 +95,7 @@ export async function listApprovals(db: DbOrTx, input: ListApprovalsInput, now =
     decidedBy: input.decided_by === 'me' ? (actor?.id ?? null) : undefined,
   };
   const list = listApprovalsStatement(input, who);
-  const rows = (await queryNamed(db, list.name, list.text, list.values)) as InboxRow[];
+  const rows = (await runStatement(db, list, list.values)) as InboxRow[];
   const page = rows.slice(0, input.limit);
   const decisions: ApprovalDecisionRow[] = [];
   const joined = page.map((r) => {
@@ -113,7 +113,7 @@ export async function listApprovals(db: DbOrTx, input: ListApprovalsInput, now =
         pausedBy: r.wr_paused_by,
         triggerPayload: r.wr_trigger_payload,
         resumeCount: r.wr_resume_count,
-        pausedAt: r.wr_paused_at,
+        pausedAt: r.wr_paused_at === null ? null : new Date(r.wr_paused_at),
       },
     };
   });
@@ -123,11 +123,4 @@ export async function listApprovals(db: DbOrTx, input: ListApprovalsInput, now =
     count: joined.length,
     next_cursor: rows.length > input.limit && last ? encodeKeysetCursor(last.a.createdAt, last.a.id) : null,
   } satisfies ApprovalListDto;
-}
-
-export async function getApproval(db: DbOrTx, id: string, now = new Date()) {
-  if (!isUuid(id)) throw new AppError('not_found', `approval ${id} not found`);
-  const rows = await approvalQuery(db).where(eq(approvalRequests.id, id));
-  if (!rows[0]) throw new AppError('not_found', `approval ${id} not found`);
-  return (await toApprovalDtos(db, rows, now))[0]!;
 }

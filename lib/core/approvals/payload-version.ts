@@ -43,3 +43,12 @@ export function isStale(decision: { payloadVersion: number }, approval: { payloa
 export function currentVotes<D extends { payloadVersion: number }>(decisions: readonly D[], approval: { payloadVersion: number }): D[] {
   return decisions.filter((d) => !isStale(d, approval));
 }
+
+/**
+ * What a new approval request keeps of its step and payload (issue 13): the hash of the payload
+ * it opens on (version 1), the step's input schema and editable fields. Spread into the request's
+ * values wherever one is opened (a pause at an approval step, a reopen).
+ */
+export function requestBinding(context: unknown, step: { inputSchema?: Record<string, unknown> | null; editable?: readonly string[] }) {
+  return { payloadHash: payloadHash(context), inputSchema: step.inputSchema ?? null, editable: [...(step.editable ?? [])] };
+}

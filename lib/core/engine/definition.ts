@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { ROLES } from '../access/permissions';
-import { parseDurationMs } from './duration';
+import { DURATION_FORMS, parseDurationMs } from '../duration';
+import { ZCallbackKeyTemplate } from '../callbacks/callback-key';
 import { DECISION_KEYS, schemaProblems } from '../approvals/input-schema';
 
 const ZStepId = z.string().min(1).max(100);
 const MAX_DURATION_MS = 10 * 365 * 86_400_000;
 const ZDuration = z
   .union([z.string().max(40), z.number().nonnegative().max(MAX_DURATION_MS / 1000)])
-  .refine((v) => parseDurationMs(v) !== null, { message: 'expected an ISO 8601 duration like "PT1H" or a number of seconds' })
+  .refine((v) => parseDurationMs(v) !== null, { message: `expected ${DURATION_FORMS}` })
   .refine((v) => (parseDurationMs(v) ?? 0) <= MAX_DURATION_MS, { message: 'durations are limited to 10 years' });
 
 export const CONDITION_OPERATORS = ['==', '!=', '>', '>=', '<', '<=', 'in', 'contains', 'exists'] as const;
@@ -85,6 +86,8 @@ const ZStep = z.discriminatedUnion('type', [
     reason: z.string().min(1).max(1000).optional(),
     timeout: ZDuration.optional(),
     next: ZStepId.optional(),
+    // POST /callbacks/{key} resumes it (lib/core/callbacks).
+    callback_key: ZCallbackKeyTemplate.optional(),
     input_schema: ZInputSchema.optional(),
   }),
   z.strictObject({ id: ZStepId, type: z.literal('wait'), duration: ZDuration, next: ZStepId.optional() }),

@@ -1,7 +1,8 @@
 import type { Role } from '../access/permissions';
 import type { Step } from './definition';
-import { parseDurationMs } from './duration';
+import { parseDurationMs } from '../duration';
 import { evaluateCondition } from './evaluate-condition';
+import { resolveCallbackKey } from '../callbacks/callback-key';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -48,6 +49,8 @@ export type StepOutcome =
       nextStepId: string | null;
       timeoutMs: number | null;
       approval: ApprovalSpec | null;
+      /** The resolved `callback_key` of a pause step (lib/core/callbacks), or null. */
+      callbackKey?: string | null;
     };
 
 export function executeStep(step: Step, context: JsonObject, now: Date): StepOutcome {
@@ -68,7 +71,7 @@ export function executeStep(step: Step, context: JsonObject, now: Date): StepOut
         case 'log':
           return { kind: 'advance', next: step.next ?? null, eventData: { action: 'log', message: a.message ?? null } };
         case 'block':
-          // The quick start's approval form: one approval, continue at `next` when approved.
+          // The `block` action: a single approval, continue at `next` when approved.
           return {
             kind: 'pause',
             pauseKind: 'approval',
@@ -97,7 +100,9 @@ export function executeStep(step: Step, context: JsonObject, now: Date): StepOut
           editable: step.editable ?? [],
         },
       };
-    case 'pause':
+    case 'pause': {
+      const resolved = step.callback_key === undefined ? null : resolveCallbackKey(step.callback_key, context);
+      if (resolved && 'error' in resolved) return { kind: 'fail', reason: `invalid callback key: ${resolved.error}` };
       return {
         kind: 'pause',
         pauseKind: 'callback',
@@ -105,7 +110,9 @@ export function executeStep(step: Step, context: JsonObject, now: Date): StepOut
         nextStepId: step.next ?? null,
         timeoutMs: step.timeout === undefined ? null : parseDurationMs(step.timeout),
         approval: null,
+        ...(resolved ? { callbackKey: resolved.key } : {}),
       };
+    }
     case 'wait':
       return { kind: 'sleep', until: new Date(now.getTime() + (parseDurationMs(step.duration) ?? 0)) };
   }

@@ -1,6 +1,9 @@
+import { AppError } from '../errors';
+
 /**
  * Execution statuses and the transitions allowed between them — the one place that says so.
- * Every write that changes a status goes through `assertTransition` and a compare-and-set in SQL.
+ * Every write that changes a status goes through `assertTransition` (called by ExecutionChange.set,
+ * engine/execution-change.ts) and a compare-and-set in SQL (engine/commit-changes.ts).
  */
 export const EXECUTION_STATUSES = ['running', 'paused', 'completed', 'failed', 'cancelled', 'rejected', 'expired'] as const;
 export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
@@ -27,8 +30,29 @@ export function canTransition(from: string, to: ExecutionStatus): boolean {
   return isExecutionStatus(from) && TRANSITIONS[from].includes(to);
 }
 
-export function isTerminal(status: string): boolean {
-  return (TERMINAL_STATUSES as readonly string[]).includes(status);
+/**
+ * Throws 409 `conflict` unless the state machine allows `from` → `to`. Staying running or paused is
+ * allowed (a change of other columns); nothing leaves a terminal status, not even for itself.
+ */
+export function assertTransition(from: string, to: ExecutionStatus, message?: string): void {
+  const stays = from === to && !(TERMINAL_STATUSES as readonly string[]).includes(from);
+  if (!stays && !canTransition(from, to)) throw new AppError('conflict', message ?? `cannot move an execution from ${from} to ${to}`);
+}
+
+/**
+ * The one way back from an ended status: reopening an approval request that expired or was rejected
+ * (approvals/reopen-approval.ts) pauses its execution at that request again. Only the statuses such a
+ * request can leave an execution in qualify; the caller checks that nothing ran after the request.
+ */
+export const REOPENABLE_STATUSES: readonly ExecutionStatus[] = ['rejected', 'expired', 'failed'];
+
+export function assertReopen(from: string, message?: string): void {
+  if (!(REOPENABLE_STATUSES as readonly string[]).includes(from)) throw new AppError('conflict', message ?? `cannot reopen an execution that is ${from}`);
+}
+
+/** The statuses an execution may move to `to` from: what a statement that changes the status without reading the row first (the manual pause) must require in its WHERE clause. */
+export function sourcesOf(to: ExecutionStatus): ExecutionStatus[] {
+  return EXECUTION_STATUSES.filter((from) => TRANSITIONS[from].includes(to));
 }
 
 export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'expired'] as const;

@@ -4,8 +4,8 @@ import { workflows } from '../../db/schema';
 import { AppError } from '../errors';
 import { compileDefinition, ZStoredDefinition, type CompiledDefinition } from './definition';
 
-// Definitions are immutable once stored (a change is a new workflow version row), so a process can
-// keep the compiled form and skip re-validating it on every step.
+// A stored definition never changes (no route or command updates it; a different flow is a new
+// workflow), so a process can keep the compiled form and skip re-validating it on every step.
 const cache = new Map<string, { version: number; def: CompiledDefinition }>();
 
 export async function loadDefinition(db: DbOrTx, workflowId: string): Promise<CompiledDefinition> {

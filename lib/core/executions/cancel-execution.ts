@@ -3,8 +3,7 @@ import { z } from 'zod';
 import type { Db } from '../../db/client';
 import { approvalRequests, workflowExecutions } from '../../db/schema';
 import type { Actor } from '../access/permissions';
-import { casUpdateExecution, recordEvent } from '../engine/run-execution';
-import { canTransition } from '../engine/state-machine';
+import { ExecutionChange } from '../engine/execution-change';
 import { AppError } from '../errors';
 import { isUuid } from '../ids';
 import { toExecutionDto } from './execution-dto';
@@ -17,14 +16,14 @@ export async function cancelExecution(db: Db, actor: Actor, id: string, input: {
   const row = await db.transaction(async (tx) => {
     const [cur] = await tx.select().from(workflowExecutions).where(eq(workflowExecutions.id, id)).for('update');
     if (!cur) throw new AppError('not_found', `execution ${id} not found`);
-    if (!canTransition(cur.status, 'cancelled')) throw new AppError('conflict', `execution is ${cur.status} and cannot be cancelled`);
-    const updated = await casUpdateExecution(tx, cur, { status: 'cancelled', completedAt: now, wakeAt: null, waitingUntil: null, error: input.reason ?? null }, now);
+    const change = new ExecutionChange(cur);
+    change.end('cancelled', now, { error: input.reason ?? null }, `execution is ${cur.status} and cannot be cancelled`);
+    change.event('cancelled', actor.id, cur.currentStepId, { reason: input.reason ?? null }, now);
     await tx
       .update(approvalRequests)
       .set({ status: 'expired', decidedAt: now, version: 1 })
       .where(and(eq(approvalRequests.executionId, id), eq(approvalRequests.status, 'pending')));
-    await recordEvent(tx, id, 'cancelled', actor.id, cur.currentStepId, { reason: input.reason ?? null }, now);
-    return updated;
+    return change.commit(tx, now);
   });
   return toExecutionDto(row);
 }

@@ -36,16 +36,15 @@ async function timelinePage(db: DbOrTx, executionId: string, input: { cursor?: s
 
 /** GET /executions/{id}/events: the timeline's older pages (the detail carries the newest). */
 export async function listExecutionEvents(db: DbOrTx, id: string, input: ListExecutionEventsInput) {
-  await findExecutionRow(db, id);
+  await assertExecutionExists(db, id);
   const { events, next_cursor } = await timelinePage(db, id, input);
   return { events, count: events.length, next_cursor } satisfies ExecutionEventPageDto;
 }
 
-export async function findExecutionRow(db: DbOrTx, id: string) {
+async function assertExecutionExists(db: DbOrTx, id: string): Promise<void> {
   if (!isUuid(id)) throw new AppError('not_found', `execution ${id} not found`);
-  const [row] = await db.select().from(workflowExecutions).where(eq(workflowExecutions.id, id));
+  const [row] = await db.select({ id: workflowExecutions.id }).from(workflowExecutions).where(eq(workflowExecutions.id, id));
   if (!row) throw new AppError('not_found', `execution ${id} not found`);
-  return row;
 }
 
 /** One execution with the newest TIMELINE_PAGE events of its timeline and its approval requests. */

@@ -1,7 +1,8 @@
 import { getTableColumns } from 'drizzle-orm';
 import { z } from 'zod';
-import { queryNamed, rowMapper, type DbOrTx } from '../../db/client';
-import { Placeholders } from '../../db/page-first';
+import { rowMapper, type DbOrTx } from '../../db/client';
+import { runStatement } from '../../db/sql';
+import { Placeholders } from '../../db/sql/page-first';
 import { workflowExecutions, type ExecutionRow } from '../../db/schema';
 import { EXECUTION_STATUSES } from '../engine/state-machine';
 import { decodeKeysetCursor, encodeKeysetCursor, PAGE_QUERY } from '../pagination';
@@ -95,8 +96,8 @@ export async function listExecutions(db: DbOrTx, input: ListExecutionsInput) {
   const workflowId = input.workflow_id ? (await findWorkflowRow(db, input.workflow_id)).id : null;
   const list = listExecutionsStatement(input, workflowId);
   const [raw, counted] = await Promise.all([
-    queryNamed(db, list.name, list.text, list.values),
-    queryNamed(db, list.count.name, list.count.text, list.count.values),
+    runStatement(db, list, list.values),
+    runStatement(db, list.count, list.count.values),
   ]);
   const rows = raw.map((r) => ({ e: fromExecution(r), name: r.wr_workflow_name as string, key: r.wr_workflow_key as string }));
   const n = (counted[0]?.n as number) ?? 0;

@@ -3,7 +3,9 @@ import type { Db } from '../../db/client';
 import { workflowExecutions } from '../../db/schema';
 import type { Actor } from '../access/permissions';
 import { assertContextFits } from '../engine/context-limit';
-import { ExecutionChange, leaseUntil, runExecution, runSteps, STEPS_PER_TRANSACTION, type RunOptions } from '../engine/run-execution';
+import { ExecutionChange, leaseUntil } from '../engine/execution-change';
+import { runExecution, stepsInFirstTransaction, type RunOptions } from '../engine/run-execution';
+import { runSteps } from '../engine/run-steps';
 import { loadDefinition } from '../engine/workflow-definitions';
 import { AppError } from '../errors';
 import { findWorkflowRow } from '../workflows/workflows';
@@ -32,8 +34,7 @@ export async function startExecution(db: Db, actor: Actor, input: StartExecution
   assertContextFits(input.trigger_payload, 'trigger_payload');
   const now = opts.now?.() ?? new Date();
   const maxSteps = opts.maxSteps ?? START_MAX_STEPS;
-  // With a step hook, every step commits on its own (runExecution); otherwise the first ones run here.
-  const stepsHere = opts.onStepCommitted ? 0 : Math.min(STEPS_PER_TRANSACTION, maxSteps);
+  const stepsHere = stepsInFirstTransaction(opts, maxSteps);
   const { row, ran, done } = await db.transaction(async (tx) => {
     const [created] = await tx
       .insert(workflowExecutions)

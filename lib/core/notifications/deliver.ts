@@ -6,7 +6,9 @@
  */
 import { createHmac } from 'node:crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
-import { queryNamed, rowMapper, type Db } from '../../db/client';
+import { rowMapper, type Db } from '../../db/client';
+import { runStatement } from '../../db/sql';
+import { NOTIFICATIONS_CLAIM, NOTIFICATIONS_FAILED, NOTIFICATIONS_SENT } from '../../db/sql/notifications';
 import { notifications, type NotificationRow } from '../../db/schema';
 import { env } from '../../env';
 import type { Logger } from '../../log';
@@ -33,30 +35,6 @@ export function signWebhook(body: string, secret: string): string {
 
 const fromDriver = rowMapper<NotificationRow>(notifications);
 
-// One statement claims a batch: due rows (SKIP LOCKED, so workers split them), their next attempt
-// pushed out by the lease and the attempt counted. $1 now, $2 batch size, $3 lease end.
-const CLAIM_SQL = `with due as (
-  select id from notifications
-   where status = 'pending' and next_attempt_at <= $1::timestamptz
-   order by next_attempt_at
-   limit $2::int
-   for update skip locked
-)
-update notifications n set attempts = n.attempts + 1, next_attempt_at = $3::timestamptz
-  from due where n.id = due.id
-returning n.*`;
-
-// Kept in outbox mode (the message is the delivery: admins read it there, link included); dropped
-// otherwise, so the database keeps no usable link once the mail is out.
-const SENT_SQL = `update notifications
-   set status = 'sent', sent_at = $2::timestamptz, delivered_via = $3::text, last_error = null,
-       link_token = case when $3::text = 'outbox' then link_token end
- where id = $1::uuid and status = 'pending'`;
-
-const FAILED_SQL = `update notifications
-   set status = case when attempts >= $4::int then 'failed' else 'pending' end,
-       next_attempt_at = $2::timestamptz, last_error = $3::text
- where id = $1::uuid and status = 'pending'`;
 
 /** The text and HTML of a mail with its decision link filled in. */
 export function withLink(text: string, token: string | null): string {
@@ -131,19 +109,19 @@ export type DeliveryCounts = { claimed: number; sent: number; failed: number; re
  */
 export async function deliverDueNotifications(db: Db, opts: { batchSize: number; now: () => Date; log: Logger }): Promise<DeliveryCounts> {
   const now = opts.now();
-  const claimed = (await queryNamed(db, 'wr_notifications_claim', CLAIM_SQL, [now.toISOString(), opts.batchSize, new Date(now.getTime() + DELIVERY_LEASE_MS).toISOString()])).map(fromDriver);
+  const claimed = (await runStatement(db, NOTIFICATIONS_CLAIM, [now.toISOString(), opts.batchSize, new Date(now.getTime() + DELIVERY_LEASE_MS).toISOString()])).map(fromDriver);
   const counts: DeliveryCounts = { claimed: claimed.length, sent: 0, failed: 0, retried: 0 };
   await Promise.all(
     claimed.map(async (n) => {
       try {
         const via = await send(n);
-        await queryNamed(db, 'wr_notifications_sent', SENT_SQL, [n.id, opts.now().toISOString(), via]);
+        await runStatement(db, NOTIFICATIONS_SENT, [n.id, opts.now().toISOString(), via]);
         counts.sent++;
       } catch (e) {
         const error = describe(e);
         const giveUp = n.attempts >= MAX_DELIVERY_ATTEMPTS;
         const next = new Date(opts.now().getTime() + retryDelayMs(n.attempts));
-        await queryNamed(db, 'wr_notifications_failed', FAILED_SQL, [n.id, next.toISOString(), error, MAX_DELIVERY_ATTEMPTS]).catch(() => undefined);
+        await runStatement(db, NOTIFICATIONS_FAILED, [n.id, next.toISOString(), error, MAX_DELIVERY_ATTEMPTS]).catch(() => undefined);
         if (giveUp) counts.failed++;
         else counts.retried++;
         opts.log.warn(

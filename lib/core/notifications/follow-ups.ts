@@ -10,7 +10,7 @@ import { approvalRequests, users, type ApprovalRow } from '../../db/schema';
 import type { Logger } from '../../log';
 import { SYSTEM_ACTOR } from '../access/permissions';
 import { followUpsOf, nextFollowUpMs } from '../engine/execute-step';
-import { recordEvent } from '../engine/run-execution';
+import { appendEvents } from '../engine/commit-changes';
 import { loadDefinition } from '../engine/workflow-definitions';
 import { loadRequestFacts, notifyFollowUp } from './outbox';
 
@@ -47,7 +47,7 @@ async function followUpOne(tx: Tx, a: ApprovalRow, workflowId: string, now: Date
       .update(approvalRequests)
       .set({ escalatedTo, escalatedAt, version: sql`${approvalRequests.version} + 1` })
       .where(eq(approvalRequests.id, a.id));
-    await recordEvent(tx, a.executionId, 'escalated', SYSTEM_ACTOR.id, a.stepId, { approval_id: a.id, added, escalate_to: target, after_seconds: Math.round(escalateMs / 1000) }, now);
+    await appendEvents(tx, [{ executionId: a.executionId, type: 'escalated', actor: SYSTEM_ACTOR.id, stepId: a.stepId, data: { approval_id: a.id, added, escalate_to: target, after_seconds: Math.round(escalateMs / 1000) }, createdAt: now }]);
     const facts = await loadRequestFacts(tx, a.id);
     if (facts && added.length) await notifyFollowUp(tx, 'escalated', facts, now, new Set(added));
   }
@@ -62,7 +62,7 @@ async function followUpOne(tx: Tx, a: ApprovalRow, workflowId: string, now: Date
     const justAdded = escalated ? new Set(escalatedTo.filter((p) => !a.escalatedTo.includes(p))) : new Set<string>();
     const messages = facts ? await notifyFollowUp(tx, 'reminder', { ...facts, approval: { ...facts.approval, escalatedTo: escalatedTo.filter((p) => !justAdded.has(p)) } }, now) : 0;
     reminded = sent - a.remindersSent;
-    await recordEvent(tx, a.executionId, 'reminder_sent', SYSTEM_ACTOR.id, a.stepId, { approval_id: a.id, reminder: sent, messages }, now);
+    await appendEvents(tx, [{ executionId: a.executionId, type: 'reminder_sent', actor: SYSTEM_ACTOR.id, stepId: a.stepId, data: { approval_id: a.id, reminder: sent, messages }, createdAt: now }]);
   }
 
   const nextMs = nextFollowUpMs(step, sent, escalatedAt !== null);

@@ -1,6 +1,6 @@
 import type { DbOrTx } from '../../db/client';
 import { contextOverLimit } from '../engine/context-limit';
-import { CLEARED_PAUSE, leaseUntil, type ExecutionChange } from '../engine/run-execution';
+import { CLEARED_PAUSE, leaseUntil, type ExecutionChange } from '../engine/execution-change';
 import { approvalBranch, type JsonObject } from '../engine/execute-step';
 import { loadDefinition } from '../engine/workflow-definitions';
 import { AppError } from '../errors';
@@ -44,7 +44,7 @@ export async function applyResume(
   // A request is refused (nothing written); the worker, with nobody to refuse, ends the execution.
   if (over && opts.source === 'api') throw new AppError('context_too_large', over);
   if (over) {
-    change.set({ ...CLEARED_PAUSE, status: 'failed', completedAt: now, wakeAt: null, waitingUntil: null, error: `context_too_large: ${over}` });
+    change.end('failed', now, { ...CLEARED_PAUSE, error: `context_too_large: ${over}` });
     change.event('failed', actor, row.pausedStepId, { error: `context_too_large: ${over}` }, now);
     return;
   }
@@ -58,7 +58,7 @@ export async function applyResume(
   change.event('resumed', actor, row.pausedStepId, { resume_data: data, resume_count: row.resumeCount + 1, next_step_id: next, source: opts.source }, now);
 
   if (endAs === 'rejected') {
-    change.set({ ...resumed, status: 'rejected', completedAt: now, wakeAt: null, waitingUntil: null, currentStepId: null });
+    change.end('rejected', now, { ...resumed, currentStepId: null });
     change.event('rejected', actor, row.pausedStepId, { ended: true }, now);
     return;
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { queryNamed, type DbOrTx } from '../../db/client';
-import { Placeholders } from '../../db/page-first';
+import type { DbOrTx } from '../../db/client';
+import { runStatement } from '../../db/sql';
+import { Placeholders } from '../../db/sql/page-first';
 import { decodeKeysetCursor, encodeKeysetCursor, PAGE_QUERY } from '../pagination';
 import type { PausedExecutionDto, PausedListDto } from './paused-execution-dto';
 import { findWorkflowRow } from '../workflows/workflows';
@@ -52,7 +53,7 @@ function pausedFilter(input: ListPausedInput, workflowId: string | null): Paused
 
 async function fullCount(db: DbOrTx, f: PausedFilter): Promise<number> {
   const text = `select count(*)::int as n from workflow_executions where ${f.where.join(' and ')}`;
-  return ((await queryNamed(db, `wr_paused_count_${f.shape}`, text, f.p.values))[0]?.n as number) ?? 0;
+  return ((await runStatement(db, { name: `wr_paused_count_${f.shape}`, text }, f.p.values))[0]?.n as number) ?? 0;
 }
 
 /**
@@ -63,7 +64,7 @@ async function boundedCount(db: DbOrTx, f: PausedFilter): Promise<number> {
   const p = f.p.extend();
   const text = `select count(*)::int as n from (select 1 from workflow_executions where ${f.where.join(' and ')}
      order by paused_at, id limit ${p.hidden(TOTAL_EXACT_UP_TO + 1, '::int')}) bounded`;
-  return ((await queryNamed(db, `wr_paused_bounded_count_${f.shape}`, text, p.values))[0]?.n as number) ?? 0;
+  return ((await runStatement(db, { name: `wr_paused_bounded_count_${f.shape}`, text }, p.values))[0]?.n as number) ?? 0;
 }
 
 /**
@@ -162,7 +163,7 @@ export async function listPausedExecutions(db: DbOrTx, input: ListPausedInput, n
   const filter = pausedFilter(input, workflowId);
   const list = listPausedStatement(input, filter, now);
   const [rows, total] = await Promise.all([
-    queryNamed(db, list.name, list.text, list.values) as Promise<{ row: PausedExecutionDto }[]>,
+    runStatement(db, list, list.values) as Promise<{ row: PausedExecutionDto }[]>,
     pausedTotal(db, filter, `${workflowId ?? ''}\u0000${input.reason ?? ''}\u0000${input.paused_before ?? ''}`),
   ]);
   const executions = rows.slice(0, input.limit).map(({ row: r }) => ({

@@ -1,8 +1,12 @@
 import { z } from 'zod';
-import { queryNamed, rowMapper, type Db } from '../../db/client';
+import { rowMapper, type Db } from '../../db/client';
+import { runStatement } from '../../db/sql';
+import { RESUME_LOCK, RESUME_READ } from '../../db/sql/resume-execution';
 import { workflowExecutions, type ExecutionRow } from '../../db/schema';
 import type { Actor } from '../access/permissions';
-import { commitSingleStatement, ExecutionChange, runExecution, runSteps, STEPS_PER_TRANSACTION, type RunOptions } from '../engine/run-execution';
+import { ExecutionChange } from '../engine/execution-change';
+import { runExecution, stepsInFirstTransaction, type RunOptions } from '../engine/run-execution';
+import { runSteps } from '../engine/run-steps';
 import { loadDefinition } from '../engine/workflow-definitions';
 import { castVote, lockPendingApproval, type Vote } from '../approvals/decide-approval';
 import { assertMayDecide } from '../approvals/decision-rules';
@@ -10,6 +14,7 @@ import { AppError } from '../errors';
 import { toExecutionDto } from '../executions/execution-dto';
 import { isUuid } from '../ids';
 import { applyResume } from './apply-resume';
+import { pausesOnNewKey } from '../callbacks/settle-callback-pauses';
 
 export const MAX_RESUME_DATA_BYTES = 64 * 1024;
 
@@ -51,13 +56,6 @@ function parseResumeVote(data: Record<string, unknown>): Vote {
 
 const fromDriver = rowMapper<ExecutionRow>(workflowExecutions);
 
-// The execution, locked, with its workflow's name and key for the response.
-const READ_SQL = `select e.*, w.name as wr_workflow_name, w.key as wr_workflow_key
-  from workflow_executions e join workflows w on w.id = e.workflow_id
- where e.id = $1::uuid`;
-const LOCK_SQL = `${READ_SQL}
-   for update of e`;
-
 /**
  * The common case in two round trips instead of four: read the execution without a lock, resume it
  * and run its steps in memory, and write the result with one compare-and-set statement (the row,
@@ -69,7 +67,7 @@ const LOCK_SQL = `${READ_SQL}
  * exactly as before (409 not_paused for the losers of a race), so this never decides a refusal.
  */
 async function resumeOptimistically(db: Db, actor: Actor, id: string, data: Record<string, unknown>, now: Date, steps: number) {
-  const [raw] = await queryNamed(db, 'wr_resume_read', READ_SQL, [id]);
+  const [raw] = await runStatement(db, RESUME_READ, [id]);
   if (!raw) return null;
   const cur = fromDriver(raw);
   if (cur.status !== 'paused' || cur.pauseKind === 'approval' || cur.decidedAt) return null;
@@ -78,9 +76,10 @@ async function resumeOptimistically(db: Db, actor: Actor, id: string, data: Reco
   await applyResume(db, change, { data, actor: actor.id, now, source: 'api' });
   let done = change.current.status !== 'running';
   if (!done && steps > 0) done = runSteps(change, await loadDefinition(db, cur.workflowId), actor.id, now, steps, { oversizeContext: 'refuse' }).done;
-  if (change.approvals.length > 0) return null;
+  if (change.approvals.length > 0 || pausesOnNewKey(change)) return null;
   try {
-    const row = await commitSingleStatement(db, change, now);
+    // Outside a transaction and opening no approval request: one statement, atomic on its own.
+    const row = await change.commit(db, now);
     return { row, done, workflow: { name: raw.wr_workflow_name as string, key: raw.wr_workflow_key as string } };
   } catch (e) {
     if (e instanceof AppError && e.code === 'conflict') return null;
@@ -109,11 +108,10 @@ export async function resumeExecution(db: Db, actor: Actor, id: string, input: R
   if (!isUuid(id)) throw new AppError('not_found', `execution ${id} not found`);
   const now = opts.now?.() ?? new Date();
   const data = input.resume_data ?? {};
-  // With a step hook, every step commits on its own (runExecution); otherwise they run right here.
-  const stepsHere = opts.onStepCommitted ? 0 : Math.min(STEPS_PER_TRANSACTION, opts.maxSteps ?? STEPS_PER_TRANSACTION);
+  const stepsHere = stepsInFirstTransaction(opts, opts.maxSteps);
   const fast = stepsHere > 0 ? await tryOptimistically(db, actor, id, data, now, stepsHere) : null;
   const { row, done, workflow } = fast ?? await db.transaction(async (tx) => {
-    const [raw] = await queryNamed(tx, 'wr_resume_lock', LOCK_SQL, [id]);
+    const [raw] = await runStatement(tx, RESUME_LOCK, [id]);
     if (!raw) throw new AppError('not_found', `execution ${id} not found`);
     const found = { name: raw.wr_workflow_name as string, key: raw.wr_workflow_key as string };
     const cur = fromDriver(raw);
@@ -145,7 +143,7 @@ export async function resumeExecution(db: Db, actor: Actor, id: string, input: R
     if (!finished && stepsHere > 0) finished = runSteps(change, await loadDefinition(tx, cur.workflowId), actor.id, now, stepsHere, { oversizeContext: 'refuse' }).done;
     return { row: await change.commit(tx, now), done: finished, workflow: found };
   });
-  // Left over: steps past the first transaction's share (or every step, with a hook).
+  // Left over: steps past the first transaction's share (or every step, with commitEachStep).
   const final = !done && row.status === 'running' ? await runExecution(db, row.id, { actor: actor.id, ...opts }) : row;
   return toExecutionDto(final, { workflowName: workflow.name, workflowKey: workflow.key });
 }

@@ -1,14 +1,14 @@
 import { and, asc, eq, isNull, lte } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client';
-import { hiddenLimit, hiddenSql, literalEq } from '../../db/page-first';
+import { hiddenLimit, hiddenSql, literalEq } from '../../db/sql/page-first';
 import { approvalRequests, workflowExecutions, type ExecutionRow } from '../../db/schema';
-import type { Logger } from '../../log';
 import { SYSTEM_ACTOR } from '../access/permissions';
-import { casUpdateExecution, CLEARED_PAUSE, ExecutionChange, recordEvent, runExecution } from '../engine/run-execution';
+import { CLEARED_PAUSE, ExecutionChange } from '../engine/execution-change';
+import { runExecution } from '../engine/run-execution';
 import { loadDefinition } from '../engine/workflow-definitions';
 import { applyResume } from '../resumer/apply-resume';
 import { notifyDecided } from '../notifications/outbox';
-import type { PhaseCounts } from './resume-decided-executions';
+import { phaseLog, type PhaseCounts, type PhaseOptions } from './phase';
 
 type OnTimeout = 'reject' | 'approve' | 'fail';
 
@@ -28,14 +28,15 @@ async function expireOne(tx: Tx, row: ExecutionRow, now: Date): Promise<'running
     approvalId = pending?.id ?? null;
     if (approvalId) await notifyDecided(tx, approvalId, now);
   }
-  await recordEvent(tx, row.id, 'expired', actor, row.pausedStepId, { paused_at: row.pausedAt?.toISOString() ?? null, on_timeout: onTimeout, approval_id: approvalId }, now);
+  // One change for the whole expiry: the `expired` event first, then the resume or the end.
+  const change = new ExecutionChange(row);
+  change.event('expired', actor, row.pausedStepId, { paused_at: row.pausedAt?.toISOString() ?? null, on_timeout: onTimeout, approval_id: approvalId }, now);
 
   if (onTimeout === 'approve' || (onTimeout === 'reject' && row.pausedStepId)) {
     const def = await loadDefinition(tx, row.workflowId);
     const step = row.pausedStepId ? def.byId.get(row.pausedStepId) : undefined;
     const hasRejectBranch = step?.type === 'approval' && step.on_reject !== undefined;
     if (onTimeout === 'approve' || hasRejectBranch) {
-      const change = new ExecutionChange(row);
       await applyResume(tx, change, {
         data: { approved: onTimeout === 'approve', approval_id: approvalId, decided_by: actor, timed_out: true, decided_at: now.toISOString() },
         actor,
@@ -47,13 +48,9 @@ async function expireOne(tx: Tx, row: ExecutionRow, now: Date): Promise<'running
     }
   }
   const status = onTimeout === 'fail' ? 'failed' : 'expired';
-  await casUpdateExecution(
-    tx,
-    row,
-    { ...CLEARED_PAUSE, status, completedAt: now, wakeAt: null, waitingUntil: null, error: status === 'failed' ? 'approval timed out' : 'pause expired' },
-    now,
-  );
-  if (status === 'failed') await recordEvent(tx, row.id, 'failed', actor, row.pausedStepId, { error: 'approval timed out' }, now);
+  change.end(status, now, { ...CLEARED_PAUSE, error: status === 'failed' ? 'approval timed out' : 'pause expired' });
+  if (status === 'failed') change.event('failed', actor, row.pausedStepId, { error: 'approval timed out' }, now);
+  await change.commit(tx, now);
   return 'ended';
 }
 
@@ -62,8 +59,9 @@ async function expireOne(tx: Tx, row: ExecutionRow, now: Date): Promise<'running
  * follow their `on_timeout` (default reject); anything else becomes `expired`. Decided executions
  * are left to the resume phase — a decision that arrived in time is honoured.
  */
-export async function expirePausedExecutions(db: Db, opts: { batchSize: number; now: () => Date; log: Logger }): Promise<PhaseCounts & { expired: number }> {
-  const counts = { resumed: 0, skipped: 0, errors: 0, expired: 0, claimed: 0 };
+export async function expirePausedExecutions(db: Db, opts: PhaseOptions): Promise<PhaseCounts & { expired: number }> {
+  const counts = { claimed: 0, errors: 0, expired: 0 };
+  const log = phaseLog(opts);
   const now = opts.now();
   const toRun = await db.transaction(async (tx) => {
     const rows = await tx
@@ -79,11 +77,11 @@ export async function expirePausedExecutions(db: Db, opts: { batchSize: number; 
       try {
         const r = await tx.transaction((sp) => expireOne(sp, row, now));
         counts.expired++;
-        opts.log.info({ execution_id: row.id, paused_at: row.pausedAt }, 'Paused execution expired');
+        log.info({ execution_id: row.id, paused_at: row.pausedAt }, 'Paused execution expired');
         if (r === 'running') ids.push(row.id);
       } catch (e) {
         counts.errors++;
-        opts.log.error({ execution_id: row.id, err: (e as Error).message }, 'Failed to expire execution');
+        log.error({ execution_id: row.id, err: (e as Error).message }, 'Failed to expire execution');
       }
     }
     return ids;
@@ -93,7 +91,7 @@ export async function expirePausedExecutions(db: Db, opts: { batchSize: number; 
       await runExecution(db, id, { actor: SYSTEM_ACTOR.id, now: opts.now });
     } catch (e) {
       counts.errors++;
-      opts.log.error({ execution_id: id, err: (e as Error).message }, 'Failed to run expired execution on');
+      log.error({ execution_id: id, err: (e as Error).message }, 'Failed to run expired execution on');
     }
   }
   return counts;

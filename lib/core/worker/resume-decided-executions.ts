@@ -1,30 +1,34 @@
-import { and, asc, eq, inArray, isNotNull } from 'drizzle-orm';
+import { and, asc, eq, isNotNull } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { hiddenLimit, literalEq } from '../../db/page-first';
+import { hiddenLimit, literalEq } from '../../db/sql/page-first';
 import { workflowExecutions } from '../../db/schema';
-import type { Logger } from '../../log';
+import { phaseLog, type PhaseCounts, type PhaseOptions } from './phase';
 import { SYSTEM_ACTOR } from '../access/permissions';
-import { commitChanges, ExecutionChange, runExecution, runSteps, STEPS_PER_TRANSACTION } from '../engine/run-execution';
+import { commitChanges } from '../engine/commit-changes';
+import { ExecutionChange } from '../engine/execution-change';
+import { runExecution, STEPS_PER_TRANSACTION } from '../engine/run-execution';
+import { runSteps } from '../engine/run-steps';
 import type { JsonObject } from '../engine/execute-step';
 import { loadDefinition } from '../engine/workflow-definitions';
 import { applyResume } from '../resumer/apply-resume';
 
-export type PhaseCounts = { resumed: number; skipped: number; errors: number; claimed: number };
 
 /**
  * Claims decided executions (FOR UPDATE SKIP LOCKED: parallel workers split the rows), moves each
  * to running and runs its steps on, all in the claim's transaction — so a claimed execution is
  * either untouched (the transaction never committed: a crashed worker's locks are released and
- * another worker claims it) or resumed and as far along as it goes. Each row gets its own savepoint,
- * so a bad row is skipped without undoing the others. An execution with more steps than one
+ * another worker claims it) or resumed and as far along as it goes. The batch is written together;
+ * should that fail, each row is written under a savepoint of its own, so a bad row is skipped without
+ * undoing the others. An execution with more steps than one
  * transaction takes is committed running with a lease and run on afterwards; should the worker die
  * first, the wake-up phase picks it up once the lease lapses: nothing is lost.
  */
 export async function resumeDecidedExecutions(
   db: Db,
-  opts: { batchSize: number; now: () => Date; log: Logger; executionId?: string },
-): Promise<PhaseCounts> {
-  const counts: PhaseCounts = { resumed: 0, skipped: 0, errors: 0, claimed: 0 };
+  opts: PhaseOptions & { executionId?: string },
+): Promise<PhaseCounts & { resumed: number; skipped: number }> {
+  const counts = { claimed: 0, errors: 0, resumed: 0, skipped: 0 };
+  const log = phaseLog(opts);
   const now = opts.now();
   const runOn = await db.transaction(async (tx) => {
     // The batch walks idx_executions_decided (the status a literal, so a generic plan can use that
@@ -39,14 +43,16 @@ export async function resumeDecidedExecutions(
     // statements. Should that fail, each row is written under a savepoint of its own, so one bad row
     // is skipped without undoing the others.
     const resumed: { change: ExecutionChange; done: boolean }[] = [];
-    const invalid: string[] = [];
+    const invalid: ExecutionChange[] = [];
     for (const row of rows) {
       const data = (row.resumeData ?? {}) as JsonObject;
       if (typeof data.approved !== 'boolean') {
         // Not a valid decision (written by hand?): take it off the queue instead of retrying forever.
         counts.skipped++;
-        opts.log.warn({ execution_id: row.id }, 'Failed to resume: resume_data.approved is not a boolean');
-        invalid.push(row.id);
+        log.warn({ execution_id: row.id }, 'Failed to resume: resume_data.approved is not a boolean');
+        const off = new ExecutionChange(row);
+        off.set({ decidedAt: null });
+        invalid.push(off);
         continue;
       }
       try {
@@ -56,10 +62,10 @@ export async function resumeDecidedExecutions(
         resumed.push({ change, done });
       } catch (e) {
         counts.errors++;
-        opts.log.error({ execution_id: row.id, err: (e as Error).message }, 'Failed to resume execution');
+        log.error({ execution_id: row.id, err: (e as Error).message }, 'Failed to resume execution');
       }
     }
-    if (invalid.length > 0) await tx.update(workflowExecutions).set({ decidedAt: null }).where(inArray(workflowExecutions.id, invalid));
+    if (invalid.length > 0) await commitChanges(tx, invalid, now);
     let written = resumed;
     try {
       if (resumed.length > 0) await tx.transaction((sp) => commitChanges(sp, resumed.map((r) => r.change), now));
@@ -71,7 +77,7 @@ export async function resumeDecidedExecutions(
           written.push(r);
         } catch (e) {
           counts.errors++;
-          opts.log.error({ execution_id: r.change.original.id, err: (e as Error).message }, 'Failed to resume execution');
+          log.error({ execution_id: r.change.original.id, err: (e as Error).message }, 'Failed to resume execution');
         }
       }
     }
@@ -85,7 +91,7 @@ export async function resumeDecidedExecutions(
     } catch (e) {
       // The execution is running with a lease; the wake-up phase will retry it.
       counts.errors++;
-      opts.log.error({ execution_id: id, err: (e as Error).message }, 'Failed to run resumed execution');
+      log.error({ execution_id: id, err: (e as Error).message }, 'Failed to run resumed execution');
     }
   }
   return counts;

@@ -1,10 +1,12 @@
-import { and, asc, eq, inArray, isNotNull, lte, sql } from 'drizzle-orm';
+import { and, asc, isNotNull, lte } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { hiddenLimit, hiddenSql, literalEq } from '../../db/page-first';
+import { hiddenLimit, hiddenSql, literalEq } from '../../db/sql/page-first';
 import { workflowExecutions } from '../../db/schema';
-import { leaseUntil, runExecution } from '../engine/run-execution';
+import { commitChanges } from '../engine/commit-changes';
+import { ExecutionChange, leaseUntil } from '../engine/execution-change';
+import { runExecution } from '../engine/run-execution';
 import { SYSTEM_ACTOR } from '../access/permissions';
-import type { Logger } from '../../log';
+import { phaseLog, type PhaseCounts, type PhaseOptions } from './phase';
 
 /**
  * Claims running executions whose wake-up time has come — a finished wait step, or a lease that
@@ -23,30 +25,26 @@ export async function claimDueExecutions(db: Db, batchSize: number, now: Date): 
       .for('update', { skipLocked: true });
     // A sleeping row keeps its wait deadline; only the pick-up time moves to a fresh lease. The rows
     // are locked, so one statement renews them all (a state change: the version goes up).
-    const ids = rows.map((r) => r.id);
-    if (ids.length > 0) {
-      await tx
-        .update(workflowExecutions)
-        .set({ wakeAt: leaseUntil(now), version: sql`${workflowExecutions.version} + 1`, updatedAt: now })
-        .where(and(inArray(workflowExecutions.id, ids), eq(workflowExecutions.status, 'running')));
-    }
-    return ids;
+    const changes = rows.map((r) => new ExecutionChange(r));
+    for (const c of changes) c.set({ wakeAt: leaseUntil(now) });
+    if (changes.length > 0) await commitChanges(tx, changes, now);
+    return rows.map((r) => r.id);
   });
 }
 
-export async function wakeDueExecutions(db: Db, batchSize: number, now: () => Date, log?: Logger) {
-  const ids = await claimDueExecutions(db, batchSize, now());
-  let resumed = 0;
+export async function wakeDueExecutions(db: Db, opts: PhaseOptions): Promise<PhaseCounts & { woken: number }> {
+  const ids = await claimDueExecutions(db, opts.batchSize, opts.now());
+  let woken = 0;
   let errors = 0;
   for (const id of ids) {
     try {
-      await runExecution(db, id, { actor: SYSTEM_ACTOR.id, now });
-      resumed++;
+      await runExecution(db, id, { actor: SYSTEM_ACTOR.id, now: opts.now });
+      woken++;
     } catch (e) {
       // The claim renewed its lease: the next sweep after the lease retries it.
       errors++;
-      log?.error({ execution_id: id, err: (e as Error).message }, 'Failed to continue execution');
+      phaseLog(opts).error({ execution_id: id, err: (e as Error).message }, 'Failed to continue execution');
     }
   }
-  return { claimed: ids.length, resumed, errors };
+  return { claimed: ids.length, errors, woken };
 }

@@ -1,8 +1,8 @@
 import { and, asc, inArray, isNull, lt } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { hiddenLimit, hiddenSql, literalEq } from '../../db/page-first';
+import { hiddenLimit, hiddenSql, literalEq } from '../../db/sql/page-first';
 import { workflowExecutions } from '../../db/schema';
-import type { Logger } from '../../log';
+import { phaseLog, type PhaseCounts, type PhaseOptions } from './phase';
 
 const DAY_MS = 86_400_000;
 
@@ -11,7 +11,7 @@ const DAY_MS = 86_400_000;
  * each a range on an index of its own (idx_executions_pause_unwarned, idx_executions_pause_warned),
  * so the work is proportional to the pauses due a warning, not to every old pause.
  */
-export async function warnOldPauses(db: Db, opts: { batchSize: number; now: () => Date; log: Logger; warnAfterMs: number }): Promise<number> {
+export async function warnOldPauses(db: Db, opts: PhaseOptions & { warnAfterMs: number }): Promise<PhaseCounts & { warned: number }> {
   const now = opts.now();
   const oldBefore = new Date(now.getTime() - opts.warnAfterMs);
   const warnedBefore = new Date(now.getTime() - DAY_MS);
@@ -37,10 +37,10 @@ export async function warnOldPauses(db: Db, opts: { batchSize: number; now: () =
     const rows = [...never, ...again];
     for (const r of rows) {
       const hours = Math.floor((now.getTime() - r.pausedAt!.getTime()) / 3_600_000);
-      opts.log.warn({ execution_id: r.id, paused_hours: hours, reason: r.reason }, `Execution paused for more than ${Math.floor(opts.warnAfterMs / 3_600_000)}h`);
+      phaseLog(opts).warn({ execution_id: r.id, paused_hours: hours, reason: r.reason }, `Execution paused for more than ${Math.floor(opts.warnAfterMs / 3_600_000)}h`);
     }
     // Bookkeeping only, not a state change: no version bump. One statement for the batch.
     if (rows.length > 0) await tx.update(workflowExecutions).set({ pauseWarnedAt: now }).where(inArray(workflowExecutions.id, rows.map((r) => r.id)));
-    return rows.length;
+    return { claimed: rows.length, errors: 0, warned: rows.length };
   });
 }

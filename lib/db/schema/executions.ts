@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import type { ExecutionStatus, PauseKind } from '../../core/engine/state-machine';
 import type { JsonObject } from '../../core/engine/execute-step';
 import { workflows } from './workflows';
@@ -24,7 +24,7 @@ export const workflowExecutions = pgTable(
     startedBy: text('started_by').notNull(),
     completedAt: timestamp('completed_at', { withTimezone: true, precision: 3 }),
     error: text('error'),
-    // The quick start's pause/resume columns.
+    // The pause: set by a pause (step or request), cleared when it ends (CLEARED_PAUSE, engine/execution-change.ts).
     pausedAt: timestamp('paused_at', { withTimezone: true, precision: 3 }),
     pausedReason: text('paused_reason'),
     pausedStepId: text('paused_step_id'),
@@ -41,13 +41,15 @@ export const workflowExecutions = pgTable(
     pauseWarnedAt: timestamp('pause_warned_at', { withTimezone: true, precision: 3 }),
     /** Steps run so far, all runs together: past MAX_STEPS_PER_EXECUTION the execution fails. */
     stepsRun: integer('steps_run').notNull().default(0),
+    /** The key a `pause` step waits on (`callback_key`), unique among paused executions (migration 0009). */
+    callbackKey: text('callback_key'),
     /** Compare-and-set counter: every state change bumps it. */
     version: integer('version').notNull().default(0),
     updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
   (t) => [
     // "paused, oldest first" is an index scan, keyset by (paused_at, id). The predicates let only the
-    // statement each index is made for use it (migration 0006, lib/db/page-first.ts).
+    // statement each index is made for use it (migration 0006, lib/db/sql/page-first.ts).
     index('idx_executions_paused_at').on(t.pausedAt, t.id).where(sql`status = 'paused' and pause_kind is not null`),
     index('idx_executions_paused_workflow')
       .on(t.workflowId, t.pausedAt, t.id)
@@ -57,6 +59,7 @@ export const workflowExecutions = pgTable(
     // The warn phase: pauses never warned about, oldest first, and those last warned about over a day ago.
     index('idx_executions_pause_unwarned').on(t.pausedAt).where(sql`status = 'paused' and pause_warned_at is null`),
     index('idx_executions_pause_warned').on(t.pauseWarnedAt).where(sql`status = 'paused' and pause_warned_at is not null`),
+    uniqueIndex('uq_executions_paused_callback_key').on(t.callbackKey).where(sql`status = 'paused' and callback_key is not null`),
     index('idx_executions_wake').on(t.wakeAt).where(sql`status = 'running' and wake_at is not null`),
     index('idx_executions_started').on(t.startedAt, t.id),
     // The executions list's status filter (`status collate "C" = …`); queries for paused rows, which

@@ -1,6 +1,6 @@
 import { ROUTES } from '@/lib/api/route-table';
 import { withApiAuth } from '@/lib/api/with-api-auth';
-import { getApproval } from '@/lib/core/approvals/list-approvals';
+import { getApproval } from '@/lib/core/approvals/get-approval';
 
 export const dynamic = 'force-dynamic';
 
