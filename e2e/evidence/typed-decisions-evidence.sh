@@ -73,5 +73,7 @@ call ADMIN GET "/api/v1/executions/$EXEC" '{context: (.context | {amount, note})
 call CAROL POST "/api/v1/approvals/$APPROVAL/approve" '.' '{"data":{"cost_center":"sales","approved_amount":1200},"payload_version":1}'
 call ADMIN GET "/api/v1/approvals/$APPROVAL" '{status, payload_version, approvals_received}'
 call CAROL POST "/api/v1/approvals/$APPROVAL/approve" '{status, payload_version, approvals_received, decisions: [.decisions[] | {actor, payload_version, stale}]}' '{"data":{"cost_center":"sales","approved_amount":900},"payload_version":2}'
+echo
+echo "# decided: resume_data holds the decision and the counted approvals' data (the worker, if one runs, resumes it within a second)"
 sleep 2
 call ADMIN GET "/api/v1/executions/$EXEC" '{status, resume_data, context}'
