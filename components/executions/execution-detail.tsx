@@ -14,7 +14,7 @@ import { useDecision, type DecisionItem } from '../inbox/use-decision';
 import { JsonView } from '../json-view';
 import { LiveBadge, TimeAgo } from '../live-age';
 import { Button, Card, cx, ErrorState, errorMessage, LoadingRows, StatusBadge, TextLink } from '../ui';
-import { CancelDialog, PauseDialog, ResumeDialog } from './execution-actions';
+import { ReasonDialog, ResumeDialog } from './execution-actions';
 import { PauseCard, usePausedStep } from './pause-card';
 
 type Action = 'pause' | 'resume' | 'cancel' | null;
@@ -328,9 +328,8 @@ export function ExecutionDetailView({ id }: { id: string }) {
         </div>
       </div>
 
-      {action === 'pause' ? <PauseDialog execution={e} onClose={() => setAction(null)} /> : null}
+      {action === 'pause' || action === 'cancel' ? <ReasonDialog action={action} execution={e} onClose={() => setAction(null)} /> : null}
       {action === 'resume' ? <ResumeDialog execution={e} onClose={() => setAction(null)} /> : null}
-      {action === 'cancel' ? <CancelDialog execution={e} onClose={() => setAction(null)} /> : null}
       {decision.dialog}
     </div>
   );

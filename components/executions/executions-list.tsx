@@ -1,11 +1,11 @@
 'use client';
 import Link from 'next/link';
-import { usePathname, useSearchParams } from 'next/navigation';
-import { useCallback, useId, useState } from 'react';
+import { useId, useState } from 'react';
 import { isApiError } from '@/lib/client/api';
 import { formatAge, formatDateTime, formatZoned, plural } from '@/lib/client/format';
 import { useNow } from '@/lib/client/clock';
 import { useExecution, useExecutions, useWorkflows } from '@/lib/client/hooks';
+import { useSearchParamsSetter } from '@/lib/client/use-search-params-setter';
 import type { ExecutionListItem, ExecutionStatus } from '@/lib/client/types';
 import { EXECUTION_STATUSES } from '@/lib/core/engine/state-machine';
 import { isUuid } from '@/lib/core/ids';
@@ -18,8 +18,7 @@ const ID_PREFIX = /^[0-9a-f-]{1,36}$/i;
 const PAGE_SIZE = 25;
 
 export function ExecutionsList() {
-  const params = useSearchParams();
-  const pathname = usePathname();
+  const [params, setParams] = useSearchParamsSetter();
   const status = (params.get('status') ?? '') as ExecutionStatus | '';
   const workflow = params.get('workflow') ?? '';
   const idParam = params.get('id') ?? '';
@@ -27,21 +26,6 @@ export function ExecutionsList() {
   const workflows = useWorkflows();
   const ids = { status: useId(), workflow: useId(), id: useId() };
 
-  const setParams = useCallback(
-    (next: Record<string, string>) => {
-      const p = new URLSearchParams(params.toString());
-      for (const [k, v] of Object.entries(next)) {
-        if (v) p.set(k, v);
-        else p.delete(k);
-      }
-      const qs = p.toString();
-      // Filters live in the URL but need nothing from the server (the data comes from the API):
-      // the History API updates useSearchParams at once, without a server round trip per change
-      // (pages are rendered per request, for their CSP nonce).
-      window.history.replaceState(null, '', qs ? `${pathname}?${qs}` : pathname);
-    },
-    [params, pathname],
-  );
 
   return (
     <div>
