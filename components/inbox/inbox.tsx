@@ -87,7 +87,7 @@ export function Inbox() {
         <>
           <InboxFilters values={filters} onChange={setFilters} />
           {/* A new filter starts again at the first page, with nothing selected. */}
-          <InboxList key={`${filters.workflow}\u0000${filters.reason}\u0000${filters.over}`} filters={filters} filtered={filtered} me={me} onShowAll={() => setFilters({ over: '' })} />
+          <InboxList key={JSON.stringify([filters.workflow, filters.reason, filters.over])} filters={filters} filtered={filtered} me={me} onShowAll={() => setFilters({ over: '' })} />
         </>
       ) : null}
     </div>
