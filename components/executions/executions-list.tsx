@@ -10,7 +10,7 @@ import type { ExecutionListItem, ExecutionStatus } from '@/lib/client/types';
 import { EXECUTION_STATUSES } from '@/lib/core/engine/state-machine';
 import { isUuid } from '@/lib/core/ids';
 import { LiveBadge, TimeAgo } from '../live-age';
-import { Button, Card, cx, EmptyState, ErrorState, errorMessage, focusRing, inputClass, LoadingRows, PageHeader, Spinner, StatusBadge } from '../ui';
+import { Button, Card, cx, EmptyState, ErrorState, errorMessage, focusRing, inputClass, LoadingRows, PageHeader, Spinner, StatusBadge, HeaderRow } from '../ui';
 
 /** The start of an id, as shown everywhere ("3f2a9c1e"): searched on the server (id_prefix). */
 const ID_PREFIX = /^[0-9a-f-]{1,36}$/i;
@@ -196,26 +196,7 @@ function ExecutionTable({ rows }: { rows: ExecutionListItem[] }) {
       {/* A table from sm up; stacked cards on a phone. */}
       <table className="hidden w-full text-left text-sm sm:table">
         <thead className="bg-slate-50 text-xs text-slate-500 uppercase dark:bg-slate-800/60 dark:text-slate-400">
-          <tr>
-            <th scope="col" className="px-4 py-2.5 font-medium">
-              Execution
-            </th>
-            <th scope="col" className="px-4 py-2.5 font-medium">
-              Workflow
-            </th>
-            <th scope="col" className="px-4 py-2.5 font-medium">
-              Status
-            </th>
-            <th scope="col" className="hidden px-4 py-2.5 font-medium md:table-cell">
-              Step
-            </th>
-            <th scope="col" className="px-4 py-2.5 font-medium">
-              Started
-            </th>
-            <th scope="col" className="hidden px-4 py-2.5 font-medium lg:table-cell">
-              By
-            </th>
-          </tr>
+          <HeaderRow base="px-4 py-2.5 font-medium" columns={['Execution', 'Workflow', 'Status', ['Step', 'hidden md:table-cell'], 'Started', ['By', 'hidden lg:table-cell']]} />
         </thead>
         <tbody className="divide-y divide-slate-200 dark:divide-slate-800">
           {rows.map((e) => (

@@ -5,7 +5,7 @@ import { formatAge, formatDateTime, formatZoned, plural, secondsSince } from '@/
 import { useNow } from '@/lib/client/clock';
 import type { OpsSummary } from '@/lib/client/types';
 import { TimeAgo } from '../live-age';
-import { Card, cx, focusRing } from '../ui';
+import { Card, cx, focusRing, HeaderRow } from '../ui';
 
 const linkClass = cx('font-medium text-indigo-700 underline-offset-2 hover:underline dark:text-indigo-300', focusRing, 'rounded-sm');
 
@@ -76,23 +76,7 @@ export function WorkflowBreakdown({ rows }: { rows: OpsSummary['by_workflow'] })
         <div className="-mx-4 overflow-x-auto sm:mx-0">
           <table className="w-full min-w-[36rem] text-left text-sm" data-testid="by-workflow">
             <thead className="text-xs text-slate-600 dark:text-slate-400">
-              <tr>
-                <th scope="col" className="px-4 py-1.5 font-medium sm:pl-0">
-                  Workflow
-                </th>
-                <th scope="col" className="px-2 py-1.5 text-right font-medium">
-                  Paused
-                </th>
-                <th scope="col" className="px-2 py-1.5 font-medium">
-                  Oldest
-                </th>
-                <th scope="col" className="px-2 py-1.5 text-right font-medium">
-                  Decided, 24 h
-                </th>
-                <th scope="col" className="px-2 py-1.5 text-right font-medium">
-                  Median time to decision
-                </th>
-              </tr>
+              <HeaderRow base="py-1.5 font-medium" columns={[['Workflow', 'px-4 sm:pl-0'], ['Paused', 'px-2 text-right'], ['Oldest', 'px-2'], ['Decided, 24 h', 'px-2 text-right'], ['Median time to decision', 'px-2 text-right']]} />
             </thead>
             <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
               {rows.map((w) => {
