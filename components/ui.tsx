@@ -235,3 +235,18 @@ export function HeaderRow({ base, columns }: { base: string; columns: readonly (
     </tr>
   );
 }
+
+/** A titled card: the console's panels and the execution page's sections (`aside`: actions or a note beside the title). */
+export function Panel({ title, id, children, aside }: { title: string; id: string; children: ReactNode; aside?: ReactNode }) {
+  return (
+    <Card aria-labelledby={id} className="scroll-mt-20 p-4 sm:p-5">
+      <div className="mb-4 flex flex-wrap items-baseline justify-between gap-2">
+        <h2 id={id} className="text-sm font-semibold tracking-wide text-slate-600 uppercase dark:text-slate-400">
+          {title}
+        </h2>
+        {aside}
+      </div>
+      {children}
+    </Card>
+  );
+}

@@ -10,7 +10,7 @@ import type { ExecutionListItem, ExecutionStatus } from '@/lib/client/types';
 import { EXECUTION_STATUSES } from '@/lib/core/engine/state-machine';
 import { isUuid } from '@/lib/core/ids';
 import { LiveBadge, TimeAgo } from '../live-age';
-import { Button, Card, cx, EmptyState, ErrorState, errorMessage, focusRing, inputClass, LoadingRows, PageHeader, Spinner, StatusBadge, HeaderRow } from '../ui';
+import { Button, Card, cx, EmptyState, ErrorState, errorMessage, focusRing, inputClass, LoadingRows, PageHeader, Spinner, HeaderRow, StatusBadge } from '../ui';
 
 /** The start of an id, as shown everywhere ("3f2a9c1e"): searched on the server (id_prefix). */
 const ID_PREFIX = /^[0-9a-f-]{1,36}$/i;

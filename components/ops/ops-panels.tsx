@@ -5,23 +5,10 @@ import { formatAge, formatDateTime, formatZoned, plural, secondsSince } from '@/
 import { useNow } from '@/lib/client/clock';
 import type { OpsSummary } from '@/lib/client/types';
 import { TimeAgo } from '../live-age';
-import { Card, cx, focusRing, HeaderRow } from '../ui';
+import { cx, focusRing, HeaderRow, Panel } from '../ui';
 
 const linkClass = cx('font-medium text-indigo-700 underline-offset-2 hover:underline dark:text-indigo-300', focusRing, 'rounded-sm');
 
-export function Panel({ title, id, children, aside }: { title: string; id: string; children: ReactNode; aside?: ReactNode }) {
-  return (
-    <Card aria-labelledby={id} className="scroll-mt-20 p-4 sm:p-5">
-      <div className="mb-4 flex flex-wrap items-baseline justify-between gap-2">
-        <h2 id={id} className="text-sm font-semibold tracking-wide text-slate-600 uppercase dark:text-slate-400">
-          {title}
-        </h2>
-        {aside}
-      </div>
-      {children}
-    </Card>
-  );
-}
 
 /** A number tile that opens the list it counts. */
 export function StatLink({

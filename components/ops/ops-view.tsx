@@ -5,8 +5,8 @@ import { useMe, useOpsSummary } from '@/lib/client/hooks';
 import type { OpsSummary } from '@/lib/client/types';
 import Link from 'next/link';
 import { LiveBadge, TimeAgo } from '../live-age';
-import { cx, ErrorState, errorMessage, focusRing, LoadingRows, NoAccess, PageHeader, StatusBadge, HeaderRow } from '../ui';
-import { ExpiringSoon, Panel, RecentFailures, StatLink, WorkflowBreakdown } from './ops-panels';
+import { cx, ErrorState, errorMessage, focusRing, HeaderRow, LoadingRows, NoAccess, PageHeader, Panel, StatusBadge } from '../ui';
+import { ExpiringSoon, RecentFailures, StatLink, WorkflowBreakdown } from './ops-panels';
 
 const STATUS_ORDER = ['running', 'paused', 'completed', 'failed', 'rejected', 'cancelled', 'expired'] as const;
 const STATUS_BAR: Record<string, string> = {
