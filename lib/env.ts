@@ -32,6 +32,10 @@ export const ZEnv = z.object({
   WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(50),
   PAUSE_MAX_DURATION: durationSeconds.default(7 * 86_400_000),
   PAUSE_WARN_AFTER: durationSeconds.default(86_400_000),
+  /** How far POST /executions/{id}/extend may move a pause's deadline, counted from the pause. */
+  PAUSE_EXTEND_MAX: durationSeconds.default(30 * 86_400_000),
+  /** How long a callback sent to a key nobody waits on yet is held for the first pause on it. */
+  CALLBACK_HOLD: durationSeconds.default(86_400_000),
   EXECUTION_LEASE: durationSeconds.default(30_000),
   /** Steps one execution may run in all (a loop that never pauses ends as failed). */
   MAX_STEPS_PER_EXECUTION: z.coerce.number().int().min(1).max(100_000_000).default(10_000),

@@ -45,6 +45,12 @@ export function serializeError(value: unknown, depth = 0): unknown {
   return out;
 }
 
+// Written asynchronously to stdout: a line goes out at once when no write is in flight, and lines
+// logged while one is queue up and leave together — instead of one blocking write(2) per line
+// (a CPU profile of the web server under load put ~8% of its CPU in the per-request line's
+// synchronous write). pino flushes what is queued when the process exits.
+const destination = pino.destination({ dest: 1, sync: false, minLength: 0 });
+
 // Structured JSON logs, one object a line. Secrets are redacted wherever they might be attached to a
 // log object; request logs carry method, route, status, duration and actor id, never headers.
 export const log = pino({
@@ -76,7 +82,7 @@ export const log = pino({
     ],
     censor: '[redacted]',
   },
-});
+}, destination);
 
 export type Logger = typeof log;
 

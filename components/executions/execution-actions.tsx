@@ -1,6 +1,7 @@
 'use client';
 import { useId, useState } from 'react';
-import { useCancelExecution, usePauseExecution, useResumeExecution } from '@/lib/client/hooks';
+import { useCancelExecution, useExtendExecution, usePauseExecution, useReopenApproval, useResumeExecution } from '@/lib/client/hooks';
+import { formatDateTime } from '@/lib/client/format';
 import type { Execution, JsonObject } from '@/lib/client/types';
 import { Modal } from '../dialog';
 import { useToast } from '../toast';
@@ -166,6 +167,126 @@ export function ResumeDialog({ execution, onClose }: { execution: Execution; onC
       {resume.isError ? (
         <p role="alert" className="mt-1 text-sm text-rose-700 dark:text-rose-300">
           {errorMessage(resume.error)}
+        </p>
+      ) : null}
+    </Modal>
+  );
+}
+
+
+/** How much later the deadline moves; the API bounds it (PAUSE_EXTEND_MAX from the pause). */
+export const EXTEND_CHOICES = [
+  { by: 'PT1H', label: '1 hour' },
+  { by: 'PT24H', label: '24 hours' },
+  { by: 'P3D', label: '3 days' },
+  { by: 'P7D', label: '7 days' },
+] as const;
+
+export function ExtendDialog({ execution, onClose }: { execution: Execution; onClose: () => void }) {
+  const [by, setBy] = useState<string>('PT24H');
+  const extend = useExtendExecution();
+  const toast = useToast();
+  const id = useId();
+  return (
+    <Modal
+      open
+      onClose={onClose}
+      title="Extend the deadline"
+      description={
+        execution.pause_expires_at ? (
+          <>
+            The pause now ends <time dateTime={execution.pause_expires_at}>{formatDateTime(execution.pause_expires_at)}</time>. Move it later
+            {execution.pause_kind === 'approval' ? ' (the approval’s timeout moves with it)' : ''}.
+          </>
+        ) : (
+          'Move the pause’s deadline later.'
+        )
+      }
+      footer={
+        <>
+          <Button onClick={onClose}>Cancel</Button>
+          <Button
+            variant="primary"
+            busy={extend.isPending}
+            data-testid="confirm-extend"
+            onClick={() =>
+              extend.mutate(
+                { id: execution.id, by },
+                {
+                  onSuccess: (e) => {
+                    toast.show({ kind: 'success', title: `Deadline moved to ${e.pause_expires_at ? formatDateTime(e.pause_expires_at) : '—'}` });
+                    onClose();
+                  },
+                },
+              )
+            }
+          >
+            Extend
+          </Button>
+        </>
+      }
+    >
+      <label htmlFor={id} className="block text-sm font-medium">
+        Extend by
+      </label>
+      <select id={id} autoFocus value={by} onChange={(e) => setBy(e.target.value)} className={`${inputClass} mt-1.5`}>
+        {EXTEND_CHOICES.map((c) => (
+          <option key={c.by} value={c.by}>
+            {c.label}
+          </option>
+        ))}
+      </select>
+      {extend.isError ? (
+        <p role="alert" className="mt-3 text-sm text-rose-700 dark:text-rose-300">
+          {errorMessage(extend.error)}
+        </p>
+      ) : null}
+    </Modal>
+  );
+}
+
+export function ReopenDialog({ execution, approvalId, onClose }: { execution: Execution; approvalId: string; onClose: () => void }) {
+  const [reason, setReason] = useState('');
+  const reopen = useReopenApproval();
+  const toast = useToast();
+  const id = useId();
+  return (
+    <Modal
+      open
+      onClose={onClose}
+      title="Reopen this approval?"
+      description="A new request goes to the same people, with a fresh deadline; the execution waits at the same step again. Nothing before it runs again."
+      footer={
+        <>
+          <Button onClick={onClose}>Cancel</Button>
+          <Button
+            variant="primary"
+            busy={reopen.isPending}
+            data-testid="confirm-reopen"
+            onClick={() =>
+              reopen.mutate(
+                { executionId: execution.id, approvalId, reason: reason.trim() || undefined },
+                {
+                  onSuccess: () => {
+                    toast.show({ kind: 'success', title: 'Approval reopened' });
+                    onClose();
+                  },
+                },
+              )
+            }
+          >
+            Reopen
+          </Button>
+        </>
+      }
+    >
+      <label htmlFor={id} className="block text-sm font-medium">
+        Reason <span className="font-normal text-slate-600 dark:text-slate-400">(optional, on the timeline)</span>
+      </label>
+      <input id={id} autoFocus maxLength={1000} value={reason} onChange={(e) => setReason(e.target.value)} className={`${inputClass} mt-1.5`} />
+      {reopen.isError ? (
+        <p role="alert" className="mt-3 text-sm text-rose-700 dark:text-rose-300">
+          {errorMessage(reopen.error)}
         </p>
       ) : null}
     </Modal>

@@ -14,10 +14,10 @@ import { useDecision, type DecisionItem } from '../inbox/use-decision';
 import { JsonView } from '../json-view';
 import { LiveBadge, TimeAgo } from '../live-age';
 import { Button, cx, ErrorState, errorMessage, LoadingRows, Panel, StatusBadge, TextLink } from '../ui';
-import { ReasonDialog, ResumeDialog } from './execution-actions';
+import { ExtendDialog, ReasonDialog, ReopenDialog, ResumeDialog } from './execution-actions';
 import { PauseCard, usePausedStep } from './pause-card';
 
-type Action = 'pause' | 'resume' | 'cancel' | null;
+type Action = 'pause' | 'resume' | 'cancel' | 'extend' | 'reopen' | null;
 
 
 function Field({ label, children, wide }: { label: string; children: ReactNode; wide?: boolean }) {
@@ -99,6 +99,13 @@ export function ExecutionDetailView({ id }: { id: string }) {
   const canResume = canOperate && e.status === 'paused' && !approvalPause;
   const canCancel = canOperate && (e.status === 'running' || e.status === 'paused');
   const decideButtons = !!(pending && check && !check.hidden);
+  const canExtend = canOperate && e.status === 'paused' && !!e.pause_expires_at;
+  // The request that ended it (expired or rejected, the newest one): the API checks that nothing ran after it.
+  const lastApproval = [...e.approvals].sort((x, y) => x.created_at.localeCompare(y.created_at)).at(-1) ?? null;
+  const reopenable =
+    can(me, 'approval:decide') && ['rejected', 'expired', 'failed'].includes(e.status) && lastApproval && ['rejected', 'expired'].includes(lastApproval.status)
+      ? lastApproval
+      : null;
   const readOnly = (e.status === 'running' || e.status === 'paused') && !decideButtons && !canOperate ? 'Read-only' : approvalPause && !decideButtons ? 'Read-only · an approver decides this' : null;
   const timeline = buildTimeline(e);
   const path = stepPath(e);
@@ -142,6 +149,12 @@ export function ExecutionDetailView({ id }: { id: string }) {
           {canResume ? (
             <Button variant="primary" onClick={() => setAction('resume')}>
               Resume…
+            </Button>
+          ) : null}
+          {canExtend ? <Button onClick={() => setAction('extend')}>Extend…</Button> : null}
+          {reopenable ? (
+            <Button variant="primary" onClick={() => setAction('reopen')}>
+              Reopen…
             </Button>
           ) : null}
           {readOnly ? (
@@ -317,6 +330,8 @@ export function ExecutionDetailView({ id }: { id: string }) {
 
       {action === 'pause' || action === 'cancel' ? <ReasonDialog action={action} execution={e} onClose={() => setAction(null)} /> : null}
       {action === 'resume' ? <ResumeDialog execution={e} onClose={() => setAction(null)} /> : null}
+      {action === 'extend' ? <ExtendDialog execution={e} onClose={() => setAction(null)} /> : null}
+      {action === 'reopen' && reopenable ? <ReopenDialog execution={e} approvalId={reopenable.id} onClose={() => setAction(null)} /> : null}
       {decision.dialog}
     </div>
   );

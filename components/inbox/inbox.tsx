@@ -58,10 +58,9 @@ export function Inbox() {
         title="Inbox"
         description={
           <>
-            Pending approvals and paused executions, oldest first.
+            {/* On a phone the first row matters more than the description: it is shown from sm up. */}
             <span className="hidden sm:inline">
-              {' '}
-              Keys: <kbd className="font-mono">j</kbd>/<kbd className="font-mono">k</kbd> move
+              Pending approvals and paused executions, oldest first. Keys: <kbd className="font-mono">j</kbd>/<kbd className="font-mono">k</kbd> move
               {canDecide ? (
                 <>
                   {' '}
@@ -101,12 +100,12 @@ function InboxSummary({ filtered }: { filtered: boolean }) {
   const over = ops.data.paused.over_24h;
   const stale = ops.data.workers.status === 'stale';
   return (
-    <div className="mb-4 flex flex-wrap items-center gap-2 text-sm" data-testid="inbox-summary">
+    <div className="mb-3 flex flex-wrap items-center gap-1.5 text-xs sm:mb-4 sm:gap-2 sm:text-sm" data-testid="inbox-summary">
       <Link
         href="/?over=24h"
         data-testid="over-24h"
         className={cx(
-          'inline-flex items-center gap-1.5 rounded-full px-3 py-1 font-medium hover:underline',
+          'inline-flex items-center gap-1.5 rounded-full px-2.5 py-1 font-medium hover:underline sm:px-3',
           over > 0
             ? 'bg-amber-100 text-amber-950 ring-1 ring-amber-300 dark:bg-amber-900/50 dark:text-amber-100 dark:ring-amber-700'
             : 'bg-slate-100 text-slate-700 dark:bg-slate-800 dark:text-slate-300',
@@ -115,13 +114,13 @@ function InboxSummary({ filtered }: { filtered: boolean }) {
         {over > 0 ? <span aria-hidden="true">⚠</span> : null}
         {plural(over, 'pause')} over 24 h{filtered ? ' (all workflows)' : ''}
       </Link>
-      <span className="inline-flex rounded-full bg-violet-100 px-3 py-1 font-medium text-violet-900 dark:bg-violet-900/40 dark:text-violet-100">
+      <span className="inline-flex rounded-full bg-violet-100 px-2.5 py-1 font-medium sm:px-3 text-violet-900 dark:bg-violet-900/40 dark:text-violet-100">
         {plural(ops.data.approvals.pending, 'pending approval')}
       </span>
       {stale ? (
         <span role="status">
-          <Link href="/ops" className="inline-flex rounded-full bg-rose-100 px-3 py-1 font-medium text-rose-900 hover:underline dark:bg-rose-900/50 dark:text-rose-100">
-            Worker is late: decided items are not being resumed. See Ops.
+          <Link href="/ops" className="inline-flex rounded-full bg-rose-100 px-2.5 py-1 font-medium sm:px-3 text-rose-900 hover:underline dark:bg-rose-900/50 dark:text-rose-100">
+            Worker is late<span className="hidden sm:inline">: decided items are not being resumed</span>. See Ops.
           </Link>
         </span>
       ) : null}

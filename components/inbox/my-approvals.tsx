@@ -128,7 +128,7 @@ export function InboxViews({ view, onChange }: { view: InboxView; onChange: (v: 
   const mine = useMyApprovals('for');
   const count = mine.data ? (mine.data.next_cursor ? `${mine.data.count}+` : String(mine.data.count)) : null;
   return (
-    <nav aria-label="Inbox views" className="mb-4 flex flex-wrap gap-1 border-b border-slate-200 dark:border-slate-800">
+    <nav aria-label="Inbox views" className="mb-3 flex gap-0.5 overflow-x-auto whitespace-nowrap border-b sm:mb-4 sm:gap-1 border-slate-200 dark:border-slate-800">
       {VIEWS.map((v) => (
         <button
           key={v.id}
@@ -137,8 +137,8 @@ export function InboxViews({ view, onChange }: { view: InboxView; onChange: (v: 
           onClick={() => onChange(v.id)}
           className={
             view === v.id
-              ? '-mb-px border-b-2 border-indigo-600 px-3 py-2 text-sm font-medium text-indigo-700 dark:text-indigo-300'
-              : '-mb-px border-b-2 border-transparent px-3 py-2 text-sm text-slate-600 hover:text-slate-900 dark:text-slate-400 dark:hover:text-slate-100'
+              ? '-mb-px shrink-0 border-b-2 border-indigo-600 px-2 py-2 sm:px-3 text-sm font-medium text-indigo-700 dark:text-indigo-300'
+              : '-mb-px shrink-0 border-b-2 border-transparent px-2 py-2 sm:px-3 text-sm text-slate-600 hover:text-slate-900 dark:text-slate-400 dark:hover:text-slate-100'
           }
         >
           {v.label}

@@ -184,16 +184,16 @@ function DecisionTimePanel({ figures }: { figures: OpsSummary['decision_time'] }
   return (
     <Panel title={`Time to decision, last ${figures.window_days} days`} id="decision-time-title">
       {figures.workflows.length === 0 ? (
-        <p className="text-sm text-slate-500">No approval requests decided or followed up in this window.</p>
+        <p className="text-sm text-slate-600 dark:text-slate-400">No approval requests decided or followed up in this window.</p>
       ) : (
         <table className="w-full text-left text-sm" data-testid="decision-time">
-          <thead className="text-xs text-slate-500">
+          <thead className="text-xs text-slate-600 dark:text-slate-400">
             <tr>
-              <th className="py-1 pr-3 font-medium">Workflow</th>
-              <th className="py-1 pr-3 text-right font-medium">Decided</th>
-              <th className="py-1 pr-3 text-right font-medium">p50</th>
-              <th className="py-1 pr-3 text-right font-medium">p90</th>
-              <th className="py-1 pr-3 text-right font-medium">Reminded</th>
+              <th scope="col" className="py-1 pr-3 font-medium">Workflow</th>
+              <th scope="col" className="py-1 pr-3 text-right font-medium">Decided</th>
+              <th scope="col" className="py-1 pr-3 text-right font-medium">p50</th>
+              <th scope="col" className="py-1 pr-3 text-right font-medium">p90</th>
+              <th scope="col" className="py-1 pr-3 text-right font-medium">Reminded</th>
               <th className="py-1 text-right font-medium">Escalated</th>
             </tr>
           </thead>

@@ -139,6 +139,42 @@ describe('authorization matrix (from the route table)', () => {
     return { path: path(t.id, t.approvalId), body, check: () => executionState(t.id) };
   };
 
+  // An approval rejected, its execution ended by it (reopen's target).
+  let rejecter: Promise<string> | null = null;
+  const rejectedShared = new Map<string, Promise<{ id: string; approvalId: string }>>();
+  const rejected = (fresh: boolean) => {
+    const make = async () => {
+      const t = await target('approval', true);
+      // A resume-as-vote by an admin who did not start it: the rejection ends the execution at once (no worker here).
+      const by = await (rejecter ??= userWithToken('admin').then((u) => u.token));
+      expect((await api(by).post(`/api/v1/executions/${t.id}/resume`, { resume_data: { approved: false } })).status).toBe(200);
+      return { id: t.id, approvalId: t.approvalId! };
+    };
+    if (fresh) return make();
+    if (!rejectedShared.has('r')) rejectedShared.set('r', make());
+    return rejectedShared.get('r')!;
+  };
+  // An execution paused on a callback key of its own (POST /callbacks/{key}'s target).
+  let keyedWorkflow: Promise<string> | null = null;
+  const keyedShared = new Map<string, Promise<{ id: string; k: string }>>();
+  const keyed = (fresh: boolean) => {
+    const make = async () => {
+      const wf = await (keyedWorkflow ??= (async () => {
+        const key = uid('matrix-keyed');
+        const steps = [{ ...CALLBACK[0], callback_key: 'matrix:${k}' }, CALLBACK[1]];
+        expect((await api(starter).post('/api/v1/workflows', { key, name: 'Matrix keyed', definition: { steps } })).status).toBe(201);
+        return key;
+      })());
+      const k = uid('k');
+      const res = await api(starter).post('/api/v1/executions', { workflow_id: wf, trigger_payload: { k } });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      return { id: (res.body as { id: string }).id, k };
+    };
+    if (fresh) return make();
+    if (!keyedShared.has('k')) keyedShared.set('k', make());
+    return keyedShared.get('k')!;
+  };
+
   const FIXTURES: Record<RouteName, Fixture> = {
     listWorkflows: async () => ({ path: '/api/v1/workflows' }),
     createWorkflow: async () => {
@@ -180,6 +216,16 @@ describe('authorization matrix (from the route table)', () => {
     },
     deleteDelegation: async () => ({ path: '/api/v1/me/delegation' }),
     listNotifications: async () => ({ path: '/api/v1/notifications?limit=5' }),
+    extendExecution: onExecution('paused', (id) => `/api/v1/executions/${id}/extend`, { by: 'PT1H' }),
+    reopenApproval: async (fresh) => {
+      const t = await rejected(fresh);
+      return { path: `/api/v1/approvals/${t.approvalId}/reopen`, body: { reason: 'matrix' }, check: () => executionState(t.id) };
+    },
+    sendCallback: async (fresh) => {
+      const t = await keyed(fresh);
+      return { path: `/api/v1/callbacks/matrix:${t.k}`, body: { resume_data: { matrix: true } }, check: () => executionState(t.id) };
+    },
+    listCallbacks: async () => ({ path: '/api/v1/callbacks?limit=5' }),
     // A decision link is its own credential: whatever Authorization header comes along is ignored.
     getDecisionLink: async () => ({ path: `/api/v1/decision-links/${(await freshLink()).token}` }),
     approveByDecisionLink: async () => {

@@ -154,6 +154,39 @@ describe('real responses validate against the documented schemas', () => {
     await post('/api/v1/approvals/{id}/reject', `/api/v1/approvals/${(d2.body as { approvals: { id: string }[] }).approvals[0]!.id}/reject`, approver);
   });
 
+  it('callbacks by key, extend and reopen', async () => {
+    const key = uid('oas-key');
+    const steps = [
+      { id: 'wait', type: 'pause', reason: 'Gateway', callback_key: 'oas:${order}', next: 'done' },
+      { id: 'done', type: 'action', action: { type: 'allow' } },
+    ];
+    await post('/api/v1/workflows', '/api/v1/workflows', admin, { key, name: 'Keyed', definition: { steps } });
+    const order = uid('o');
+    await post('/api/v1/callbacks/{key}', `/api/v1/callbacks/oas:${order}`, admin, { resume_data: { paid: 1 } }); // 202 held
+    await post('/api/v1/callbacks/{key}', `/api/v1/callbacks/oas:${order}`, admin, { resume_data: { paid: 2 } }); // 409 already held
+    await get('/api/v1/callbacks', '/api/v1/callbacks?status=held&limit=2', admin);
+    const consumed = await post('/api/v1/executions', '/api/v1/executions', admin, { workflow_id: key, trigger_payload: { order } });
+    expect((consumed.body as { status: string }).status).toBe('completed');
+    const order2 = uid('o');
+    const waiting = await post('/api/v1/executions', '/api/v1/executions', admin, { workflow_id: key, trigger_payload: { order: order2 } });
+    const wid = (waiting.body as { id: string }).id;
+    await post('/api/v1/executions/{id}/extend', `/api/v1/executions/${wid}/extend`, admin, { by: 'PT1H' });
+    await post('/api/v1/executions/{id}/extend', `/api/v1/executions/${wid}/extend`, admin, { by: 'P400D' }); // 422
+    await post('/api/v1/callbacks/{key}', `/api/v1/callbacks/oas:${order2}`, admin, { resume_data: { paid: 3 } }); // 200
+    await post('/api/v1/executions/{id}/extend', `/api/v1/executions/${wid}/extend`, admin, { by: 'PT1H' }); // 409 not_paused
+
+    const gateKey = uid('oas-gate');
+    await post('/api/v1/workflows', '/api/v1/workflows', admin, { key: gateKey, name: 'Gate', definition: APPROVAL_FLOW });
+    const gated = await post('/api/v1/executions', '/api/v1/executions', admin, { workflow_id: gateKey, trigger_payload: { amount: 50_000 } });
+    const gid = (gated.body as { id: string }).id;
+    const decider = await tokenWith(['execution:cancel', 'approval:decide', 'execution:read']);
+    await post('/api/v1/executions/{id}/resume', `/api/v1/executions/${gid}/resume`, decider, { resume_data: { approved: false } });
+    const gd = await get('/api/v1/executions/{id}', `/api/v1/executions/${gid}`, admin);
+    const gApproval = (gd.body as { approvals: { id: string }[] }).approvals[0]!.id;
+    await post('/api/v1/approvals/{id}/reopen', `/api/v1/approvals/${gApproval}/reopen`, approver, { reason: 'again' });
+    await post('/api/v1/approvals/{id}/reopen', `/api/v1/approvals/${gApproval}/reopen`, approver, {}); // 409
+  });
+
   it('pause, resume and cancel', async () => {
     const key = uid('oas-cb');
     await post('/api/v1/workflows', '/api/v1/workflows', admin, { key, name: 'Callback', definition: CALLBACK_FLOW });

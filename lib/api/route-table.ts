@@ -63,6 +63,11 @@ import { ZDelegation, ZSetDelegation } from '../core/approvals/delegation';
 import { ZDecisionLink } from '../core/notifications/decision-links';
 import { ZListNotifications, ZNotificationList } from '../core/notifications/notification-dto';
 import { ZHealth, ZHealthDown, ZNotReady, ZReady } from './openapi/schemas';
+import { ZExtendExecution } from '../core/executions/extend-execution';
+import { ZReopenApproval } from '../core/approvals/reopen-approval';
+import { ZSendCallback } from '../core/callbacks/send-callback';
+import { ZCallbackList, ZHeldCallback } from '../core/callbacks/callback-dto';
+import { ZListCallbacks } from '../core/callbacks/list-callbacks';
 
 /** A body that is not JSON: the handler returns a Response of this type. */
 export type RawResponse = { contentType: string; description: string };
@@ -285,6 +290,54 @@ export const ROUTES = {
     response: ZDelegation,
   },
   deleteDelegation: { method: 'DELETE', path: '/api/v1/me/delegation', summary: 'End my delegation', permissions: [], response: ZDelegation },
+  extendExecution: {
+    method: 'POST',
+    path: '/api/v1/executions/{id}/extend',
+    summary: "Move a paused execution's deadline",
+    description:
+      '`{"by": "PT24H"}` moves the deadline (for an approval pause, the approval’s timeout) that much later; `{"until": ISO}` sets it. 422 when the new deadline is in the past or more than PAUSE_EXTEND_MAX after the pause began; 409 `not_paused` unless paused. Timeline: `extended`.',
+    permissions: ['execution:cancel'],
+    idempotent: true,
+    body: ZExtendExecution,
+    response: ZExecution,
+    errors: ['not_paused', 'conflict'],
+  },
+  reopenApproval: {
+    method: 'POST',
+    path: '/api/v1/approvals/{id}/reopen',
+    summary: 'Ask again: reopen an expired or rejected approval',
+    description:
+      'For a request that expired or was rejected and whose execution ended because of it (no later step ran): a new pending request for the same step (same assignees, fresh deadline, new notifications and decision links), the execution paused there again. The caller must be someone who may decide the request. 409 when later steps ran or the execution did not end by it. Timeline: `reopened`. Answers the new request.',
+    permissions: ['approval:decide'],
+    idempotent: true,
+    body: ZReopenApproval,
+    bodyOptional: true,
+    response: ZApproval,
+    errors: ['self_approval', 'forbidden', 'conflict'],
+  },
+  sendCallback: {
+    method: 'POST',
+    path: '/api/v1/callbacks/{key}',
+    summary: 'Resume the pause waiting on a callback key, or hold the callback for it',
+    description:
+      '200 with the execution when one is paused on `key` (a `pause` step’s `callback_key`): it resumes with `resume_data` exactly as POST /executions/{id}/resume would. 202 `{"held": true, "expires_at"}` when none waits yet: the callback is held for CALLBACK_HOLD and the first execution that pauses on the key consumes it in the pausing transaction, exactly once. 409 when a callback is already held for the key, or a racing resume won. A key is 1-200 characters of A-Z a-z 0-9 : _ . -',
+    permissions: ['callback:send'],
+    idempotent: true,
+    body: ZSendCallback,
+    bodyOptional: true,
+    response: ZExecution,
+    otherResponses: { 202: { description: 'Held: nobody waits on the key yet', schema: ZHeldCallback } },
+    errors: ['not_paused', 'pause_expired', 'conflict'],
+  },
+  listCallbacks: {
+    method: 'GET',
+    path: '/api/v1/callbacks',
+    summary: 'List callbacks: held, consumed, expired',
+    description: 'Oldest first, keyset-paged. A held callback past CALLBACK_HOLD is marked expired by the worker.',
+    permissions: ['execution:read'],
+    query: ZListCallbacks,
+    response: ZCallbackList,
+  },
   listNotifications: {
     method: 'GET',
     path: '/api/v1/notifications',

@@ -20,7 +20,9 @@ type PathParams<P extends string> = P extends `${string}{${infer K}}${infer Rest
 /** The parsed body or query of a route, or undefined when its entry has no schema for it. */
 type Parsed<R, K extends 'body' | 'query'> = R extends { [k in K]: infer S extends z.ZodType } ? z.output<S> : undefined;
 /** What a handler returns: the success body its entry's `response` schema describes (or a Response for a raw body). */
-export type HandlerResult<R extends RouteSpec> = R extends { response: infer S extends z.ZodType } ? z.input<S> : Response;
+export type HandlerResult<R extends RouteSpec> = R extends { response: infer S extends z.ZodType }
+  ? z.input<S> | (R extends { otherResponses: Record<number, unknown> } ? Response : never)
+  : Response;
 
 export type ApiContext<R extends RouteSpec> = {
   req: Request;

@@ -281,6 +281,30 @@ export function useResumeExecution() {
   );
 }
 
+/** POST /executions/{id}/extend: `by` an ISO 8601 duration, or `until` a time. */
+export function useExtendExecution() {
+  return useExecutionAction(
+    (v: { id: string; by?: string; until?: string }) =>
+      apiFetch<Execution>(`/executions/${encodeURIComponent(v.id)}/extend`, { method: 'POST', body: v.until ? { until: v.until } : { by: v.by } }),
+    (v) => v.id,
+  );
+}
+
+/** POST /approvals/{id}/reopen: a new pending request for the same step; the execution is paused again. */
+export function useReopenApproval() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (v: { executionId: string; approvalId: string; reason?: string }) =>
+      apiFetch<unknown>(`/approvals/${encodeURIComponent(v.approvalId)}/reopen`, { method: 'POST', body: v.reason ? { reason: v.reason } : {} }),
+    onSuccess: (_d, v) => {
+      void qc.invalidateQueries({ queryKey: queryKeys.execution(v.executionId) });
+      void qc.invalidateQueries({ queryKey: queryKeys.pausedAll });
+      void qc.invalidateQueries({ queryKey: queryKeys.executionsAll });
+      void qc.invalidateQueries({ queryKey: queryKeys.ops });
+    },
+  });
+}
+
 export function useCancelExecution() {
   return useExecutionAction(
     (v: { id: string; reason?: string }) =>

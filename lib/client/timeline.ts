@@ -30,6 +30,9 @@ const TITLES: Record<string, [string, TimelineEntry['tone']]> = {
   expired: ['Expired', 'bad'],
   pause_expired: ['Pause expired', 'bad'],
   pause_warned: ['Paused for over a day', 'pause'],
+  extended: ['Deadline extended', 'info'],
+  reopened: ['Approval reopened', 'pause'],
+  callback_consumed: ['Held callback consumed', 'good'],
 };
 
 function str(v: unknown): string | null {
@@ -62,6 +65,10 @@ function fromEvent(e: ExecutionEvent): TimelineEntry {
     const next = str(data?.next_step_id ?? undefined);
     const source = str(data?.source ?? undefined);
     note = [next ? `continues at ${next}` : 'continues to the end', source === 'worker' ? 'by the worker after the decision' : null].filter(Boolean).join(' · ');
+  } else if (e.type === 'extended' && str(data?.to ?? undefined)) {
+    note = `deadline ${str(data?.from ?? undefined) ?? 'none'} → ${String(data!.to)}`;
+  } else if (e.type === 'callback_consumed' && str(data?.callback_key ?? undefined)) {
+    note = `key ${String(data!.callback_key)}, sent ${String(data!.sent_at ?? '')}`;
   } else if (e.type === 'expired' && data?.on_timeout) {
     note = `pause timed out (on_timeout: ${String(data.on_timeout)})`;
   } else if (e.type === 'step_completed' && data?.type) {

@@ -107,7 +107,7 @@ function queryParameters(query: z.ZodType): JsonSchema[] {
 
 function tagOf(path: string): string {
   const seg = path.split('/')[3] ?? '';
-  return ({ workflows: 'Workflows', executions: 'Executions', approvals: 'Approvals', me: 'Account' } as Record<string, string>)[seg] ?? 'Operations';
+  return ({ workflows: 'Workflows', executions: 'Executions', approvals: 'Approvals', callbacks: 'Callbacks', me: 'Account' } as Record<string, string>)[seg] ?? 'Operations';
 }
 
 const json = (schema: JsonSchema) => ({ 'application/json': { schema } });
@@ -120,7 +120,7 @@ function operation(operationId: RouteName, r: RouteSpec, body: JsonSchema | unde
       in: 'path',
       required: true,
       schema: { type: 'string' },
-      description: r.path.startsWith('/api/v1/workflows/') ? 'The workflow id or key' : 'The id (a UUID)',
+      description: m[1] === 'key' ? 'The callback key: 1-200 characters of A-Z a-z 0-9 : _ . -' : r.path.startsWith('/api/v1/workflows/') ? 'The workflow id or key' : 'The id (a UUID)',
     });
   }
   if (r.query) parameters.push(...queryParameters(r.query));
@@ -204,6 +204,7 @@ function build(): Omit<OpenApiDocument, 'servers'> {
       { name: 'Workflows', description: 'Workflow definitions' },
       { name: 'Executions', description: 'Start, inspect, pause, resume and cancel executions' },
       { name: 'Approvals', description: 'Approval requests and decisions' },
+      { name: 'Callbacks', description: 'Resume pauses by key (a pause step’s callback_key), held callbacks' },
       { name: 'Account', description: 'The caller' },
       { name: 'Operations', description: 'Health, readiness, metrics and this document' },
     ],

@@ -13,6 +13,7 @@ import { ZNotification, ZNotificationList } from '../../core/notifications/notif
 import { ZErrorBody } from '../../core/errors';
 import { ZExecution, ZExecutionDetail, ZExecutionEvent, ZExecutionEventPage, ZExecutionList, ZExecutionListItem } from '../../core/executions/execution-dto';
 import { ZOpsSummary } from '../../core/ops/get-ops-summary';
+import { ZCallback, ZCallbackList, ZHeldCallback } from '../../core/callbacks/callback-dto';
 import { ZPausedExecution, ZPausedList } from '../../core/resumer/paused-execution-dto';
 import { ZWorkflow, ZWorkflowList } from '../../core/workflows/workflow-dto';
 
@@ -54,6 +55,9 @@ export const COMPONENTS = {
   NotificationList: ZNotificationList,
   DecisionLink: ZDecisionLink,
   OpsSummary: ZOpsSummary,
+  Callback: ZCallback,
+  HeldCallback: ZHeldCallback,
+  CallbackList: ZCallbackList,
   Health: ZHealth,
   HealthDown: ZHealthDown,
   Ready: ZReady,

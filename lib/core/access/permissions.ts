@@ -9,6 +9,8 @@ export const PERMISSIONS = [
   'approval:decide',
   /** The notification outbox: messages with live decision links, so admins only. */
   'notification:read',
+  /** POST /callbacks/{key}: resume the pause waiting on a key (or hold the callback for it). For systems: tokens may hold it. */
+  'callback:send',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];

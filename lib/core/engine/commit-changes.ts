@@ -6,6 +6,7 @@ import { commitStatement, INSERT_EVENTS, WRITTEN_COLUMNS } from '../../db/sql/co
 import { PAUSE_EXECUTION } from '../../db/sql/pause-execution';
 import { AppError } from '../errors';
 import { notifyRequestsOpened } from '../notifications/outbox';
+import { pausesOnNewKey, settleCallbackPauses } from '../callbacks/settle-callback-pauses';
 import type { ExecutionChange, ExecutionEvent } from './execution-change';
 import { sourcesOf } from './state-machine';
 
@@ -43,6 +44,11 @@ const CONFLICT = 'the execution was changed by another request; retry';
  * atomic on its own (the optimistic resume); one that opens approvals needs a transaction.
  */
 export async function commitChanges(db: DbOrTx, changes: readonly ExecutionChange[], now: Date, opts: CommitOptions = {}): Promise<ExecutionRow[]> {
+  // A pause on a callback key: the key's holder checked and a held callback consumed, before anything is written.
+  if (changes.some(pausesOnNewKey)) {
+    if (!(db instanceof PgTransaction)) throw new Error('a change that pauses on a callback key needs a transaction');
+    await settleCallbackPauses(db, changes, now);
+  }
   const patched = changes.filter((c) => c.changed);
   // Approval requests first: nothing below refers to them, and the CAS failing rolls them back too.
   // Their notifications (the outbox) are written with them, in the same transaction.

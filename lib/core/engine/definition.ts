@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ROLES } from '../access/permissions';
 import { DURATION_FORMS, parseDurationMs } from '../duration';
+import { ZCallbackKeyTemplate } from '../callbacks/callback-key';
 
 const ZStepId = z.string().min(1).max(100);
 const MAX_DURATION_MS = 10 * 365 * 86_400_000;
@@ -72,7 +73,15 @@ const ZStep = z.discriminatedUnion('type', [
     escalate_to: ZEscalateTo.optional(),
     webhook: z.string().url().max(2000).regex(/^https?:\/\//, 'expected an http(s) URL').optional(),
   }),
-  z.strictObject({ id: ZStepId, type: z.literal('pause'), reason: z.string().min(1).max(1000).optional(), timeout: ZDuration.optional(), next: ZStepId.optional() }),
+  z.strictObject({
+    id: ZStepId,
+    type: z.literal('pause'),
+    reason: z.string().min(1).max(1000).optional(),
+    timeout: ZDuration.optional(),
+    next: ZStepId.optional(),
+    // POST /callbacks/{key} resumes it (lib/core/callbacks).
+    callback_key: ZCallbackKeyTemplate.optional(),
+  }),
   z.strictObject({ id: ZStepId, type: z.literal('wait'), duration: ZDuration, next: ZStepId.optional() }),
 ]);
 

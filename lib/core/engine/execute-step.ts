@@ -2,6 +2,7 @@ import type { Role } from '../access/permissions';
 import type { Step } from './definition';
 import { parseDurationMs } from '../duration';
 import { evaluateCondition } from './evaluate-condition';
+import { resolveCallbackKey } from '../callbacks/callback-key';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -45,6 +46,8 @@ export type StepOutcome =
       nextStepId: string | null;
       timeoutMs: number | null;
       approval: ApprovalSpec | null;
+      /** The resolved `callback_key` of a pause step (lib/core/callbacks), or null. */
+      callbackKey?: string | null;
     };
 
 export function executeStep(step: Step, context: JsonObject, now: Date): StepOutcome {
@@ -92,7 +95,9 @@ export function executeStep(step: Step, context: JsonObject, now: Date): StepOut
           firstFollowUpMs: nextFollowUpMs(step, 0, false),
         },
       };
-    case 'pause':
+    case 'pause': {
+      const resolved = step.callback_key === undefined ? null : resolveCallbackKey(step.callback_key, context);
+      if (resolved && 'error' in resolved) return { kind: 'fail', reason: `invalid callback key: ${resolved.error}` };
       return {
         kind: 'pause',
         pauseKind: 'callback',
@@ -100,7 +105,9 @@ export function executeStep(step: Step, context: JsonObject, now: Date): StepOut
         nextStepId: step.next ?? null,
         timeoutMs: step.timeout === undefined ? null : parseDurationMs(step.timeout),
         approval: null,
+        ...(resolved ? { callbackKey: resolved.key } : {}),
       };
+    }
     case 'wait':
       return { kind: 'sleep', until: new Date(now.getTime() + (parseDurationMs(step.duration) ?? 0)) };
   }

@@ -3,7 +3,7 @@ import type { DbOrTx } from '../../db/client';
 import type { approvalRequests, executionEvents, ExecutionRow, workflowExecutions } from '../../db/schema';
 import { env } from '../../env';
 import type { JsonObject } from './execute-step';
-import { assertTransition, type ExecutionStatus } from './state-machine';
+import { assertReopen, assertTransition, type ExecutionStatus } from './state-machine';
 import { commitChanges, type CommitOptions } from './commit-changes';
 
 export type ExecutionPatch = Partial<typeof workflowExecutions.$inferInsert>;
@@ -25,6 +25,7 @@ export const CLEARED_PAUSE = {
   pauseExpiresAt: null,
   decidedAt: null,
   pauseWarnedAt: null,
+  callbackKey: null,
 } satisfies ExecutionPatch;
 
 /**
@@ -63,6 +64,13 @@ export class ExecutionChange {
     if (patch.status) assertTransition(this.row.status, patch.status as ExecutionStatus, refusal);
     this.patched = true;
     this.row = { ...this.row, ...patch } as ExecutionRow;
+  }
+
+  /** Pauses an execution that ended at an approval request again (the state machine's assertReopen); the caller records the events. */
+  reopen(patch: ExecutionPatch, refusal?: string): void {
+    assertReopen(this.row.status, refusal);
+    this.patched = true;
+    this.row = { ...this.row, ...patch, status: 'paused', completedAt: null, error: null, wakeAt: null, waitingUntil: null } as ExecutionRow;
   }
 
   /** Ends the execution with `status` (no wake-up, no sleep); the caller records the event. */

@@ -63,8 +63,9 @@ function applyOutcome(change: ExecutionChange, step: Step, outcome: StepOutcome,
         decidedAt: null,
         pauseWarnedAt: null,
         resumeData: null,
+        callbackKey: outcome.callbackKey ?? null,
       });
-      change.event('paused', actor, step.id, { reason: outcome.reason, kind: outcome.pauseKind }, now);
+      change.event('paused', actor, step.id, { reason: outcome.reason, kind: outcome.pauseKind, ...(outcome.callbackKey ? { callback_key: outcome.callbackKey } : {}) }, now);
       if (outcome.approval) {
         const approvalId = change.approval({
           stepId: step.id,

@@ -39,6 +39,17 @@ export function assertTransition(from: string, to: ExecutionStatus, message?: st
   if (!stays && !canTransition(from, to)) throw new AppError('conflict', message ?? `cannot move an execution from ${from} to ${to}`);
 }
 
+/**
+ * The one way back from an ended status: reopening an approval request that expired or was rejected
+ * (approvals/reopen-approval.ts) pauses its execution at that request again. Only the statuses such a
+ * request can leave an execution in qualify; the caller checks that nothing ran after the request.
+ */
+export const REOPENABLE_STATUSES: readonly ExecutionStatus[] = ['rejected', 'expired', 'failed'];
+
+export function assertReopen(from: string, message?: string): void {
+  if (!(REOPENABLE_STATUSES as readonly string[]).includes(from)) throw new AppError('conflict', message ?? `cannot reopen an execution that is ${from}`);
+}
+
 /** The statuses an execution may move to `to` from: what a statement that changes the status without reading the row first (the manual pause) must require in its WHERE clause. */
 export function sourcesOf(to: ExecutionStatus): ExecutionStatus[] {
   return EXECUTION_STATUSES.filter((from) => TRANSITIONS[from].includes(to));

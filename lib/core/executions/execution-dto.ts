@@ -26,6 +26,7 @@ export const ZExecution = z.strictObject({
   pause_kind: z.enum(PAUSE_KINDS).nullable(),
   paused_by: z.string().nullable(),
   pause_expires_at: ZTimestamp.nullable(),
+  callback_key: z.string().nullable().meta({ description: 'While paused at a pause step with `callback_key`: the key POST /callbacks/{key} resumes it by' }),
   resume_data: ZJsonObject.nullable(),
   resume_count: z.number().int(),
   last_resumed_at: ZTimestamp.nullable(),
@@ -37,7 +38,7 @@ export const ZExecutionEvent = z.strictObject({
   id: z.number().int(),
   type: z.string().meta({
     description:
-      'started, step_completed, waiting, paused, approval_requested, approved, rejected, resumed, completed, failed, cancelled, expired',
+      'started, step_completed, waiting, paused, approval_requested, approved, rejected, resumed, completed, failed, cancelled, expired, extended, reopened, callback_consumed',
   }),
   step_id: z.string().nullable(),
   actor: z.string(),
@@ -91,6 +92,7 @@ export function toExecutionDto(e: ExecutionRow, extra: { workflowName?: string; 
     pause_kind: e.pauseKind,
     paused_by: e.pausedBy,
     pause_expires_at: iso(e.pauseExpiresAt),
+    callback_key: e.callbackKey ?? null,
     resume_data: e.resumeData,
     resume_count: e.resumeCount,
     last_resumed_at: iso(e.lastResumedAt),

@@ -14,6 +14,7 @@ import { AppError } from '../errors';
 import { toExecutionDto } from '../executions/execution-dto';
 import { isUuid } from '../ids';
 import { applyResume } from './apply-resume';
+import { pausesOnNewKey } from '../callbacks/settle-callback-pauses';
 
 export const MAX_RESUME_DATA_BYTES = 64 * 1024;
 
@@ -67,7 +68,7 @@ async function resumeOptimistically(db: Db, actor: Actor, id: string, data: Reco
   await applyResume(db, change, { data, actor: actor.id, now, source: 'api' });
   let done = change.current.status !== 'running';
   if (!done && steps > 0) done = runSteps(change, await loadDefinition(db, cur.workflowId), actor.id, now, steps, { oversizeContext: 'refuse' }).done;
-  if (change.approvals.length > 0) return null;
+  if (change.approvals.length > 0 || pausesOnNewKey(change)) return null;
   try {
     // Outside a transaction and opening no approval request: one statement, atomic on its own.
     const row = await change.commit(db, now);

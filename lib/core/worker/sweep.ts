@@ -2,6 +2,7 @@ import type { Db } from '../../db/client';
 import { env } from '../../env';
 import type { Logger } from '../../log';
 import { deleteExpiredIdempotencyKeys } from '../idempotency';
+import { expireHeldCallbacks } from './expire-held-callbacks';
 import { expirePausedExecutions } from './expire-paused-executions';
 import { resumeDecidedExecutions } from './resume-decided-executions';
 import { wakeDueExecutions } from './wake-due-executions';
@@ -14,6 +15,8 @@ export type SweepCounts = {
   woken: number;
   expired: number;
   warned: number;
+  /** Held callbacks past CALLBACK_HOLD, marked expired. */
+  callbacks_expired: number;
   /** Idempotency keys past IDEMPOTENCY_TTL, deleted. */
   idempotency_keys_deleted: number;
 };
@@ -28,7 +31,7 @@ const MAX_BATCHES_PER_PHASE = 1000;
  * A failing phase is logged and the next still runs.
  */
 export async function sweepOnce(opts: SweepOptions): Promise<SweepCounts> {
-  const counts: SweepCounts = { resumed: 0, skipped: 0, errors: 0, woken: 0, expired: 0, warned: 0, idempotency_keys_deleted: 0 };
+  const counts: SweepCounts = { resumed: 0, skipped: 0, errors: 0, woken: 0, expired: 0, warned: 0, callbacks_expired: 0, idempotency_keys_deleted: 0 };
   const base = { batchSize: opts.batchSize, now: opts.now, log: opts.log };
   // A phase goes on while it claims full batches and gets somewhere (rows that keep failing stay
   // queued for the next cycle instead of spinning this one).
@@ -67,6 +70,11 @@ export async function sweepOnce(opts: SweepOptions): Promise<SweepCounts> {
     const c = await warnOldPauses(opts.db, { ...base, warnAfterMs: env().PAUSE_WARN_AFTER });
     counts.warned += c.warned;
     return { claimed: c.claimed, progress: c.warned };
+  });
+  await phase('callback-expiry', async () => {
+    const n = await expireHeldCallbacks(opts.db, base);
+    counts.callbacks_expired += n;
+    return { claimed: n, progress: n };
   });
   // Expired idempotency keys, a batch per statement (few row locks at a time), while batches fill.
   await phase('idempotency-expiry', async () => {

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import type { ExecutionStatus, PauseKind } from '../../core/engine/state-machine';
 import type { JsonObject } from '../../core/engine/execute-step';
 import { workflows } from './workflows';
@@ -41,6 +41,8 @@ export const workflowExecutions = pgTable(
     pauseWarnedAt: timestamp('pause_warned_at', { withTimezone: true, precision: 3 }),
     /** Steps run so far, all runs together: past MAX_STEPS_PER_EXECUTION the execution fails. */
     stepsRun: integer('steps_run').notNull().default(0),
+    /** The key a `pause` step waits on (`callback_key`), unique among paused executions (migration 0009). */
+    callbackKey: text('callback_key'),
     /** Compare-and-set counter: every state change bumps it. */
     version: integer('version').notNull().default(0),
     updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
@@ -57,6 +59,7 @@ export const workflowExecutions = pgTable(
     // The warn phase: pauses never warned about, oldest first, and those last warned about over a day ago.
     index('idx_executions_pause_unwarned').on(t.pausedAt).where(sql`status = 'paused' and pause_warned_at is null`),
     index('idx_executions_pause_warned').on(t.pauseWarnedAt).where(sql`status = 'paused' and pause_warned_at is not null`),
+    uniqueIndex('uq_executions_paused_callback_key').on(t.callbackKey).where(sql`status = 'paused' and callback_key is not null`),
     index('idx_executions_wake').on(t.wakeAt).where(sql`status = 'running' and wake_at is not null`),
     index('idx_executions_started').on(t.startedAt, t.id),
     // The executions list's status filter (`status collate "C" = …`); queries for paused rows, which

@@ -4,3 +4,4 @@ export * from './approvals';
 export * from './access';
 export * from './operations';
 export * from './notifications';
+export * from './callbacks';

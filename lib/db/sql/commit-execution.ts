@@ -28,6 +28,7 @@ export const WRITTEN_COLUMNS = (
     ['decidedAt', 'timestamptz[]'],
     ['pauseWarnedAt', 'timestamptz[]'],
     ['stepsRun', 'int[]'],
+    ['callbackKey', 'text[]'],
   ] as const
 ).map(([key, arrayType]) => ({ key, arrayType, name: getTableColumns(workflowExecutions)[key].name }));
 
