@@ -206,7 +206,7 @@ describe('POST /api/v1/callbacks/{key}', () => {
 describe('race: callbacks for one waiting execution', () => {
   it('exactly one resumes it; the others get 409, or one is held for the next pause on the key', async () => {
     const order = uid('o');
-    const ex = await startExecution(admin.token, keyed, { order: { id: order } });
+    const ex = await startExecutionApi(admin.token, keyed, { order: { id: order } });
     expect(ex.status).toBe('paused');
     const results = await Promise.all(Array.from({ length: 10 }, (_, i) => send(operator.token, `payment:${order}`, { n: i })));
     const statuses = results.map((r) => r.status);
