@@ -219,3 +219,34 @@ export const inputClass = cx(
   'block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm text-slate-900 placeholder:text-slate-500 dark:border-slate-700 dark:placeholder:text-slate-400 dark:bg-slate-950 dark:text-slate-100',
   'focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/40',
 );
+
+/** A table's header row: a `<th scope="col">` per column, with `base` classes plus the column's own. */
+export function HeaderRow({ base, columns }: { base: string; columns: readonly (string | readonly [string, string])[] }) {
+  return (
+    <tr>
+      {columns.map((c) => {
+        const [label, own] = typeof c === 'string' ? [c, ''] : c;
+        return (
+          <th key={label} scope="col" className={cx(own, base)}>
+            {label}
+          </th>
+        );
+      })}
+    </tr>
+  );
+}
+
+/** A titled card: the console's panels and the execution page's sections (`aside`: actions or a note beside the title). */
+export function Panel({ title, id, children, aside }: { title: string; id: string; children: ReactNode; aside?: ReactNode }) {
+  return (
+    <Card aria-labelledby={id} className="scroll-mt-20 p-4 sm:p-5">
+      <div className="mb-4 flex flex-wrap items-baseline justify-between gap-2">
+        <h2 id={id} className="text-sm font-semibold tracking-wide text-slate-600 uppercase dark:text-slate-400">
+          {title}
+        </h2>
+        {aside}
+      </div>
+      {children}
+    </Card>
+  );
+}

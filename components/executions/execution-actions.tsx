@@ -27,47 +27,73 @@ export function validateResumeData(text: string): Validation {
   return { ok: true, value: parsed as JsonObject };
 }
 
-export function PauseDialog({ execution, onClose }: { execution: Execution; onClose: () => void }) {
+/** What the reason dialog says and does for each action that takes an optional reason. */
+const REASON_ACTIONS = {
+  pause: {
+    title: 'Pause this execution?',
+    description: 'It stops at the next step boundary and waits until someone resumes it.',
+    keep: 'Keep running',
+    confirm: 'Pause',
+    variant: 'primary',
+    done: 'Execution paused',
+    hint: '(optional, shown to everyone)',
+  },
+  cancel: {
+    title: 'Cancel this execution?',
+    description: 'This ends it for good; it cannot be resumed afterwards. Any pending approval closes.',
+    keep: 'Keep it',
+    confirm: 'Cancel execution',
+    variant: 'danger',
+    done: 'Execution cancelled',
+    hint: '(optional)',
+  },
+} as const;
+
+/** Pause or cancel, with an optional reason. */
+export function ReasonDialog({ action, execution, onClose }: { action: keyof typeof REASON_ACTIONS; execution: Execution; onClose: () => void }) {
   const [reason, setReason] = useState('');
   const pause = usePauseExecution();
+  const cancel = useCancelExecution();
+  const mutation = action === 'pause' ? pause : cancel;
+  const text = REASON_ACTIONS[action];
   const toast = useToast();
   const id = useId();
   return (
     <Modal
       open
       onClose={onClose}
-      title="Pause this execution?"
-      description="It stops at the next step boundary and waits until someone resumes it."
+      title={text.title}
+      description={text.description}
       footer={
         <>
-          <Button onClick={onClose}>Keep running</Button>
+          <Button onClick={onClose}>{text.keep}</Button>
           <Button
-            variant="primary"
-            busy={pause.isPending}
+            variant={text.variant}
+            busy={mutation.isPending}
             onClick={() =>
-              pause.mutate(
+              mutation.mutate(
                 { id: execution.id, reason: reason.trim() || undefined },
                 {
                   onSuccess: () => {
-                    toast.show({ kind: 'success', title: 'Execution paused' });
+                    toast.show({ kind: 'success', title: text.done });
                     onClose();
                   },
                 },
               )
             }
           >
-            Pause
+            {text.confirm}
           </Button>
         </>
       }
     >
       <label htmlFor={id} className="block text-sm font-medium">
-        Reason <span className="font-normal text-slate-600 dark:text-slate-400">(optional, shown to everyone)</span>
+        Reason <span className="font-normal text-slate-600 dark:text-slate-400">{text.hint}</span>
       </label>
       <input id={id} autoFocus maxLength={1000} value={reason} onChange={(e) => setReason(e.target.value)} className={`${inputClass} mt-1.5`} />
-      {pause.isError ? (
+      {mutation.isError ? (
         <p role="alert" className="mt-3 text-sm text-rose-700 dark:text-rose-300">
-          {errorMessage(pause.error)}
+          {errorMessage(mutation.error)}
         </p>
       ) : null}
     </Modal>
@@ -137,52 +163,6 @@ function JsonResumeDialog({ execution, onClose }: { execution: Execution; onClos
   );
 }
 
-export function CancelDialog({ execution, onClose }: { execution: Execution; onClose: () => void }) {
-  const [reason, setReason] = useState('');
-  const cancel = useCancelExecution();
-  const toast = useToast();
-  const id = useId();
-  return (
-    <Modal
-      open
-      onClose={onClose}
-      title="Cancel this execution?"
-      description="This ends it for good; it cannot be resumed afterwards. Any pending approval closes."
-      footer={
-        <>
-          <Button onClick={onClose}>Keep it</Button>
-          <Button
-            variant="danger"
-            busy={cancel.isPending}
-            onClick={() =>
-              cancel.mutate(
-                { id: execution.id, reason: reason.trim() || undefined },
-                {
-                  onSuccess: () => {
-                    toast.show({ kind: 'success', title: 'Execution cancelled' });
-                    onClose();
-                  },
-                },
-              )
-            }
-          >
-            Cancel execution
-          </Button>
-        </>
-      }
-    >
-      <label htmlFor={id} className="block text-sm font-medium">
-        Reason <span className="font-normal text-slate-600 dark:text-slate-400">(optional)</span>
-      </label>
-      <input id={id} autoFocus maxLength={1000} value={reason} onChange={(e) => setReason(e.target.value)} className={`${inputClass} mt-1.5`} />
-      {cancel.isError ? (
-        <p role="alert" className="mt-3 text-sm text-rose-700 dark:text-rose-300">
-          {errorMessage(cancel.error)}
-        </p>
-      ) : null}
-    </Modal>
-  );
-}
 
 /** How much later the deadline moves; the API bounds it (PAUSE_EXTEND_MAX from the pause). */
 export const EXTEND_CHOICES = [

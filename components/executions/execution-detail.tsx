@@ -14,25 +14,12 @@ import { useDecision, type DecisionItem } from '../inbox/use-decision';
 import { JsonView } from '../json-view';
 import { PayloadSummary } from '../payload-summary';
 import { LiveBadge, TimeAgo } from '../live-age';
-import { Button, Card, cx, ErrorState, errorMessage, LoadingRows, StatusBadge, TextLink } from '../ui';
-import { CancelDialog, ExtendDialog, PauseDialog, ReopenDialog, ResumeDialog } from './execution-actions';
+import { Button, cx, ErrorState, errorMessage, LoadingRows, Panel, StatusBadge, TextLink } from '../ui';
+import { ExtendDialog, ReasonDialog, ReopenDialog, ResumeDialog } from './execution-actions';
 import { PauseCard, usePausedStep } from './pause-card';
 
 type Action = 'pause' | 'resume' | 'cancel' | 'extend' | 'reopen' | null;
 
-function Section({ title, children, id, actions }: { title: string; children: ReactNode; id: string; actions?: ReactNode }) {
-  return (
-    <Card aria-labelledby={id} className="p-4 sm:p-5">
-      <div className="mb-3 flex items-center justify-between gap-2">
-        <h2 id={id} className="text-sm font-semibold tracking-wide text-slate-500 uppercase dark:text-slate-400">
-          {title}
-        </h2>
-        {actions}
-      </div>
-      {children}
-    </Card>
-  );
-}
 
 function Field({ label, children, wide }: { label: string; children: ReactNode; wide?: boolean }) {
   return (
@@ -198,7 +185,7 @@ export function ExecutionDetailView({ id }: { id: string }) {
 
       <div className="grid grid-cols-1 gap-5 lg:grid-cols-3">
         <div className="space-y-5 lg:col-span-2">
-          <Section title="Path" id="path-title">
+          <Panel title="Path" id="path-title">
             {path.length === 0 ? (
               <p className="text-sm text-slate-600 dark:text-slate-400">No steps have run yet.</p>
             ) : (
@@ -225,9 +212,9 @@ export function ExecutionDetailView({ id }: { id: string }) {
                 ))}
               </ol>
             )}
-          </Section>
+          </Panel>
 
-          <Section title="Timeline" id="timeline-title">
+          <Panel title="Timeline" id="timeline-title">
             {older.hasMore ? (
               <div className="mb-3">
                 <Button variant="ghost" disabled={older.loading} onClick={older.loadMore} data-testid="load-older-events">
@@ -237,9 +224,9 @@ export function ExecutionDetailView({ id }: { id: string }) {
               </div>
             ) : null}
             <Timeline entries={timeline} />
-          </Section>
+          </Panel>
 
-          <Section title="Context" id="context-title">
+          <Panel title="Context" id="context-title">
             <div className="space-y-3">
               <JsonView value={e.context} label="context (current)" />
               <details className="group">
@@ -248,11 +235,11 @@ export function ExecutionDetailView({ id }: { id: string }) {
               </details>
               {e.resume_data !== null && e.resume_data !== undefined ? <JsonView value={e.resume_data} label="resume_data (last resume)" /> : null}
             </div>
-          </Section>
+          </Panel>
         </div>
 
         <div className="space-y-5">
-          <Section title="Details" id="details-title">
+          <Panel title="Details" id="details-title">
             <dl className="grid grid-cols-2 gap-3">
               <Field label="Status">
                 <StatusBadge status={e.status} />
@@ -284,10 +271,10 @@ export function ExecutionDetailView({ id }: { id: string }) {
                 {e.error}
               </p>
             ) : null}
-          </Section>
+          </Panel>
 
           {e.approvals.length ? (
-            <Section title="Approvals" id="approvals-title">
+            <Panel title="Approvals" id="approvals-title">
               <ul className="space-y-4">
                 {e.approvals.map((a) => (
                   <li key={a.id} className="text-sm">
@@ -326,10 +313,10 @@ export function ExecutionDetailView({ id }: { id: string }) {
                   </li>
                 ))}
               </ul>
-            </Section>
+            </Panel>
           ) : null}
 
-          <Section title="Resume history" id="resumes-title">
+          <Panel title="Resume history" id="resumes-title">
             {resumes.length === 0 ? (
               <p className="text-sm text-slate-500 dark:text-slate-400">{e.resume_count ? `Resumed ${e.resume_count}×.` : 'Never resumed.'}</p>
             ) : (
@@ -345,13 +332,12 @@ export function ExecutionDetailView({ id }: { id: string }) {
                 ))}
               </ol>
             )}
-          </Section>
+          </Panel>
         </div>
       </div>
 
-      {action === 'pause' ? <PauseDialog execution={e} onClose={() => setAction(null)} /> : null}
+      {action === 'pause' || action === 'cancel' ? <ReasonDialog action={action} execution={e} onClose={() => setAction(null)} /> : null}
       {action === 'resume' ? <ResumeDialog execution={e} step={step} onClose={() => setAction(null)} /> : null}
-      {action === 'cancel' ? <CancelDialog execution={e} onClose={() => setAction(null)} /> : null}
       {action === 'extend' ? <ExtendDialog execution={e} onClose={() => setAction(null)} /> : null}
       {action === 'reopen' && reopenable ? <ReopenDialog execution={e} approvalId={reopenable.id} onClose={() => setAction(null)} /> : null}
       {decision.dialog}

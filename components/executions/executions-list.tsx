@@ -1,16 +1,16 @@
 'use client';
 import Link from 'next/link';
-import { usePathname, useSearchParams } from 'next/navigation';
-import { useCallback, useId, useState } from 'react';
+import { useId, useState } from 'react';
 import { isApiError } from '@/lib/client/api';
 import { formatAge, formatDateTime, formatZoned, plural } from '@/lib/client/format';
 import { useNow } from '@/lib/client/clock';
 import { useExecution, useExecutions, useWorkflows } from '@/lib/client/hooks';
+import { useSearchParamsSetter } from '@/lib/client/use-search-params-setter';
 import type { ExecutionListItem, ExecutionStatus } from '@/lib/client/types';
 import { EXECUTION_STATUSES } from '@/lib/core/engine/state-machine';
 import { isUuid } from '@/lib/core/ids';
 import { LiveBadge, TimeAgo } from '../live-age';
-import { Button, Card, cx, EmptyState, ErrorState, errorMessage, focusRing, inputClass, LoadingRows, PageHeader, Spinner, StatusBadge } from '../ui';
+import { Button, Card, cx, EmptyState, ErrorState, errorMessage, focusRing, inputClass, LoadingRows, PageHeader, Spinner, HeaderRow, StatusBadge } from '../ui';
 
 /** The start of an id, as shown everywhere ("3f2a9c1e"): searched on the server (id_prefix). */
 const ID_PREFIX = /^[0-9a-f-]{1,36}$/i;
@@ -18,8 +18,7 @@ const ID_PREFIX = /^[0-9a-f-]{1,36}$/i;
 const PAGE_SIZE = 25;
 
 export function ExecutionsList() {
-  const params = useSearchParams();
-  const pathname = usePathname();
+  const [params, setParams] = useSearchParamsSetter();
   const status = (params.get('status') ?? '') as ExecutionStatus | '';
   const workflow = params.get('workflow') ?? '';
   const idParam = params.get('id') ?? '';
@@ -27,21 +26,6 @@ export function ExecutionsList() {
   const workflows = useWorkflows();
   const ids = { status: useId(), workflow: useId(), id: useId() };
 
-  const setParams = useCallback(
-    (next: Record<string, string>) => {
-      const p = new URLSearchParams(params.toString());
-      for (const [k, v] of Object.entries(next)) {
-        if (v) p.set(k, v);
-        else p.delete(k);
-      }
-      const qs = p.toString();
-      // Filters live in the URL but need nothing from the server (the data comes from the API):
-      // the History API updates useSearchParams at once, without a server round trip per change
-      // (pages are rendered per request, for their CSP nonce).
-      window.history.replaceState(null, '', qs ? `${pathname}?${qs}` : pathname);
-    },
-    [params, pathname],
-  );
 
   return (
     <div>
@@ -212,26 +196,7 @@ function ExecutionTable({ rows }: { rows: ExecutionListItem[] }) {
       {/* A table from sm up; stacked cards on a phone. */}
       <table className="hidden w-full text-left text-sm sm:table">
         <thead className="bg-slate-50 text-xs text-slate-500 uppercase dark:bg-slate-800/60 dark:text-slate-400">
-          <tr>
-            <th scope="col" className="px-4 py-2.5 font-medium">
-              Execution
-            </th>
-            <th scope="col" className="px-4 py-2.5 font-medium">
-              Workflow
-            </th>
-            <th scope="col" className="px-4 py-2.5 font-medium">
-              Status
-            </th>
-            <th scope="col" className="hidden px-4 py-2.5 font-medium md:table-cell">
-              Step
-            </th>
-            <th scope="col" className="px-4 py-2.5 font-medium">
-              Started
-            </th>
-            <th scope="col" className="hidden px-4 py-2.5 font-medium lg:table-cell">
-              By
-            </th>
-          </tr>
+          <HeaderRow base="px-4 py-2.5 font-medium" columns={['Execution', 'Workflow', 'Status', ['Step', 'hidden md:table-cell'], 'Started', ['By', 'hidden lg:table-cell']]} />
         </thead>
         <tbody className="divide-y divide-slate-200 dark:divide-slate-800">
           {rows.map((e) => (

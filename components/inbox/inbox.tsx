@@ -1,6 +1,6 @@
 'use client';
 import Link from 'next/link';
-import { usePathname, useRouter, useSearchParams } from 'next/navigation';
+import { useRouter } from 'next/navigation';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Step } from '@/lib/core/engine/definition';
 import { decisionOutcomes } from '@/lib/core/engine/pause-outcomes';
@@ -8,6 +8,7 @@ import { can, checkDecide } from '@/lib/client/access';
 import { plural } from '@/lib/client/format';
 import { useMe, useOpsSummary, usePausedExecutions, useWorkflows } from '@/lib/client/hooks';
 import { useLiveConnected } from '@/lib/client/live';
+import { useSearchParamsSetter } from '@/lib/client/use-search-params-setter';
 import type { Decision, Me, PausedExecution } from '@/lib/client/types';
 import { TimeAgo } from '../live-age';
 import { useToast } from '../toast';
@@ -31,29 +32,14 @@ type UrlState = InboxFilterValues & { view: string };
 
 /** The URL's filters and view, and a setter that keeps the rest of the query string. */
 function useUrlFilters(): [InboxFilterValues & { view: string }, (next: Partial<UrlState>) => void] {
-  const params = useSearchParams();
-  const pathname = usePathname();
+  const [params, setParams] = useSearchParamsSetter();
   const values = {
     workflow: params.get('workflow') ?? '',
     reason: params.get('reason') ?? '',
     over: params.get('over') === '24h' ? '24h' : '',
     view: params.get('view') ?? '',
   } as const;
-  const set = useCallback(
-    (next: Partial<UrlState>) => {
-      const p = new URLSearchParams(params.toString());
-      for (const [k, v] of Object.entries(next)) {
-        if (v) p.set(k, v);
-        else p.delete(k);
-      }
-      const qs = p.toString();
-      // Filters live in the URL but need nothing from the server (the data comes from the API):
-      // the History API updates useSearchParams at once, without a server round trip per change
-      // (pages are rendered per request, for their CSP nonce).
-      window.history.replaceState(null, '', qs ? `${pathname}?${qs}` : pathname);
-    },
-    [params, pathname],
-  );
+  const set: (next: Partial<UrlState>) => void = setParams;
   return [values, set];
 }
 
@@ -100,7 +86,7 @@ export function Inbox() {
         <>
           <InboxFilters values={filters} onChange={setFilters} />
           {/* A new filter starts again at the first page, with nothing selected. */}
-          <InboxList key={`${filters.workflow}\u0000${filters.reason}\u0000${filters.over}`} filters={filters} filtered={filtered} me={me} onShowAll={() => setFilters({ over: '' })} />
+          <InboxList key={JSON.stringify([filters.workflow, filters.reason, filters.over])} filters={filters} filtered={filtered} me={me} onShowAll={() => setFilters({ over: '' })} />
         </>
       ) : null}
     </div>

@@ -5,23 +5,10 @@ import { formatAge, formatDateTime, formatZoned, plural, secondsSince } from '@/
 import { useNow } from '@/lib/client/clock';
 import type { OpsSummary } from '@/lib/client/types';
 import { TimeAgo } from '../live-age';
-import { Card, cx, focusRing } from '../ui';
+import { cx, focusRing, HeaderRow, Panel } from '../ui';
 
 const linkClass = cx('font-medium text-indigo-700 underline-offset-2 hover:underline dark:text-indigo-300', focusRing, 'rounded-sm');
 
-export function Panel({ title, id, children, aside }: { title: string; id: string; children: ReactNode; aside?: ReactNode }) {
-  return (
-    <Card aria-labelledby={id} className="scroll-mt-20 p-4 sm:p-5">
-      <div className="mb-4 flex flex-wrap items-baseline justify-between gap-2">
-        <h2 id={id} className="text-sm font-semibold tracking-wide text-slate-600 uppercase dark:text-slate-400">
-          {title}
-        </h2>
-        {aside}
-      </div>
-      {children}
-    </Card>
-  );
-}
 
 /** A number tile that opens the list it counts. */
 export function StatLink({
@@ -76,23 +63,7 @@ export function WorkflowBreakdown({ rows }: { rows: OpsSummary['by_workflow'] })
         <div className="-mx-4 overflow-x-auto sm:mx-0">
           <table className="w-full min-w-[36rem] text-left text-sm" data-testid="by-workflow">
             <thead className="text-xs text-slate-600 dark:text-slate-400">
-              <tr>
-                <th scope="col" className="px-4 py-1.5 font-medium sm:pl-0">
-                  Workflow
-                </th>
-                <th scope="col" className="px-2 py-1.5 text-right font-medium">
-                  Paused
-                </th>
-                <th scope="col" className="px-2 py-1.5 font-medium">
-                  Oldest
-                </th>
-                <th scope="col" className="px-2 py-1.5 text-right font-medium">
-                  Decided, 24 h
-                </th>
-                <th scope="col" className="px-2 py-1.5 text-right font-medium">
-                  Median time to decision
-                </th>
-              </tr>
+              <HeaderRow base="py-1.5 font-medium" columns={[['Workflow', 'px-4 sm:pl-0'], ['Paused', 'px-2 text-right'], ['Oldest', 'px-2'], ['Decided, 24 h', 'px-2 text-right'], ['Median time to decision', 'px-2 text-right']]} />
             </thead>
             <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
               {rows.map((w) => {

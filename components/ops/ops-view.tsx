@@ -5,8 +5,8 @@ import { useMe, useOpsSummary } from '@/lib/client/hooks';
 import type { OpsSummary } from '@/lib/client/types';
 import Link from 'next/link';
 import { LiveBadge, TimeAgo } from '../live-age';
-import { cx, ErrorState, errorMessage, focusRing, LoadingRows, NoAccess, PageHeader, StatusBadge } from '../ui';
-import { ExpiringSoon, Panel, RecentFailures, StatLink, WorkflowBreakdown } from './ops-panels';
+import { cx, ErrorState, errorMessage, focusRing, HeaderRow, LoadingRows, NoAccess, PageHeader, Panel, StatusBadge } from '../ui';
+import { ExpiringSoon, RecentFailures, StatLink, WorkflowBreakdown } from './ops-panels';
 
 const STATUS_ORDER = ['running', 'paused', 'completed', 'failed', 'rejected', 'cancelled', 'expired'] as const;
 const STATUS_BAR: Record<string, string> = {
@@ -102,26 +102,7 @@ function WorkerTable({ workers }: { workers: Worker[] }) {
     <div className="-mx-4 overflow-x-auto sm:mx-0">
       <table className="w-full min-w-[34rem] text-left text-sm">
         <thead className="text-xs text-slate-500 dark:text-slate-400">
-          <tr>
-            <th scope="col" className="px-4 py-1.5 font-medium sm:pl-0">
-              Worker
-            </th>
-            <th scope="col" className="px-2 py-1.5 font-medium">
-              Last cycle
-            </th>
-            <th scope="col" className="px-2 py-1.5 text-right font-medium">
-              Resumed
-            </th>
-            <th scope="col" className="px-2 py-1.5 text-right font-medium">
-              Skipped
-            </th>
-            <th scope="col" className="px-2 py-1.5 text-right font-medium">
-              Errors
-            </th>
-            <th scope="col" className="px-2 py-1.5 text-right font-medium">
-              Interval
-            </th>
-          </tr>
+          <HeaderRow base="py-1.5 font-medium" columns={[['Worker', 'px-4 sm:pl-0'], ['Last cycle', 'px-2'], ['Resumed', 'px-2 text-right'], ['Skipped', 'px-2 text-right'], ['Errors', 'px-2 text-right'], ['Interval', 'px-2 text-right']]} />
         </thead>
         <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
           {workers.map((w) => (

@@ -4,7 +4,7 @@ import { ROUTE_ENTRIES, ROUTES, type RouteName } from '@/lib/api/route-table';
 import { createApiToken, hashToken, revokeApiToken } from '@/lib/core/access/api-tokens';
 import { PERMISSIONS, ROLE_PERMISSIONS, ROLES, type Role } from '@/lib/core/access/permissions';
 import { apiTokens, delegations, notifications, workflowExecutions, workflows } from '@/lib/db/schema';
-import { testDb, uid, userWithToken } from '../helpers/env';
+import { testDb, tokenWith, uid, userWithToken } from '../helpers/env';
 import { api } from '../helpers/http';
 import { expectError, rawRequest } from '../helpers/http';
 import { type ExecutionDetail } from '../helpers/workflows';
@@ -29,7 +29,24 @@ const APPROVAL = [
   { id: 'done', type: 'action', action: { type: 'allow' } },
 ];
 
-const CREDENTIALS = ['no token', 'malformed header', 'unknown token', 'revoked token', 'expired token', ...ROLES] as const;
+/** Credentials that are not a valid token, however they are malformed. */
+const BAD_CREDENTIALS = [
+  'no token',
+  'malformed header',
+  'unknown token',
+  'revoked token',
+  'expired token',
+  'empty header',
+  'Basic scheme',
+  'Bearer without a token',
+  'Bearer and spaces only',
+  'token with a space in it',
+  'token without the Bearer scheme',
+  'token without the wr_ prefix',
+  'token one character short',
+  'very long token',
+] as const;
+const CREDENTIALS = [...BAD_CREDENTIALS, ...ROLES] as const;
 type Credential = (typeof CREDENTIALS)[number];
 
 describe('authorization matrix (from the route table)', () => {
@@ -57,6 +74,16 @@ describe('authorization matrix (from the route table)', () => {
     headers['revoked token'] = `Bearer ${revoked.token}`;
     headers['expired token'] = `Bearer ${expired.token}`;
     for (const role of ROLES) headers[role] = `Bearer ${(await userWithToken(role)).token}`;
+    const valid = headers.admin!.slice('Bearer '.length);
+    headers['empty header'] = '';
+    headers['Basic scheme'] = `Basic ${Buffer.from('admin:admin').toString('base64')}`;
+    headers['Bearer without a token'] = 'Bearer';
+    headers['Bearer and spaces only'] = 'Bearer    ';
+    headers['token with a space in it'] = `Bearer ${valid.slice(0, 8)} ${valid.slice(8)}`;
+    headers['token without the Bearer scheme'] = valid;
+    headers['token without the wr_ prefix'] = `Bearer ${valid.slice(3)}`;
+    headers['token one character short'] = `Bearer ${valid.slice(0, -1)}`;
+    headers['very long token'] = `Bearer wr_${'x'.repeat(5000)}`;
   });
 
   async function start(key: string) {
@@ -242,6 +269,38 @@ describe('authorization matrix (from the route table)', () => {
     }
     // A refusal writes nothing.
     if (expected >= 400 && t.check) expect(await t.check()).toEqual(before);
+  });
+
+  // Authentication and authorization come before the body is read: a malformed body changes neither answer.
+  const withBody = ROUTE_ENTRIES.filter(([, r]) => r.auth !== 'public' && r.method !== 'GET').map(([name, route]) => ({ name, route }));
+  it.each(withBody)('$route.method $route.path: 401, and 403 without its permission, before looking at a malformed body', async ({ name, route }) => {
+    const t = await FIXTURES[name](false);
+    const before = t.check ? await t.check() : undefined;
+    expectError(await rawRequest(route.method, t.path, { authorization: 'Bearer wr_nope', body: '{not json', contentType: 'text/xml' }), 401, 'unauthorized');
+    if (route.permissions.length > 0) {
+      const other = PERMISSIONS.find((p) => !route.permissions.includes(p) && p !== 'approval:decide')!;
+      const res = await rawRequest(route.method, t.path, { token: await tokenWith([other]), body: '{"broken', contentType: 'application/json' });
+      expect(expectError(res, 403, 'forbidden').error.message).toContain(route.permissions.find((p) => p !== other));
+    }
+    if (t.check) expect(await t.check()).toEqual(before);
+  });
+
+  // A token holding exactly a route's permissions, nothing more, is enough.
+  const withPermissions = ROUTE_ENTRIES.filter(([, r]) => r.auth !== 'public' && r.permissions.length > 0).map(([name, route]) => ({ name, route }));
+  it.each(withPermissions)('$route.method $route.path works with exactly its permissions', async ({ name, route }) => {
+    const t = await FIXTURES[name](true);
+    const res = await rawRequest(route.method, t.path, {
+      token: await tokenWith(route.permissions),
+      body: t.body === undefined ? undefined : JSON.stringify(t.body),
+      contentType: t.body === undefined ? null : 'application/json',
+      headers: t.headers,
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(route.successStatus ?? 200);
+  });
+
+  it('accepts the Bearer scheme in any letter case', async () => {
+    const valid = headers.admin!.slice('Bearer '.length);
+    for (const scheme of ['bearer', 'BEARER', 'Bearer']) expect((await rawRequest('GET', '/api/v1/workflows', { authorization: `${scheme} ${valid}` })).status).toBe(200);
   });
 
   // A resume of an execution whose approval is pending is a vote: the route's own permission

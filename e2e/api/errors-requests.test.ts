@@ -22,6 +22,7 @@ describe('error contract: requests', () => {
   let wfKey: string;
   let sleepingId: string;
   let completedId: string;
+  let pausedId: string; // a callback pause: a resume with good input would succeed
 
   beforeAll(async () => {
     token = await tokenWith(PERMISSIONS);
@@ -29,6 +30,8 @@ describe('error contract: requests', () => {
     sleepingId = (await startApi(token, wfKey)).started.id;
     const doneKey = await createWorkflowApi(token, allowSteps);
     completedId = (await startApi(token, doneKey)).started.id;
+    const callbackKey = await createWorkflowApi(token, [{ id: 'p', type: 'pause', reason: 'Awaiting callback' }]);
+    pausedId = (await startApi(token, callbackKey)).started.id;
   });
 
   async function executionIdsOf(key: string): Promise<string[]> {
@@ -48,16 +51,35 @@ describe('error contract: requests', () => {
 
   const workflowBody = (key = uid('wf')) => JSON.stringify({ key, name: 'W', definition: { steps: allowSteps } });
 
+  // Every 400 and 415 case of the API lives here (bad-input.test.ts has the rest of the corpus).
   describe('400 invalid_json', () => {
-    it.each(['{', '{"key": "x",}', 'not json', '{"workflow_id": "x"} trailing', "{'single': 'quotes'}", '\u0000'])('refuses %j on every POST route, writing nothing', async (raw) => {
+    it.each([
+      '{',
+      '{"key": "x",}',
+      'not json',
+      '{"workflow_id": "x"} trailing',
+      "{'single': 'quotes'}",
+      '\u0000',
+      '{"resume_data": {"a": 1}',
+      '{"resume_data": {a: 1}}',
+      '{"resume_data": {"x": 1,}}',
+      '[1, 2',
+      'NaN',
+      '{"a": undefined}',
+      '"unterminated',
+      '{"resume_data": {"a": 0x10}}',
+    ])('refuses %j on every POST route, writing nothing', async (raw) => {
       const before = await executionIdsOf(wfKey);
       const cancelBefore = await snapshot(sleepingId);
+      const pausedBefore = await snapshot(pausedId);
       expectError(await post('/api/v1/workflows', raw), 400, 'invalid_json');
       expectError(await post('/api/v1/executions', raw), 400, 'invalid_json');
       expectError(await post(`/api/v1/executions/${sleepingId}/cancel`, raw), 400, 'invalid_json');
       expectError(await post(`/api/v1/executions/${sleepingId}/cancel`, raw, 'application/json', { 'idempotency-key': uid('idem') }), 400, 'invalid_json');
+      expectError(await post(`/api/v1/executions/${pausedId}/resume`, raw), 400, 'invalid_json');
       expect(await executionIdsOf(wfKey)).toEqual(before);
       expect(await snapshot(sleepingId)).toEqual(cancelBefore);
+      expect(await snapshot(pausedId)).toEqual(pausedBefore);
     });
 
     it('refuses a truncated workflow body and stores nothing', async () => {
@@ -180,18 +202,21 @@ describe('error contract: requests', () => {
   });
 
   describe('415 unsupported_media_type', () => {
-    it.each(['text/xml', 'application/xml', 'text/html', 'multipart/form-data; boundary=x', 'image/png', 'application/octet-stream', 'text/csv'])(
+    it.each(['text/xml', 'application/xml', 'text/html', 'multipart/form-data; boundary=x', 'image/png', 'application/octet-stream', 'text/csv', 'application/javascript'])(
       'refuses %s on every POST route, writing nothing',
       async (type) => {
         const key = uid('ct');
         const before = await snapshot(sleepingId);
+        const pausedBefore = await snapshot(pausedId);
         const ids = await executionIdsOf(wfKey);
         expectError(await post('/api/v1/workflows', workflowBody(key), type), 415, 'unsupported_media_type');
         expectError(await post('/api/v1/executions', JSON.stringify({ workflow_id: wfKey }), type), 415, 'unsupported_media_type');
         expectError(await post(`/api/v1/executions/${sleepingId}/cancel`, '{}', type), 415, 'unsupported_media_type');
+        expectError(await post(`/api/v1/executions/${pausedId}/resume`, '{"resume_data": {"ok": true}}', type), 415, 'unsupported_media_type');
         expect((await api(token).get(`/api/v1/workflows/${key}`)).status).toBe(404);
         expect(await executionIdsOf(wfKey)).toEqual(ids);
         expect(await snapshot(sleepingId)).toEqual(before);
+        expect(await snapshot(pausedId)).toEqual(pausedBefore);
       },
     );
 

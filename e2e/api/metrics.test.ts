@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PERMISSIONS } from '@/lib/core/access/permissions';
 import { resumeDecidedExecutions } from '@/lib/core/worker/resume-decided-executions';
 import { createWorkflow as createWorkflowIn } from '@/lib/core/workflows/workflows';
-import { createDb, type Db } from '@/lib/db/client';
+import type { Db } from '@/lib/db/client';
 import { log } from '@/lib/log';
 import { parseExposition, sampleValue, type ParsedExposition } from '@/lib/observability/exposition';
 import { freePort } from '@/lib/bin/support/ports';
@@ -163,7 +163,6 @@ describe('GET /api/v1/metrics on the test server', () => {
 describe('METRICS_TOKEN, the worker’s metrics endpoint and request logs (own server, worker and database)', () => {
   const METRICS_TOKEN = `mt-${uid('metrics')}-${'x'.repeat(8)}`;
   let iso: Awaited<ReturnType<typeof isolatedDatabase>>;
-  let handle: ReturnType<typeof createDb>;
   let db: Db;
   let web: WebServer;
   let worker: Proc;
@@ -171,9 +170,8 @@ describe('METRICS_TOKEN, the worker’s metrics endpoint and request logs (own s
   const SEEDED = 30;
 
   beforeAll(async () => {
-    iso = await isolatedDatabase();
-    handle = createDb(iso.url, 3);
-    db = handle.db;
+    iso = await isolatedDatabase(3);
+    db = iso.db;
     web = await startWebServer(iso.url, { METRICS_TOKEN, LOG_LEVEL: 'info', WR_SERVICE: 'web' }, { waitFor: 'ready' });
     // Decided approvals waiting for a worker, written as the approve route leaves them.
     const wf = await createWorkflowIn(db, { key: uid('wm'), name: 'Worker metrics', definition: APPROVAL_FLOW as never });
@@ -191,7 +189,6 @@ describe('METRICS_TOKEN, the worker’s metrics endpoint and request logs (own s
   afterAll(async () => {
     for (const c of [web?.child, worker?.child]) if (c && c.exitCode === null) c.kill('SIGTERM');
     await Promise.all([web?.child, worker?.child].filter(Boolean).map((c) => new Promise((r) => (c!.exitCode !== null ? r(null) : c!.once('exit', r)))));
-    await handle?.pool.end();
     await iso?.close();
   }, 30_000);
 

@@ -6,7 +6,7 @@
 import { createHmac } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDb, type Db } from '@/lib/db/client';
+import type { Db } from '@/lib/db/client';
 import { isolatedDatabase, uid, userWithToken } from '../helpers/env';
 import { api } from '../helpers/http';
 import { linkIn, startMailSink, startWebhookReceiver, type MailSink, type ReceivedMail, type WebhookReceiver } from '../helpers/mail-sink';
@@ -20,7 +20,6 @@ type Person = { email: string; token: string };
 
 describe('notifications: mail, webhooks, decision links, reminders, escalation, delegation', () => {
   let dbh: Awaited<ReturnType<typeof isolatedDatabase>>;
-  let handle: ReturnType<typeof createDb>;
   let db: Db;
   let web: WebServer;
   let sink: MailSink;
@@ -35,9 +34,8 @@ describe('notifications: mail, webhooks, decision links, reminders, escalation, 
   let operator: Person;
 
   beforeAll(async () => {
-    dbh = await isolatedDatabase();
-    handle = createDb(dbh.url, 4);
-    db = handle.db;
+    dbh = await isolatedDatabase(4);
+    db = dbh.db;
     [sink, hooks] = await Promise.all([startMailSink(), startWebhookReceiver()]);
     web = await startWebServer(dbh.url, { WEBHOOK_URL: hooks.url, WEBHOOK_SECRET: SECRET, WR_SKIP_MIGRATE: '1' });
     const worker = spawnWorker(dbh.url, { SMTP_URL: sink.url, WEBHOOK_URL: hooks.url, WEBHOOK_SECRET: SECRET, PUBLIC_URL: web.baseUrl, WORKER_INTERVAL: '10m' });
@@ -53,7 +51,6 @@ describe('notifications: mail, webhooks, decision links, reminders, escalation, 
     for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
     await web?.stop();
     await Promise.all([sink?.close(), hooks?.close()]);
-    await handle?.pool.end();
     await dbh?.close();
   });
 
@@ -253,21 +250,18 @@ describe('notifications: mail, webhooks, decision links, reminders, escalation, 
 
 describe('delivery failures', () => {
   let dbh: Awaited<ReturnType<typeof isolatedDatabase>>;
-  let handle: ReturnType<typeof createDb>;
   let db: Db;
   let sink: MailSink;
   const procs: Proc[] = [];
 
   beforeAll(async () => {
-    dbh = await isolatedDatabase();
-    handle = createDb(dbh.url, 4);
-    db = handle.db;
+    dbh = await isolatedDatabase(4);
+    db = dbh.db;
     sink = await startMailSink();
   });
   afterAll(async () => {
     for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
     await sink?.close();
-    await handle?.pool.end();
     await dbh?.close();
   });
 

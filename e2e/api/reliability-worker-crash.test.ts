@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorkflow } from '@/lib/core/workflows/workflows';
-import { createDb, type Db } from '@/lib/db/client';
-import { isolatedDatabase, uid } from '../helpers/env';
+import type { Db } from '@/lib/db/client';
+import { isolatedDatabase, uid, sqlRows } from '../helpers/env';
 import { spawnWorker, waitForOutput, type Proc } from '../helpers/processes';
 
 /**
@@ -27,24 +27,18 @@ function approvalThen(n: number) {
   };
 }
 
-async function rows<T>(db: Db, q: ReturnType<typeof sql>): Promise<T[]> {
-  return (await db.execute(q)).rows as T[];
-}
 
 describe('a worker killed mid-batch', () => {
   let dbh: Awaited<ReturnType<typeof isolatedDatabase>>;
-  let handle: ReturnType<typeof createDb>;
   let db: Db;
   const procs: Proc[] = [];
 
   beforeAll(async () => {
-    dbh = await isolatedDatabase();
-    handle = createDb(dbh.url, 4);
-    db = handle.db;
+    dbh = await isolatedDatabase(4);
+    db = dbh.db;
   });
   afterAll(async () => {
     for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
-    await handle.pool.end();
     await dbh.close();
   });
 
@@ -78,7 +72,7 @@ describe('a worker killed mid-batch', () => {
     let midBatch = false;
     const killBy = Date.now() + 20_000;
     while (!midBatch && Date.now() < killBy) {
-      const [a] = await rows<{ n: number }>(
+      const [a] = await sqlRows<{ n: number }>(
         db,
         sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and application_name = 'wr-victim' and backend_xid is not null`,
       );
@@ -88,7 +82,7 @@ describe('a worker killed mid-batch', () => {
     expect(midBatch, 'caught the victim inside a transaction holding claims').toBe(true);
     const exit = await victim.exited;
     expect(exit.signal).toBe('SIGKILL');
-    const [left] = await rows<{ n: number }>(db, sql`select count(*)::int as n from workflow_executions where status <> 'completed'`);
+    const [left] = await sqlRows<{ n: number }>(db, sql`select count(*)::int as n from workflow_executions where status <> 'completed'`);
     expect(left!.n, 'work was left when the victim died').toBeGreaterThan(0);
 
     // The survivor finishes everything, including what the victim held (after the lease for the long ones).
@@ -96,12 +90,12 @@ describe('a worker killed mid-batch', () => {
     const finishBy = Date.now() + 60_000;
     while (unfinished > 0 && Date.now() < finishBy) {
       await new Promise((r) => setTimeout(r, 200));
-      unfinished = (await rows<{ n: number }>(db, sql`select count(*)::int as n from workflow_executions where status <> 'completed'`))[0]!.n;
+      unfinished = (await sqlRows<{ n: number }>(db, sql`select count(*)::int as n from workflow_executions where status <> 'completed'`))[0]!.n;
     }
     expect(unfinished).toBe(0);
 
     // Exactly once: one resumed event and resume_count 1 per execution; every step once; one completion.
-    const [check] = await rows<{ resumed_not_once: number; count_not_one: number; completed_not_once: number; steps_twice: number; steps_missing: number }>(
+    const [check] = await sqlRows<{ resumed_not_once: number; count_not_one: number; completed_not_once: number; steps_twice: number; steps_missing: number }>(
       db,
       sql`
       with per as (
@@ -120,7 +114,7 @@ describe('a worker killed mid-batch', () => {
     );
     expect(check).toEqual({ resumed_not_once: 0, count_not_one: 0, completed_not_once: 0, steps_twice: 0, steps_missing: 0 });
     // Each long execution's context holds every step's value: no step was skipped or run on stale state.
-    const [ctx] = await rows<{ bad: number }>(
+    const [ctx] = await sqlRows<{ bad: number }>(
       db,
       sql`select count(*)::int as bad from workflow_executions e join workflows w on w.id = e.workflow_id
           where w.key like 'crash-long%' and (e.context->>${`s${LONG_STEPS}`})::int is distinct from ${LONG_STEPS}`,

@@ -8,9 +8,9 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDb, type Db } from '@/lib/db/client';
+import type { Db } from '@/lib/db/client';
 import { parseExposition, sampleValue } from '@/lib/observability/exposition';
-import { isolatedDatabase, tokenWith } from '../helpers/env';
+import { isolatedDatabase, tokenWith, sqlRows } from '../helpers/env';
 import { call } from '../helpers/http';
 import { startWebServer, type WebServer } from '../helpers/web-server';
 import { spawnWorker, waitForOutput, type Proc } from '../helpers/processes';
@@ -34,24 +34,19 @@ async function inBatches<T, R>(items: T[], limit: number, fn: (item: T, i: numbe
   return out;
 }
 
-async function rows<T>(db: Db, q: ReturnType<typeof sql>): Promise<T[]> {
-  return (await db.execute(q)).rows as T[];
-}
 
 const APPROVALS = 40;
 const CALLBACKS = 12;
 
 describe('scale-out: two web servers and two workers on one database', () => {
   let iso: Awaited<ReturnType<typeof isolatedDatabase>>;
-  let handle: ReturnType<typeof createDb>;
   let db: Db;
   const webs: WebServer[] = [];
   const workers: Proc[] = [];
 
   beforeAll(async () => {
-    iso = await isolatedDatabase();
-    handle = createDb(iso.url, 4);
-    db = handle.db;
+    iso = await isolatedDatabase(4);
+    db = iso.db;
     const [a, b] = await Promise.all([0, 1].map(() => startWebServer(iso.url, { LOG_LEVEL: 'warn' }, { waitFor: 'ready' })));
     webs.push(a!, b!);
     for (let i = 0; i < 2; i++) workers.push(spawnWorker(iso.url, { WORKER_INTERVAL: '2s', WORKER_BATCH_SIZE: '7', WR_SERVICE: `worker-${i}` }));
@@ -60,7 +55,6 @@ describe('scale-out: two web servers and two workers on one database', () => {
 
   afterAll(async () => {
     await Promise.all([...webs.map((w) => w.stop()), ...workers.map((w) => stop(w.child))]);
-    await handle?.pool.end();
     await iso?.close();
   }, 60_000);
 
@@ -128,25 +122,25 @@ describe('scale-out: two web servers and two workers on one database', () => {
     const deadline = Date.now() + 45_000;
     let open = -1;
     while (Date.now() < deadline) {
-      open = (await rows<{ n: number }>(db, sql`select count(*)::int as n from workflow_executions where status in ('paused', 'running')`))[0]!.n;
+      open = (await sqlRows<{ n: number }>(db, sql`select count(*)::int as n from workflow_executions where status in ('paused', 'running')`))[0]!.n;
       if (open === 0) break;
       await new Promise((r) => setTimeout(r, 200));
     }
     expect(open).toBe(0);
 
     // Exactly one 'resumed' event per execution, and one decision per approval.
-    const resumedCounts = await rows<{ id: string; n: number }>(db, sql`
+    const resumedCounts = await sqlRows<{ id: string; n: number }>(db, sql`
       select e.id::text as id, count(ev.id)::int as n
         from workflow_executions e left join execution_events ev on ev.execution_id = e.id and ev.type = 'resumed'
        group by e.id`);
     expect(resumedCounts).toHaveLength(APPROVALS + CALLBACKS);
     expect(resumedCounts.filter((r) => r.n !== 1)).toEqual([]);
-    const decisionCounts = await rows<{ n: number }>(db, sql`select count(*)::int as n from approval_decisions group by approval_id`);
+    const decisionCounts = await sqlRows<{ n: number }>(db, sql`select count(*)::int as n from approval_decisions group by approval_id`);
     expect(decisionCounts.map((d) => d.n)).toEqual(Array(APPROVALS).fill(1));
 
     // The outcome is the winning decision's: approved ones ran 'fulfil' once, rejected ones ended.
     const final = new Map(
-      (await rows<{ id: string; status: string; fulfilled: number }>(db, sql`
+      (await sqlRows<{ id: string; status: string; fulfilled: number }>(db, sql`
         select e.id::text as id, e.status,
                (select count(*)::int from execution_events ev where ev.execution_id = e.id and ev.type = 'step_completed' and ev.step_id = 'fulfil') as fulfilled
           from workflow_executions e`)).map((r) => [r.id, r]),

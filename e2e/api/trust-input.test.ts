@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '@/lib/core/access/permissions';
 import { runExecution } from '@/lib/core/engine/run-execution';
 import { encodeCursor } from '@/lib/core/pagination';
-import { createDb, type Db } from '@/lib/db/client';
+import type { Db } from '@/lib/db/client';
 import { idempotencyKeys, workflowExecutions, workflows } from '@/lib/db/schema';
 import { isolatedDatabase, testDb, uid, userWithToken } from '../helpers/env';
 import { api, type ApiResponse } from '../helpers/http';
@@ -301,7 +301,6 @@ describe('item 11: idempotency keys expire, and an abandoned one is taken over',
 
 describe('with a web server and a worker of their own (MAX_STEPS_PER_EXECUTION=1200, IDEMPOTENCY_TTL=1h)', () => {
   let iso: Awaited<ReturnType<typeof isolatedDatabase>>;
-  let handle: ReturnType<typeof createDb>;
   let db: Db;
   let web: WebServer;
   let worker: Proc;
@@ -309,9 +308,8 @@ describe('with a web server and a worker of their own (MAX_STEPS_PER_EXECUTION=1
   const env = { MAX_STEPS_PER_EXECUTION: '1200', IDEMPOTENCY_TTL: '1h', LOG_LEVEL: 'info' };
 
   beforeAll(async () => {
-    iso = await isolatedDatabase();
-    handle = createDb(iso.url, 4);
-    db = handle.db;
+    iso = await isolatedDatabase(4);
+    db = iso.db;
     [web, admin] = await Promise.all([startWebServer(iso.url, env), userWithToken('admin', db)]);
     worker = spawnWorker(iso.url, env);
     await waitForOutput(worker, /Starting workflow resumer worker/);
@@ -319,7 +317,6 @@ describe('with a web server and a worker of their own (MAX_STEPS_PER_EXECUTION=1
   afterAll(async () => {
     if (worker && worker.child.exitCode === null) worker.child.kill('SIGKILL');
     await web?.stop();
-    await handle?.pool.end();
     await iso?.close();
   });
 

@@ -8,8 +8,8 @@ import { startExecution } from '@/lib/core/executions/start-execution';
 import { pauseExecution } from '@/lib/core/resumer/pause-execution';
 import { sweepOnce } from '@/lib/core/worker/sweep';
 import { createWorkflow } from '@/lib/core/workflows/workflows';
-import { createDb, type Db } from '@/lib/db/client';
-import { isolatedDatabase, uid } from '../helpers/env';
+import type { Db } from '@/lib/db/client';
+import { isolatedDatabase, uid, sqlRows } from '../helpers/env';
 import { spawnWorker, waitForOutput, type Proc } from '../helpers/processes';
 import { APPROVAL_FLOW } from '../helpers/workflows';
 
@@ -27,23 +27,17 @@ function memoryLog() {
   return { log: pino({ level: 'debug' }, stream), lines };
 }
 
-async function rows<T>(db: Db, q: ReturnType<typeof sql>): Promise<T[]> {
-  return (await db.execute(q)).rows as T[];
-}
 
 describe('worker processes', () => {
   let dbh: Awaited<ReturnType<typeof isolatedDatabase>>;
-  let handle: ReturnType<typeof createDb>;
   let db: Db;
   const procs: Proc[] = [];
   beforeAll(async () => {
-    dbh = await isolatedDatabase();
-    handle = createDb(dbh.url, 5);
-    db = handle.db;
+    dbh = await isolatedDatabase(5);
+    db = dbh.db;
   });
   afterAll(async () => {
     for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
-    await handle.pool.end();
     await dbh.close();
   });
 
@@ -62,13 +56,13 @@ describe('worker processes', () => {
     let remaining = 2000;
     while (remaining > 0 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 250));
-      remaining = (await rows<{ n: number }>(db, sql`select count(*)::int as n from workflow_executions where status <> 'completed'`))[0]!.n;
+      remaining = (await sqlRows<{ n: number }>(db, sql`select count(*)::int as n from workflow_executions where status <> 'completed'`))[0]!.n;
     }
     expect(remaining).toBe(0);
-    const resumedTwice = await rows(db, sql`
+    const resumedTwice = await sqlRows(db, sql`
       select execution_id from execution_events where type = 'resumed' group by execution_id having count(*) <> 1`);
     expect(resumedTwice).toEqual([]);
-    const counts = await rows<{ resumed: number; fulfilled: number; bad: number }>(db, sql`
+    const counts = await sqlRows<{ resumed: number; fulfilled: number; bad: number }>(db, sql`
       select (select count(*)::int from execution_events where type = 'resumed') as resumed,
              (select count(*)::int from execution_events where type = 'step_completed' and step_id = 'fulfil') as fulfilled,
              (select count(*)::int from workflow_executions where resume_count <> 1 or context->>'fulfilled' <> 'true') as bad`);
@@ -79,14 +73,14 @@ describe('worker processes', () => {
     // …and keeps a heartbeat row while it runs.
     let beats = 0;
     for (const end = Date.now() + 20_000; beats < 3 && Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
-      beats = (await rows<{ n: number }>(db, sql`select count(*)::int as n from worker_heartbeats where last_cycle_at is not null`))[0]!.n;
+      beats = (await sqlRows<{ n: number }>(db, sql`select count(*)::int as n from worker_heartbeats where last_cycle_at is not null`))[0]!.n;
     }
     expect(beats).toBe(3);
     // On SIGTERM each finishes the item in hand, removes its heartbeat and exits 0.
     for (const p of procs) p.child.kill('SIGTERM');
     const exits = await Promise.all(procs.map((p) => p.exited));
     expect(exits.map((e) => e.code)).toEqual([0, 0, 0]);
-    const after = await rows<{ n: number }>(db, sql`select count(*)::int as n from worker_heartbeats`);
+    const after = await sqlRows<{ n: number }>(db, sql`select count(*)::int as n from worker_heartbeats`);
     expect(after[0]!.n).toBe(0);
   });
 
@@ -100,18 +94,18 @@ describe('worker processes', () => {
     for (let i = 0; i < 5; i++) {
       const ex = await startExecution(db, starter, { workflow_id: wf.key, trigger_payload: { amount: 50_000 + i } });
       expect(ex.status).toBe('paused');
-      const [approval] = await rows<{ id: string }>(db, sql`select id from approval_requests where execution_id = ${ex.id}::uuid`);
+      const [approval] = await sqlRows<{ id: string }>(db, sql`select id from approval_requests where execution_id = ${ex.id}::uuid`);
       const t0 = Date.now();
       await decideApproval(db, approver, approval!.id, 'approve');
       let status = 'paused';
       while (status === 'paused' && Date.now() - t0 < 3000) {
         await new Promise((r) => setTimeout(r, 10));
-        status = (await rows<{ status: string }>(db, sql`select status from workflow_executions where id = ${ex.id}::uuid`))[0]!.status;
+        status = (await sqlRows<{ status: string }>(db, sql`select status from workflow_executions where id = ${ex.id}::uuid`))[0]!.status;
       }
       latencies.push(Date.now() - t0); // decision → running again
       while (status !== 'completed' && Date.now() - t0 < 5000) {
         await new Promise((r) => setTimeout(r, 10));
-        status = (await rows<{ status: string }>(db, sql`select status from workflow_executions where id = ${ex.id}::uuid`))[0]!.status;
+        status = (await sqlRows<{ status: string }>(db, sql`select status from workflow_executions where id = ${ex.id}::uuid`))[0]!.status;
       }
       expect(status).toBe('completed');
     }
@@ -123,21 +117,18 @@ describe('worker processes', () => {
 
 describe('worker sweep (injected clock)', () => {
   let dbh: Awaited<ReturnType<typeof isolatedDatabase>>;
-  let handle: ReturnType<typeof createDb>;
   let db: Db;
   beforeAll(async () => {
-    dbh = await isolatedDatabase();
-    handle = createDb(dbh.url, 5);
-    db = handle.db;
+    dbh = await isolatedDatabase(5);
+    db = dbh.db;
   });
   afterAll(async () => {
-    await handle.pool.end();
     await dbh.close();
   });
 
   const sweep = (at: Date, log = memoryLog().log, batchSize = 50) => sweepOnce({ db, log, batchSize, now: () => at, shouldStop: () => false });
   const status = async (id: string) =>
-    (await rows<{ status: string; context: Record<string, unknown> }>(db, sql`select status, context from workflow_executions where id = ${id}::uuid`))[0]!;
+    (await sqlRows<{ status: string; context: Record<string, unknown> }>(db, sql`select status, context from workflow_executions where id = ${id}::uuid`))[0]!;
 
   it('applies each on_timeout when an approval times out', async () => {
     const def = (onTimeout: string | undefined, withReject: boolean) => ({
@@ -174,9 +165,9 @@ describe('worker sweep (injected clock)', () => {
       const s = await status(ids[i]!);
       expect(s.status, JSON.stringify(c)).toBe(c.expected);
       if (c.branch) expect(s.context.branch).toBe(c.branch);
-      const [a] = await rows<{ status: string }>(db, sql`select status from approval_requests where execution_id = ${ids[i]!}::uuid`);
+      const [a] = await sqlRows<{ status: string }>(db, sql`select status from approval_requests where execution_id = ${ids[i]!}::uuid`);
       expect(a!.status).toBe('expired');
-      const ev = await rows<{ n: number }>(db, sql`select count(*)::int as n from execution_events where execution_id = ${ids[i]!}::uuid and type = 'expired'`);
+      const ev = await sqlRows<{ n: number }>(db, sql`select count(*)::int as n from execution_events where execution_id = ${ids[i]!}::uuid and type = 'expired'`);
       expect(ev[0]!.n).toBe(1);
     }
   });
@@ -208,7 +199,7 @@ describe('worker sweep (injected clock)', () => {
         'require-approval', 'fulfil', 'approval', 'seed', now() + interval '4 days'
       from generate_series(1, 120)`);
     const fresh = await startExecution(db, starter, { workflow_id: wf.key, trigger_payload: { amount: 20_000 } });
-    const [approval] = await rows<{ id: string }>(db, sql`select id from approval_requests where execution_id = ${fresh.id}::uuid`);
+    const [approval] = await sqlRows<{ id: string }>(db, sql`select id from approval_requests where execution_id = ${fresh.id}::uuid`);
     await decideApproval(db, approver, approval!.id, 'approve');
     const m = memoryLog();
     const now = new Date();

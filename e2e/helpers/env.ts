@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { SQL } from 'drizzle-orm';
 import pg from 'pg';
 import { createDb, type Db } from '@/lib/db/client';
 import { runMigrations } from '@/lib/db/migrate';
@@ -19,6 +20,11 @@ export function testDb(): Db {
 export function testPool(): pg.Pool {
   testDb();
   return shared!.pool;
+}
+
+/** The rows of a raw SQL query. */
+export async function sqlRows<T>(db: Db, query: SQL): Promise<T[]> {
+  return (await db.execute(query)).rows as T[];
 }
 
 export function uid(prefix = 't'): string {

@@ -6,14 +6,14 @@
  */
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
-import { observeNamedQueries, type Db } from '@/lib/db/client';
+import type { Db } from '@/lib/db/client';
 import * as schema from '@/lib/db/schema';
 
 export type Captured = { operation: string; sql: string; params: unknown[] };
 
 /**
- * A drizzle instance whose statements are recorded: drizzle's own through its logger, the
- * hand-written hot ones through queryNamed's observer. `capture(operation, fn)` runs `fn` and
+ * A drizzle instance whose statements are recorded through its logger: drizzle's own and the
+ * hand-written ones (runStatement sends them through drizzle's session). `capture(operation, fn)` runs `fn` and
  * returns the statements it sent (selects only: no begin/commit/savepoints/writes).
  */
 export function capturingDb(url: string) {
@@ -30,11 +30,9 @@ export function capturingDb(url: string) {
       const out: Captured[] = [];
       sink = out;
       operation = name;
-      observeNamedQueries(record);
       try {
         await fn(db);
       } finally {
-        observeNamedQueries(null);
         sink = null;
       }
       return out;
@@ -66,7 +64,7 @@ function literal(client: pg.ClientBase, v: unknown): string {
 
 /**
  * The plan PostgreSQL would run `stmt` with, as a prepared statement (what drizzle's `.prepare()`
- * and queryNamed send: parameter types inferred, values bound at EXECUTE) under the given
+ * and runStatement send: parameter types inferred, values bound at EXECUTE) under the given
  * plan_cache_mode. Plans only: nothing runs, no row is locked.
  */
 export async function preparedPlan(client: pg.ClientBase, stmt: Captured, mode: PlanCacheMode): Promise<PlanNode> {

@@ -12,6 +12,7 @@ import { createUser } from '@/lib/core/access/users';
 import { userActor, type Role } from '@/lib/core/access/permissions';
 import { startExecution } from '@/lib/core/executions/start-execution';
 import { createWorkflow, type CreateWorkflowInput } from '@/lib/core/workflows/workflows';
+import { HIGH_VALUE_ORDER_WORKFLOW } from '@/lib/seed/demo-data';
 import { createDb, type Db } from '@/lib/db/client';
 
 export const ARTIFACTS = path.join(process.cwd(), 'e2e', 'artifacts');
@@ -44,23 +45,11 @@ export async function makeUser(role: Role, name?: string): Promise<TestUser> {
 
 export const actorOf = (u: TestUser) => userActor({ email: u.email, name: u.name, role: u.role });
 
-/** The quick start's high-value order flow under a fresh key: orders over 10,000 wait for one approval. */
+/** The demo's high-value order flow under a fresh key: orders over 10,000 wait for one approval. */
 export async function makeOrderWorkflow(name = 'High-value order approval'): Promise<{ key: string; name: string }> {
   const key = uniq('orders');
-  const input: CreateWorkflowInput = {
-    key,
-    name,
-    description: 'Orders over 10,000 pause for a manager approval.',
-    definition: {
-      steps: [
-        { id: 'check-amount', type: 'condition', condition: { field: 'amount', operator: '>', value: 10000 }, on_true: 'require-approval', on_false: 'auto-approve' },
-        { id: 'require-approval', type: 'action', action: { type: 'block', reason: 'Requires manager approval' }, next: 'fulfil' },
-        { id: 'fulfil', type: 'action', action: { type: 'set', values: { fulfilled: true } }, next: 'done' },
-        { id: 'done', type: 'action', action: { type: 'allow' } },
-        { id: 'auto-approve', type: 'action', action: { type: 'allow' } },
-      ],
-    },
-  };
+  // The demo's flow (lib/seed/demo-data.ts), under a key and name of this test's own.
+  const input: CreateWorkflowInput = { ...HIGH_VALUE_ORDER_WORKFLOW, key, name } as CreateWorkflowInput;
   await createWorkflow(db(), input);
   return { key, name };
 }

@@ -3,15 +3,20 @@
  *   embedded PostgreSQL (or DATABASE_URL) → migrations once → demo data on first run (embedded
  *   database or `--demo`, never with NODE_ENV=production) → build if needed → web server and worker
  *   as two processes. Ctrl-C stops all of it.
+ *
+ * Runs as dist/start.js, loaded by `node lib/bin/launch.mjs start` (the npm script): the launcher is
+ * this one node process; its children are `next start` and `node dist/worker.js`. It lets go of the
+ * database modules it used for the migrations and the demo data once they are done.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { ensureBuild } from './support/build';
 import fs from 'node:fs';
-import { clearLeftover, ensureDatabase, startEmbeddedPostgres, type EmbeddedDb } from './support/embedded-postgres';
+import { ensureBuild } from './support/build';
+import type { EmbeddedDb } from './support/embedded-postgres';
 import { localSecret } from './support/local-secret';
 import { maskPassword } from './support/mask-password';
 import { freePort } from './support/ports';
+import { ensureDist, webArgs, workerArgs } from './support/services';
 
 const root = process.cwd();
 const dev = process.argv.includes('--dev');
@@ -52,6 +57,8 @@ process.on('SIGTERM', () => void shutdown(0));
 try {
   if (demoAsked && production) throw new Error('--demo is refused with NODE_ENV=production: demo logins have well-known passwords');
   if (!process.env.DATABASE_URL) {
+    // Loaded only here: with DATABASE_URL the launcher never loads the embedded server's package.
+    const { clearLeftover, ensureDatabase, startEmbeddedPostgres } = await import('./support/embedded-postgres');
     const dataDir = path.join(root, '.data', 'pg');
     // A killed earlier run may still hold the port: stop it before choosing one.
     await clearLeftover(dataDir, say);
@@ -69,32 +76,33 @@ try {
   const port = Number(process.env.PORT ?? 3000);
   process.env.NEXTAUTH_URL ??= `http://localhost:${port}`;
 
-  // Imported after DATABASE_URL is known: lib/env parses the environment once.
-  const { runMigrations } = await import('../db/migrate');
-  const { createDb } = await import('../db/client');
-  const { seedDemoData, DEMO_USERS } = await import('../seed/demo-data');
-  const { listUsers } = await import('../core/access/users');
-  await runMigrations(process.env.DATABASE_URL);
-  say('migrations applied');
-  const { db, pool } = createDb(process.env.DATABASE_URL, 2);
   // Demo data only where it cannot be mistaken for a real deployment: the embedded database, or
   // when asked for with --demo; never in production.
   const demo = (embedded !== null || demoAsked) && !production;
   if (embedded && production) say('NODE_ENV=production: no demo data');
-  const { seeded } = demo ? await seedDemoData(db) : { seeded: false };
-  const userCount = (await listUsers(db)).length;
-  await pool.end();
+  // Migrations and demo data run in a child process (dist/setup.js), so this launcher never loads
+  // the database code and stays one small process while web and worker run.
+  await ensureDist(root, say);
+  const setup = spawnSync(process.execPath, [path.join(root, 'dist', 'setup.js')], {
+    env: { ...process.env, WR_SETUP_DEMO: demo ? '1' : '0' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+  });
+  const resultLine = setup.stdout.split('\n').find((l) => l.startsWith('WR_SETUP_RESULT '));
+  process.stdout.write(setup.stdout.split('\n').filter((l) => !l.startsWith('WR_SETUP_RESULT ')).join('\n'));
+  if (setup.status !== 0 || !resultLine) throw new Error(`setting up the database failed (exit ${setup.status})`);
+  const { seeded, users: userCount, demoUsers } = JSON.parse(resultLine.slice('WR_SETUP_RESULT '.length)) as {
+    seeded: boolean;
+    users: number;
+    demoUsers: { role: string; email: string; password: string }[];
+  };
   if (seeded) say('seeded demo users, workflows and executions');
 
   if (!dev) ensureBuild(root, say);
 
   const childEnv = { ...process.env, NEXTAUTH_SECRET: nextauthSecret, WR_SKIP_MIGRATE: '1', NEXT_TELEMETRY_DISABLED: '1' };
-  const nextBin = path.join(root, 'node_modules/next/dist/bin/next');
-  const web = spawn(process.execPath, [nextBin, dev ? 'dev' : 'start', '-p', String(port)], { stdio: 'inherit', env: { ...childEnv, WR_SERVICE: 'web' } });
-  const worker = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'lib/bin/worker.ts')], {
-    stdio: 'inherit',
-    env: { ...childEnv, WR_SERVICE: 'worker' },
-  });
+  const web = spawn(process.execPath, webArgs(root, port, { dev }), { stdio: 'inherit', env: { ...childEnv, WR_SERVICE: 'web' } });
+  const worker = spawn(process.execPath, workerArgs(root), { stdio: 'inherit', env: { ...childEnv, WR_SERVICE: 'worker' } });
   children.push(web, worker);
   for (const c of children) {
     c.once('exit', (code, signal) => {
@@ -119,7 +127,7 @@ try {
   console.log(`\n  Workflow Resumer is running at ${url}\n`);
   if (demo) {
     console.log('  Demo logins (seeded on first run):');
-    for (const u of DEMO_USERS) console.log(`    ${u.role.padEnd(9)} ${u.email.padEnd(24)} ${u.password}`);
+    for (const u of demoUsers) console.log(`    ${u.role.padEnd(9)} ${u.email.padEnd(24)} ${u.password}`);
   } else if (userCount === 0) {
     console.log('  No users yet. Create the first one (it asks for the password):');
     console.log('    npm run cli -- user create --email you@example.com --role admin');

@@ -16,6 +16,7 @@ import { ensureBuild } from './support/build';
 import { chromiumEnv, resolveChromium } from './support/chromium';
 import { ensureDatabase, startEmbeddedPostgres, type EmbeddedDb } from './support/embedded-postgres';
 import { freePort } from './support/ports';
+import { ensureDist, webArgs } from './support/services';
 
 const root = process.cwd();
 const say = (m: string) => console.log(`\n[test] ${m}`);
@@ -104,6 +105,7 @@ try {
   if (want('vitest') || want('playwright')) {
     say('production build');
     ensureBuild(root, say);
+    await ensureDist(root, say);
     const port = await freePort();
     env.PORT = String(port);
     env.WR_BASE_URL = `http://127.0.0.1:${port}`;
@@ -111,7 +113,7 @@ try {
     // Keep-alive longer than any client here idles a connection (Node's fetch: 4 s; Playwright's
     // request context reuses connections too): otherwise the server may close a connection just as
     // a client sends its next request on it, which the client sees as "socket hang up".
-    server = spawn(process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'start', '-p', String(port), '-H', '127.0.0.1', '--keepAliveTimeout', '70000'], {
+    server = spawn(process.execPath, webArgs(root, port, { host: '127.0.0.1', keepAliveTimeoutMs: 70_000 }), {
       env: { ...env, WR_SERVICE: 'web' },
       stdio: ['ignore', 'inherit', 'inherit'],
     });

@@ -7,8 +7,8 @@
  * image, which needs no database. The server started from that image finds the build current.
  */
 import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { ensureBuild } from './support/build';
+import { webArgs } from './support/services';
 import { envOrExit } from '../env';
 
 const root = process.cwd();
@@ -39,7 +39,7 @@ if (!config.WR_SKIP_MIGRATE) {
   await runMigrations(config.DATABASE_URL);
 }
 ensureBuild(root);
-const web = spawn(process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'start', '-p', String(config.PORT)], {
+const web = spawn(process.execPath, webArgs(root, config.PORT), {
   stdio: 'inherit',
   env: { ...process.env, WR_SERVICE: process.env.WR_SERVICE || 'web', NEXT_TELEMETRY_DISABLED: '1' },
 });

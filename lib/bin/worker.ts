@@ -2,7 +2,7 @@ import { envOrExit } from '../env';
 import { closeDb, databaseUrl, getDb } from '../db/client';
 import { runMigrations } from '../db/migrate';
 import { log } from '../log';
-import { startWorker } from '../core/worker/run-worker';
+import { startWorker } from '../core/worker/start-worker';
 import { createWorkerMetrics } from '../observability/worker-metrics';
 
 // Every variable is parsed before anything else: a wrong value stops here, naming it.

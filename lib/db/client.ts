@@ -85,7 +85,13 @@ export async function closeDb(): Promise<void> {
 
 let namedQueryObserver: ((text: string, values: unknown[]) => void) | null = null;
 
-/** Sees every statement runStatement (lib/db/sql) sends (the bench's EXPLAIN capture; drizzle's logger sees the rest). */
+/**
+ * A measurement seam, not a product feature: registers a function that sees every statement
+ * runStatement (lib/db/sql) sends, with its parameters — the bench's EXPLAIN capture (lib/bin/bench/explain.ts) and
+ * the plan tests (e2e/helpers/query-plans.ts) use it to explain the hot statements exactly as the
+ * product sends them (drizzle's logger sees the rest). Nothing in the product registers one; unset,
+ * it costs one null check per statement. Pass null to remove it.
+ */
 export function observeNamedQueries(fn: ((text: string, values: unknown[]) => void) | null): void {
   namedQueryObserver = fn;
 }

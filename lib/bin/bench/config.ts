@@ -35,8 +35,12 @@ export function benchConfig() {
     drain: int('BENCH_DRAIN', 10_000),
     /** Worker process counts of the drain runs. */
     drainWorkers: (process.env.BENCH_DRAIN_WORKERS ?? '1,2,4').split(',').map((s) => Number(s.trim())).filter((n) => n > 0),
-    /** Which parts run (for iterating on one): explain, floor, overhead, list, pause, resume, approve, push, drain. */
-    only: new Set((process.env.BENCH_ONLY ?? 'explain,floor,overhead,list,pause,resume,approve,push,drain').split(',').map((s) => s.trim())),
+    /** Seconds per pairs run (trigger, poll, resume, poll), at 1 client and at BENCH_CONNECTIONS. */
+    pairsSeconds: int('BENCH_PAIRS_SECONDS', 15),
+    /** Seconds of pairs at BENCH_CONNECTIONS before the measured runs (the `npm start` tree starts cold). */
+    pairsWarmupSeconds: int('BENCH_PAIRS_WARMUP_SECONDS', 15),
+    /** Which parts run (for iterating on one): explain, floor, overhead, list, inbox, start, get, pause, resume, approve, push, pairs, drain. */
+    only: new Set((process.env.BENCH_ONLY ?? 'explain,floor,overhead,list,inbox,start,get,pause,resume,approve,push,pairs,drain').split(',').map((s) => s.trim())),
   };
   const perWrite = cfg.latencyRequests + cfg.loadRequests + cfg.warmupRequests;
   // Margin for the few ids autocannon's request builder consumes without sending.

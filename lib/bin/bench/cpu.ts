@@ -84,3 +84,42 @@ export function cpuSampler(webPid: number | undefined, postmasterPid: number | n
     },
   };
 }
+
+/** Every process below `pid` (children, grandchildren, …). */
+export function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const s = stat(Number(name));
+    if (s) children.set(s.ppid, [...(children.get(s.ppid) ?? []), Number(name)]);
+  }
+  const out: number[] = [];
+  const walk = (p: number) => {
+    for (const c of children.get(p) ?? []) {
+      out.push(c);
+      walk(c);
+    }
+  };
+  walk(pid);
+  return out;
+}
+
+/** Resident memory of a process in KiB (VmRSS), or null when it is gone. */
+export function rssKb(pid: number): number | null {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return null;
+  }
+}
+
+/** WR_SERVICE of a process (web, worker) from its environment, or null. */
+export function serviceOf(pid: number): string | null {
+  try {
+    const env = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    return env.find((e) => e.startsWith('WR_SERVICE='))?.slice('WR_SERVICE='.length) ?? null;
+  } catch {
+    return null;
+  }
+}

@@ -4,6 +4,7 @@
  * sub-millisecond resolution, from the moment the request is built (right before it is written) to
  * its response.
  */
+import http from 'node:http';
 import autocannon from 'autocannon';
 import { summarize, type LatencySummary } from './stats';
 
@@ -107,5 +108,42 @@ export async function runHttp(spec: HttpSpec): Promise<HttpRun> {
     status,
     errors: result.errors + result.timeouts + failures,
     sampleErrors,
+  };
+}
+
+/** One keep-alive connection: every request of the run goes over the same socket, one at a time. */
+export function keepAliveClient(baseUrl: string, token: string) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const url = new URL(baseUrl);
+  const send = (method: 'GET' | 'POST', p: string, body?: string) =>
+    new Promise<{ status: number; body: string; ms: number }>((resolve, reject) => {
+      const t0 = performance.now();
+      const req = http.request(
+        {
+          agent,
+          host: url.hostname,
+          port: url.port,
+          method,
+          path: p,
+          headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {}) },
+        },
+        (res) => {
+          let data = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (data += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data, ms: performance.now() - t0 }));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  return {
+    send,
+    ok: async (method: 'GET' | 'POST', p: string, body?: string) => {
+      const r = await send(method, p, body);
+      if (r.status < 200 || r.status >= 300) throw new Error(`${method} ${p}: ${r.status} ${r.body.slice(0, 300)}`);
+      return r;
+    },
+    close: () => agent.destroy(),
   };
 }

@@ -1,11 +1,11 @@
 /** The production web server and worker processes the bench drives. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
+import { webArgs, workerArgs } from '../support/services';
 
 export type Proc = { child: ChildProcess; output: () => string; exited: Promise<number | null>; stop: () => Promise<void> };
 
-function track(child: ChildProcess, keep = 200_000): Proc {
+export function track(child: ChildProcess, keep = 200_000): Proc {
   let out = '';
   const add = (d: Buffer) => {
     out += d.toString();
@@ -44,7 +44,7 @@ export function webServerEnv(databaseUrl: string, port: number): NodeJS.ProcessE
 export async function startServer(root: string, env: NodeJS.ProcessEnv, port: number): Promise<Proc & { baseUrl: string }> {
   // BENCH_SERVER_NODE_ARGS: extra node flags for the web server, e.g. "--cpu-prof --cpu-prof-dir=bench-results/profiles".
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, path.join(root, 'node_modules/next/dist/bin/next'), 'start', '-p', String(port), '-H', '127.0.0.1'], {
+  const child = spawn(process.execPath, webArgs(root, port, { host: '127.0.0.1', nodeArgs }), {
     cwd: root,
     env: { ...env, WR_SERVICE: 'web' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -65,7 +65,7 @@ export async function startServer(root: string, env: NodeJS.ProcessEnv, port: nu
 }
 
 export function startWorker(root: string, env: NodeJS.ProcessEnv): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'lib/bin/worker.ts')], {
+  const child = spawn(process.execPath, workerArgs(root), {
     cwd: root,
     env: { ...env, WR_SKIP_MIGRATE: '1', WR_SERVICE: 'worker' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { ExplainedQuery } from './explain';
 import type { FloorRun } from './floor';
 import type { HttpRun } from './http-load';
+import type { PairsRun, TreeMember } from './pairs';
 import { ms, ratio, type LatencySummary } from './stats';
 
 export type DrainRun = {
@@ -42,10 +43,17 @@ export type BenchResult = {
   floor: FloorRun[];
   http: HttpRun[];
   push: PushRun | null;
+  /** The pairs workload against `npm start`, at 1 and BENCH_CONNECTIONS clients. */
+  pairs: PairsRun[];
+  /** Resident memory of the `npm start` tree right after it came up (before the pairs). */
+  idleMemory: { webWorkerMiB: number; treeMiB: number; tree: TreeMember[] } | null;
   drain: DrainRun[];
   targets: Target[];
   explain: ExplainedQuery[];
 };
+
+export const HEALTH_SCENARIO = 'overhead: GET /health (no auth, database check)';
+export const ME_SCENARIO = 'overhead: GET /me (token lookup, no domain query)';
 
 function floorFor(result: BenchResult, connections: number): FloorRun | undefined {
   return result.floor.find((f) => f.connections === connections);
@@ -53,16 +61,18 @@ function floorFor(result: BenchResult, connections: number): FloorRun | undefine
 
 export function httpTable(result: BenchResult): string {
   const rows = [
-    '| scenario | conns | requests | req/s | p50 | p95 | p99 | p50 ÷ floor | p99 ÷ floor | req/s ÷ floor | errors | CPU/req web | CPU/req pg | warm-up p50 (2 conns) |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| scenario | conns | requests | req/s | p50 | p95 | p99 | p50 ÷ floor | p99 ÷ floor | req/s ÷ floor | errors | CPU/req web | CPU/req web ÷ GET /me | CPU/req pg | warm-up p50 (2 conns) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const f of result.floor) {
-    rows.push(`| **floor**: the pause UPDATE via \`pg\` | ${f.connections} | ${f.requests} | ${f.throughput} | ${ms(f.latency.p50)} | ${ms(f.latency.p95)} | ${ms(f.latency.p99)} | 1× | 1× | 1× | 0 | – | – | – |`);
+    rows.push(`| **floor**: the pause UPDATE via \`pg\` | ${f.connections} | ${f.requests} | ${f.throughput} | ${ms(f.latency.p50)} | ${ms(f.latency.p95)} | ${ms(f.latency.p99)} | 1× | 1× | 1× | 0 | – | – | – | – |`);
   }
   for (const r of result.http) {
     const f = floorFor(result, r.connections);
+    const me = result.http.find((h) => h.scenario === ME_SCENARIO && h.connections === r.connections)?.cpu?.webMsPerRequest;
+    const web = r.cpu?.webMsPerRequest;
     rows.push(
-      `| ${r.scenario} | ${r.connections} | ${r.requests} | ${r.throughput} | ${ms(r.latency.p50)} | ${ms(r.latency.p95)} | ${ms(r.latency.p99)} | ${f ? ratio(r.latency.p50, f.latency.p50) : '–'} | ${f ? ratio(r.latency.p99, f.latency.p99) : '–'} | ${f ? ratio(r.throughput, f.throughput) : '–'} | ${r.errors} | ${ms(r.cpu?.webMsPerRequest)} | ${ms(r.cpu?.postgresMsPerRequest)} | ${r.connections === 1 && r.warmup ? ms(r.warmup.p50) : ''} |`,
+      `| ${r.scenario} | ${r.connections} | ${r.requests} | ${r.throughput} | ${ms(r.latency.p50)} | ${ms(r.latency.p95)} | ${ms(r.latency.p99)} | ${f ? ratio(r.latency.p50, f.latency.p50) : '–'} | ${f ? ratio(r.latency.p99, f.latency.p99) : '–'} | ${f ? ratio(r.throughput, f.throughput) : '–'} | ${r.errors} | ${ms(web)} | ${me && web != null ? `${(web / me).toFixed(2)}×` : '–'} | ${ms(r.cpu?.postgresMsPerRequest)} | ${r.connections === 1 && r.warmup ? ms(r.warmup.p50) : ''} |`,
     );
   }
   return rows.join('\n');
@@ -81,6 +91,24 @@ export function otherTables(result: BenchResult): string {
       `| server: approval decided_at → execution last_resumed_at | ${p.recorded.n} | ${ms(p.recorded.p50)} | ${ms(p.recorded.p95)} | ${ms(p.recorded.p99)} | ${ms(p.recorded.max)} |`,
       '',
     );
+  }
+  if (result.pairs.length) {
+    const idle = result.idleMemory;
+    out.push(
+      '**Pairs** (against the `npm start` tree: trigger, poll until paused, resume, poll until finished; set → pause → set; each client one keep-alive connection; CPU from /proc):',
+      '',
+      '| clients | pairs | pairs/s | requests/pair | pair p50 | pair p99 | errors | CPU/pair web | worker | pg | server total | peak RSS web + worker | peak RSS tree without PostgreSQL |',
+      '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      ...result.pairs.map(
+        (p) =>
+          `| ${p.clients} | ${p.pairs} | ${p.pairsPerSecond} | ${p.requestsPerPair} | ${ms(p.latency.p50)} | ${ms(p.latency.p99)} | ${p.errors} | ${ms(p.cpu.webMsPerPair)} | ${ms(p.cpu.workerMsPerPair)} | ${ms(p.cpu.postgresMsPerPair)} | ${ms(p.cpu.serverMsPerPair)} | ${p.memory.webWorkerPeakMiB} MiB | ${p.memory.treePeakMiB} MiB |`,
+      ),
+      '',
+    );
+    const peak = result.pairs[result.pairs.length - 1]!.memory.treeAtPeak;
+    const show = (t: TreeMember[]) => t.map((m) => `${m.service || m.command.split(' ').slice(0, 3).join(' ')} ${m.rssMiB} MiB`).join('; ');
+    if (idle) out.push(`Idle after start: web + worker ${idle.webWorkerMiB} MiB, tree ${idle.treeMiB} MiB (${show(idle.tree)}).`, '');
+    out.push(`At the peak: ${show(peak)}.`, '');
   }
   if (result.drain.length) {
     out.push(

@@ -5,9 +5,13 @@
  * its own there), generates the data set in SQL, builds the app into WR_DIST_DIR (default
  * .next-bench) when the sources changed, starts `next start`, and measures over HTTP with
  * keep-alive connections (autocannon):
- *   the floor (the pause UPDATE sent straight with pg), list paused (first page, deep cursor),
- *   pause, resume (runs the rest of a five-step workflow), approve, decision → running (push path,
- *   one worker LISTENing) and the worker drain with 1, 2 and 4 worker processes.
+ *   the floor (the pause UPDATE sent straight with pg), GET /health and GET /me (the overhead),
+ *   list paused (first page, deep cursor), the approvals inbox, start an execution (set → pause),
+ *   get an execution, pause, resume (runs the rest of a five-step workflow), approve, decision →
+ *   running (push path, one worker LISTENing); then the pairs workload (trigger, poll, resume, poll)
+ *   at 1 and 8 clients against the process tree `npm start` runs, with its memory; and the worker
+ *   drain with 1, 2 and 4 worker processes. Every route's web CPU per request is also given as a
+ *   multiple of GET /me's in the same run.
  * Prints a table, writes bench-results/bench-<date>.json (+ latest.json) and the generated part of
  * docs/benchmarks.md. Sizes: see lib/bin/bench/config.ts (BENCH_EXECUTIONS, BENCH_PAUSED, …).
  */
@@ -19,10 +23,12 @@ import pg from 'pg';
 import { createApiToken } from '../../core/access/api-tokens';
 import { ROLE_PERMISSIONS, tokenActor, userActor } from '../../core/access/permissions';
 import { createUser } from '../../core/access/users';
+import { createWorkflow, ZCreateWorkflow } from '../../core/workflows/workflows';
 import { encodeCursor } from '../../core/pagination';
 import { createDb } from '../../db/client';
 import { runMigrations } from '../../db/migrate';
 import { ensureBuild } from '../support/build';
+import { ensureDist } from '../support/services';
 import { ensureDatabase, startEmbeddedPostgres, type EmbeddedDb } from '../support/embedded-postgres';
 import { freePort } from '../support/ports';
 import { benchConfig } from './config';
@@ -32,7 +38,8 @@ import { explainHotQueries, type ExplainedQuery } from './explain';
 import { runFloor, type FloorRun } from './floor';
 import { idPool, runHttp, type HttpRun, type HttpSpec } from './http-load';
 import { startServer, startWorker, waitForOutput, webServerEnv, type Proc } from './processes';
-import { consoleReport, writeDoc, writeJson, type BenchResult, type DrainRun, type PushRun, type Target } from './report';
+import { consoleReport, HEALTH_SCENARIO, ME_SCENARIO, writeDoc, writeJson, type BenchResult, type DrainRun, type PushRun, type Target } from './report';
+import { PAIRS_WORKFLOW, runPairs, startNpmStart, treeMembers, type PairsRun } from './pairs';
 import { ms, summarize } from './stats';
 
 // BENCH_SMALL=1: the small side-by-side measurement of lib/bin/bench/small.ts instead of the full run.
@@ -109,6 +116,7 @@ async function main() {
     // ---- data set
     say(`generating ${cfg.executions.toLocaleString('en-US')} executions, ${cfg.paused.toLocaleString('en-US')} paused`);
     const wf = await createBenchWorkflows(db);
+    await createWorkflow(db, ZCreateWorkflow.parse(PAIRS_WORKFLOW));
     await generateDataset(admin, cfg, wf, say);
     const pools: Pools = await loadPools(admin, cfg);
     const dataset = Object.fromEntries(
@@ -172,6 +180,7 @@ async function main() {
     const needsServer = ['overhead', 'list', 'pause', 'resume', 'approve', 'push'].some(want);
     if (needsServer) say(`production build in ${process.env.WR_DIST_DIR}`);
     if (needsServer) ensureBuild(root, say);
+    await ensureDist(root, say); // dist/worker.js for the push and drain workers
     const port = await freePort();
     const serverEnv = webServerEnv(url, port);
     const server = needsServer ? await startServer(root, serverEnv, port) : { baseUrl: '', stop: async () => undefined };
@@ -206,9 +215,12 @@ async function main() {
 
     if (want('overhead')) {
       // Where a request's time goes besides the domain work: the framework and the token lookup.
-      say('overhead: GET /api/v1/health (no auth, select 1) and GET /api/v1/me (token lookup only)');
-      await measure({ scenario: 'overhead: GET /health (no auth, select 1)', method: 'GET', token: operatorToken, path: '/api/v1/health' }, true);
-      await measure({ scenario: 'overhead: GET /me (token lookup, no domain query)', method: 'GET', token: operatorToken, path: '/api/v1/me' }, true);
+      say('overhead: GET /api/v1/health (no auth, the database check) and GET /api/v1/me (token lookup only)');
+      // The first scenario after the server starts would otherwise also pay the JIT warm-up of the
+      // whole request path: warm both probes before either is measured.
+      for (const p of ['/api/v1/health', '/api/v1/me']) await runHttp({ ...base, scenario: `warm-up ${p}`, method: 'GET', token: operatorToken, path: p, connections: 2, amount: cfg.warmupRequests });
+      await measure({ scenario: HEALTH_SCENARIO, method: 'GET', token: operatorToken, path: '/api/v1/health' }, true);
+      await measure({ scenario: ME_SCENARIO, method: 'GET', token: operatorToken, path: '/api/v1/me' }, true);
     }
 
     if (want('list')) {
@@ -218,6 +230,27 @@ async function main() {
         { scenario: 'list paused, limit 50, deep cursor (90%)', method: 'GET', token: operatorToken, path: `/api/v1/executions/paused?limit=50&cursor=${deepCursor}` },
         true,
       );
+    }
+
+    if (want('inbox')) {
+      say('approvals inbox: pending, first page of 50');
+      await measure({ scenario: 'approvals inbox, pending, limit 50', method: 'GET', token: approverToken, path: '/api/v1/approvals?status=pending&limit=50' }, true);
+    }
+
+    if (want('start')) {
+      say('start an execution (set → pause: the request runs the set step and pauses)');
+      const startBody = JSON.stringify({ workflow_id: PAIRS_WORKFLOW.key, trigger_payload: { amount: 1 } });
+      await measure({ scenario: 'start (set → pause)', method: 'POST', token: operatorToken, path: '/api/v1/executions', body: startBody }, false);
+    }
+
+    if (want('get')) {
+      // One execution that went set → pause → resumed → set → completed: its detail as clients poll it.
+      const h = { authorization: `Bearer ${operatorToken}`, 'content-type': 'application/json' };
+      const made = (await (await fetch(`${server.baseUrl}/api/v1/executions`, { method: 'POST', headers: h, body: JSON.stringify({ workflow_id: PAIRS_WORKFLOW.key, trigger_payload: { amount: 1 } }) })).json()) as { id: string };
+      await fetch(`${server.baseUrl}/api/v1/executions/${made.id}/resume`, { method: 'POST', headers: h, body: '{"resume_data":{"ok":true}}' });
+      const size = (await (await fetch(`${server.baseUrl}/api/v1/executions/${made.id}`, { headers: h })).text()).length;
+      say(`get an execution (completed, ${size} bytes of JSON)`);
+      await measure({ scenario: `get an execution (${(size / 1024).toFixed(1)} KB)`, method: 'GET', token: operatorToken, path: `/api/v1/executions/${made.id}` }, true);
     }
 
     if (want('pause')) {
@@ -260,8 +293,32 @@ async function main() {
       );
     }
 
-    // The web server is done; stop it so the drains have the machine to themselves.
+    // The web server is done; stop it so the pairs and the drains have the machine to themselves.
     await server.stop();
+
+    // ---- the pairs workload against `npm start` (launcher, web, worker), and its memory
+    const pairs: PairsRun[] = [];
+    let idleMemory: BenchResult['idleMemory'] = null;
+    if (want('pairs')) {
+      const tree = await startNpmStart(root, { ...serverEnv, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' }, await freePort());
+      procs.push(tree);
+      const rootPid = tree.child.pid!;
+      const idle = treeMembers(rootPid);
+      idleMemory = { webWorkerMiB: sumRss(idle.filter((m) => m.service === 'web' || m.service === 'worker')), treeMiB: sumRss(idle), tree: idle };
+      say(`npm start is up at ${tree.baseUrl}: ${idle.map((m) => `${m.service || m.command.split(' ').slice(0, 2).join(' ')} ${m.rssMiB} MiB`).join(', ')}`);
+      const opts = { baseUrl: tree.baseUrl, token: operatorToken, workflowKey: PAIRS_WORKFLOW.key, rootPid, postmasterPid, database: runId };
+      const w = await runPairs({ ...opts, clients: cfg.connections, seconds: cfg.pairsWarmupSeconds });
+      say(`pairs warm-up (not measured): ${w.pairs} pairs at ${cfg.connections} clients`);
+      for (const clients of [1, cfg.connections]) {
+        const r = await runPairs({ ...opts, clients, seconds: cfg.pairsSeconds });
+        pairs.push(r);
+        say(
+          `pairs, ${clients} client(s): ${r.pairsPerSecond} pairs/s (${r.pairs} in ${r.seconds} s, ${r.requestsPerPair} requests each, ${r.errors} errors), p50 ${ms(r.latency.p50)}; CPU/pair web ${ms(r.cpu.webMsPerPair)} worker ${ms(r.cpu.workerMsPerPair)} pg ${ms(r.cpu.postgresMsPerPair)}; peak RSS web+worker ${r.memory.webWorkerPeakMiB} MiB, tree ${r.memory.treePeakMiB} MiB`,
+        );
+        if (r.sampleErrors.length) say(`  errors: ${r.sampleErrors.join(' | ')}`);
+      }
+      await tree.stop();
+    }
 
     // ---- worker drains
     const drain: DrainRun[] = [];
@@ -299,6 +356,8 @@ async function main() {
       floor,
       http,
       push,
+      pairs,
+      idleMemory,
       drain,
       targets: [],
       explain,
@@ -455,6 +514,8 @@ async function measureDrain(n: number, approvalIds: string[], env: NodeJS.Proces
   };
 }
 
+const sumRss = (ms: { rssMiB: number }[]) => Math.round(ms.reduce((a, m) => a + m.rssMiB, 0) * 10) / 10;
+
 /** The postmaster: the parent process of a backend. */
 function backendParent(backendPid: number): number | null {
   try {
@@ -476,10 +537,38 @@ function targets(r: BenchResult): Target[] {
       out.push({ name: `${name} ${pick}`, limit: `≤ ${limitMs} ms`, measured: ms(v), met: v <= limitMs && h.errors === 0, basis: `HTTP, ${c} connection${c > 1 ? 's' : ''}${h.errors ? `, ${h.errors} errors` : ''}` });
     }
   };
+  const lat1 = (name: string, scenario: string, limitMs: number) => {
+    const h = find(scenario, 1);
+    if (h) out.push({ name: `${name} p50`, limit: `≤ ${limitMs} ms`, measured: ms(h.latency.p50), met: h.latency.p50 <= limitMs && h.errors === 0, basis: `HTTP, 1 connection${h.errors ? `, ${h.errors} errors` : ''}` });
+  };
+  const getScenario = r.http.find((h) => h.scenario.startsWith('get an execution'))?.scenario ?? 'get an execution';
   lat('pause', 'pause', 'p50', 3);
   lat('pause', 'pause', 'p99', 15);
   lat('resume', 'resume → completed', 'p50', 5);
+  lat1('start (set → pause)', 'start (set → pause)', 4);
+  lat1('get an execution', getScenario, 3);
   lat(`list 50 at ${r.dataset.paused?.toLocaleString('en-US')} paused`, 'list paused, limit 50, first page', 'p50', 5);
+  lat1(`approvals inbox at ${r.dataset.paused?.toLocaleString('en-US')} paused`, 'approvals inbox, pending, limit 50', 10);
+  // Web CPU per request as a multiple of GET /me's, 1 connection, same run.
+  const me = find(ME_SCENARIO, 1)?.cpu?.webMsPerRequest;
+  const cpuX = (name: string, scenario: string, limit: number) => {
+    const v = find(scenario, 1)?.cpu?.webMsPerRequest;
+    if (me && v != null) out.push({ name: `${name}: web CPU/request ÷ GET /me`, limit: `≤ ${limit}×`, measured: `${(v / me).toFixed(2)}× (${ms(v)})`, met: v / me <= limit, basis: `1 connection; GET /me ${ms(me)}` });
+  };
+  cpuX('GET /health', HEALTH_SCENARIO, 1);
+  cpuX('start', 'start (set → pause)', 1.5);
+  cpuX('get', getScenario, 1.5);
+  cpuX('pause', 'pause', 1.5);
+  cpuX('resume', 'resume → completed', 1.5);
+  cpuX('list 50', 'list paused, limit 50, first page', 2);
+  cpuX('approve', 'approve', 2);
+  for (const p of r.pairs) {
+    if (p.clients === r.config.connections) {
+      out.push({ name: `pairs at ${p.clients} clients`, limit: '≥ 200/s', measured: `${p.pairsPerSecond}/s`, met: p.pairsPerSecond >= 200 && p.errors === 0, basis: `npm start tree; server CPU/pair ${ms(p.cpu.serverMsPerPair)}${p.errors ? `, ${p.errors} errors` : ''}` });
+      out.push({ name: 'web + worker RSS at the peak', limit: '≤ 300 MiB', measured: `${p.memory.webWorkerPeakMiB} MiB`, met: p.memory.webWorkerPeakMiB <= 300, basis: `${p.clients}-client pairs run` });
+      out.push({ name: '`npm start` tree RSS without PostgreSQL', limit: '≤ 400 MiB', measured: `${p.memory.treePeakMiB} MiB`, met: p.memory.treePeakMiB <= 400, basis: `${p.clients}-client pairs run, peak` });
+    }
+  }
   if (r.push) out.push({ name: 'decision → running p99', limit: '≤ 1 s', measured: ms(r.push.observed.p99), met: r.push.observed.p99 <= 1000 && r.push.observed.n === r.push.decisions, basis: `${r.push.decisions} decisions, client-observed` });
   const d4 = r.drain.find((d) => d.workers === 4);
   if (d4) out.push({ name: `${d4.executions.toLocaleString('en-US')} drain, 4 workers`, limit: '≤ 20 s', measured: `${d4.allResumedSeconds.toFixed(2)} s`, met: d4.allResumedSeconds <= 20 && d4.exactlyOnce, basis: `all resumed (all completed: ${d4.allCompletedSeconds.toFixed(2)} s), exactly once: ${d4.exactlyOnce ? 'yes' : 'no'}` });

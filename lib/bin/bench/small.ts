@@ -12,7 +12,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -25,6 +24,7 @@ import { ensureBuild } from '../support/build';
 import { ensureDatabase, startEmbeddedPostgres } from '../support/embedded-postgres';
 import { int } from './config';
 import { freePort } from '../support/ports';
+import { keepAliveClient } from './http-load';
 import { startServer, webServerEnv, type Proc } from './processes';
 import { ms, summarize, type LatencySummary } from './stats';
 
@@ -55,43 +55,6 @@ type ServerRun = {
   /** What the planner believed before and after the rounds: its estimate of paused rows, the real count. */
   estimate: { before: PlannerBelief; after: PlannerBelief };
 };
-
-/** One keep-alive connection: every request of the run goes over the same socket, one at a time. */
-function keepAliveClient(baseUrl: string, token: string) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const url = new URL(baseUrl);
-  const send = (method: 'GET' | 'POST', p: string, body?: string) =>
-    new Promise<{ status: number; body: string; ms: number }>((resolve, reject) => {
-      const t0 = performance.now();
-      const req = http.request(
-        {
-          agent,
-          host: url.hostname,
-          port: url.port,
-          method,
-          path: p,
-          headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {}) },
-        },
-        (res) => {
-          let data = '';
-          res.setEncoding('utf8');
-          res.on('data', (c: string) => (data += c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data, ms: performance.now() - t0 }));
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
-  return {
-    send,
-    ok: async (method: 'GET' | 'POST', p: string, body?: string) => {
-      const r = await send(method, p, body);
-      if (r.status < 200 || r.status >= 300) throw new Error(`${method} ${p}: ${r.status} ${r.body.slice(0, 300)}`);
-      return r;
-    },
-    close: () => agent.destroy(),
-  };
-}
 
 /** Starts `n` executions of `workflowKey` over `connections` parallel keep-alive connections; their ids. */
 async function startMany(baseUrl: string, token: string, workflowKey: string, n: number, connections = 4): Promise<string[]> {

@@ -22,10 +22,10 @@ export function sourceHash(root: string): string {
 }
 
 /** Builds the production app unless .next holds a build of exactly these sources. */
-export function ensureBuild(root: string, say: (m: string) => void = console.log): void {
+export function ensureBuild(root: string, say: (m: string) => void = console.log, o: { force?: boolean } = {}): void {
   const hash = sourceHash(root);
   const stamp = path.join(root, distDir(), 'wr-source-hash');
-  if (fs.existsSync(path.join(root, distDir(), 'BUILD_ID')) && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === hash) return;
+  if (!o.force && fs.existsSync(path.join(root, distDir(), 'BUILD_ID')) && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === hash) return;
   say('building the app (next build) — only when the sources changed');
   const r = spawnSync(process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'build'], {
     cwd: root,

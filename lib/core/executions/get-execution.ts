@@ -1,7 +1,9 @@
-import { and, desc, eq, getTableColumns, lt, asc } from 'drizzle-orm';
+import { and, desc, eq, lt } from 'drizzle-orm';
 import { z } from 'zod';
-import type { DbOrTx } from '../../db/client';
-import { approvalDecisions, approvalRequests, executionEvents, workflowExecutions, workflows } from '../../db/schema';
+import { rowMapper, type DbOrTx } from '../../db/client';
+import { runStatement } from '../../db/sql';
+import { EXECUTION_DETAIL, TIMELINE_PAGE } from '../../db/sql/execution-detail';
+import { approvalDecisions, approvalRequests, executionEvents, workflowExecutions, type ApprovalDecisionRow, type ApprovalRow, type ExecutionEventRow, type ExecutionRow } from '../../db/schema';
 import { AppError } from '../errors';
 import { isUuid } from '../ids';
 import { decodeIdCursor, encodeIdCursor } from '../pagination';
@@ -10,7 +12,7 @@ import { toApprovalRequestDto } from '../approvals/approval-dto';
 import { toEventDto, toExecutionDto, type ExecutionDetailDto, type ExecutionEventPageDto } from './execution-dto';
 
 /** How many of the newest events GET /executions/{id} carries; older ones are paged. */
-export const TIMELINE_PAGE = 50;
+export { TIMELINE_PAGE };
 
 export const ZListExecutionEvents = z.strictObject({
   cursor: z.string().max(100).optional(),
@@ -47,30 +49,25 @@ async function assertExecutionExists(db: DbOrTx, id: string): Promise<void> {
   if (!row) throw new AppError('not_found', `execution ${id} not found`);
 }
 
+const fromExecution = rowMapper<ExecutionRow>(workflowExecutions);
+const fromEvent = rowMapper<ExecutionEventRow>(executionEvents);
+const fromApproval = rowMapper<ApprovalRow>(approvalRequests);
+const fromDecision = rowMapper<ApprovalDecisionRow>(approvalDecisions);
+
 /** One execution with the newest TIMELINE_PAGE events of its timeline and its approval requests. */
 export async function getExecution(db: DbOrTx, id: string) {
   if (!isUuid(id)) throw new AppError('not_found', `execution ${id} not found`);
-  const [found] = await db
-    .select({ e: workflowExecutions, name: workflows.name, key: workflows.key })
-    .from(workflowExecutions)
-    .innerJoin(workflows, eq(workflows.id, workflowExecutions.workflowId))
-    .where(eq(workflowExecutions.id, id));
-  if (!found) throw new AppError('not_found', `execution ${id} not found`);
-  const [timeline, approvals, decisions] = await Promise.all([
-    timelinePage(db, id, { limit: TIMELINE_PAGE }),
-    db.select().from(approvalRequests).where(eq(approvalRequests.executionId, id)).orderBy(asc(approvalRequests.createdAt)),
-    db
-      .select(getTableColumns(approvalDecisions))
-      .from(approvalDecisions)
-      .innerJoin(approvalRequests, eq(approvalRequests.id, approvalDecisions.approvalId))
-      .where(eq(approvalRequests.executionId, id))
-      .orderBy(asc(approvalDecisions.createdAt)),
-  ]);
+  const [raw] = await runStatement(db, EXECUTION_DETAIL, [id]);
+  if (!raw) throw new AppError('not_found', `execution ${id} not found`);
+  const rows = (raw.wr_events as Record<string, unknown>[]).map(fromEvent);
+  const page = rows.slice(0, TIMELINE_PAGE).reverse();
+  const approvals = (raw.wr_approvals as Record<string, unknown>[]).map(fromApproval);
+  const decisions = (raw.wr_decisions as Record<string, unknown>[]).map(fromDecision);
   const sent = await notificationsByApproval(db, approvals.map((a) => a.id));
   return {
-    ...toExecutionDto(found.e, { workflowName: found.name, workflowKey: found.key }),
-    events: timeline.events,
-    events_next_cursor: timeline.next_cursor,
+    ...toExecutionDto(fromExecution(raw), { workflowName: raw.wr_workflow_name as string, workflowKey: raw.wr_workflow_key as string }),
+    events: page.map(toEventDto),
+    events_next_cursor: rows.length > TIMELINE_PAGE ? encodeIdCursor(page[0]!.id) : null,
     approvals: approvals.map((a) => toApprovalRequestDto(a, decisions, sent.get(a.id) ?? [])),
   } satisfies ExecutionDetailDto;
 }

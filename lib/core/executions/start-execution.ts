@@ -1,6 +1,8 @@
 import { z } from 'zod';
-import type { Db } from '../../db/client';
-import { workflowExecutions } from '../../db/schema';
+import { rowMapper, type Db } from '../../db/client';
+import { runStatement } from '../../db/sql';
+import { INSERT_EXECUTION } from '../../db/sql/start-execution';
+import { workflowExecutions, type ExecutionRow } from '../../db/schema';
 import type { Actor } from '../access/permissions';
 import { assertContextFits } from '../engine/context-limit';
 import { ExecutionChange, leaseUntil } from '../engine/execution-change';
@@ -16,6 +18,8 @@ export const ZStartExecution = z.strictObject({
   trigger_payload: z.record(z.string(), z.unknown()).default({}),
 });
 export type StartExecutionInput = z.infer<typeof ZStartExecution>;
+
+const fromExecution = rowMapper<ExecutionRow>(workflowExecutions);
 
 /** How many steps a start runs in the request before handing the rest to the worker. */
 const START_MAX_STEPS = 1000;
@@ -36,21 +40,9 @@ export async function startExecution(db: Db, actor: Actor, input: StartExecution
   const maxSteps = opts.maxSteps ?? START_MAX_STEPS;
   const stepsHere = stepsInFirstTransaction(opts, maxSteps);
   const { row, ran, done } = await db.transaction(async (tx) => {
-    const [created] = await tx
-      .insert(workflowExecutions)
-      .values({
-        workflowId: wf.id,
-        status: 'running',
-        triggerPayload: input.trigger_payload,
-        context: input.trigger_payload,
-        currentStepId: def.first.id,
-        wakeAt: leaseUntil(now),
-        startedAt: now,
-        startedBy: actor.id,
-        updatedAt: now,
-      })
-      .returning();
-    const change = new ExecutionChange(created!);
+    const payload = JSON.stringify(input.trigger_payload);
+    const [created] = await runStatement(tx, INSERT_EXECUTION, [wf.id, payload, def.first.id, leaseUntil(now), now, actor.id]);
+    const change = new ExecutionChange(fromExecution(created!));
     change.event('started', actor.id, null, { workflow_key: wf.key }, now);
     const run = stepsHere > 0 ? runSteps(change, def, actor.id, now, stepsHere, { oversizeContext: 'refuse' }) : { ran: [], done: false };
     return { row: await change.commit(tx, now), ran: run.ran.length, done: run.done };

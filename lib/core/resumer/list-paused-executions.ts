@@ -72,6 +72,7 @@ async function boundedCount(db: DbOrTx, f: PausedFilter): Promise<number> {
  * (refreshed in the background once older than TOTAL_MAX_AGE_MS); otherwise a count bounded at
  * TOTAL_EXACT_UP_TO + 1 rows answers small totals exactly, and only a larger one pays a full count.
  */
+/** `key` names the filters (the same filters, the same key; none at all: `[null,null,null]`). */
 async function pausedTotal(db: DbOrTx, f: PausedFilter, key: string): Promise<number> {
   let byKey = totalCache.get(db);
   if (!byKey) totalCache.set(db, (byKey = new Map()));
@@ -164,7 +165,7 @@ export async function listPausedExecutions(db: DbOrTx, input: ListPausedInput, n
   const list = listPausedStatement(input, filter, now);
   const [rows, total] = await Promise.all([
     runStatement(db, list, list.values) as Promise<{ row: PausedExecutionDto }[]>,
-    pausedTotal(db, filter, `${workflowId ?? ''}\u0000${input.reason ?? ''}\u0000${input.paused_before ?? ''}`),
+    pausedTotal(db, filter, JSON.stringify([workflowId, input.reason ?? null, input.paused_before ?? null])),
   ]);
   const executions = rows.slice(0, input.limit).map(({ row: r }) => ({
     ...r,

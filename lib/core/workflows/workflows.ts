@@ -1,6 +1,8 @@
-import { asc, eq, inArray } from 'drizzle-orm';
+import { asc, inArray } from 'drizzle-orm';
 import { z } from 'zod';
-import type { DbOrTx } from '../../db/client';
+import { rowMapper, type DbOrTx } from '../../db/client';
+import { runStatement } from '../../db/sql';
+import { WORKFLOW_BY_ID, WORKFLOW_BY_KEY } from '../../db/sql/workflow-lookup';
 import { users, workflows, type WorkflowRow } from '../../db/schema';
 import { namedPeople, ZDefinition } from '../engine/definition';
 import { AppError } from '../errors';
@@ -38,13 +40,14 @@ export async function listWorkflows(db: DbOrTx) {
 export async function findWorkflowRow(db: DbOrTx, idOrKey: string): Promise<WorkflowRow> {
   // No stored key can hold these (keys are validated slugs); PostgreSQL would reject them as text.
   if (idOrKey.length > 200 || /[\u0000\uD800-\uDFFF]/.test(idOrKey)) throw new AppError('not_found', 'workflow not found');
-  const [row] = await db
-    .select()
-    .from(workflows)
-    .where(isUuid(idOrKey) ? eq(workflows.id, idOrKey) : eq(workflows.key, idOrKey));
-  if (!row) throw new AppError('not_found', `workflow ${idOrKey} not found`);
-  return row;
+  // Fixed statements, sent as named prepared statements: every start looks its workflow up.
+  const [raw] = isUuid(idOrKey)
+    ? await runStatement(db, WORKFLOW_BY_ID, [idOrKey])
+    : await runStatement(db, WORKFLOW_BY_KEY, [idOrKey]);
+  if (!raw) throw new AppError('not_found', `workflow ${idOrKey} not found`);
+  return fromWorkflow(raw);
 }
+const fromWorkflow = rowMapper<WorkflowRow>(workflows);
 
 export async function getWorkflow(db: DbOrTx, idOrKey: string) {
   return toWorkflowDto(await findWorkflowRow(db, idOrKey));
