@@ -174,6 +174,9 @@ test('the ops view shows counts, ages and decisions, and warns when the worker i
   const viewer = await makeUser('viewer');
   // A worker whose last cycle was 20 s ago with a 5 s interval: two intervals are long past.
   const workerId = uniq('test-worker');
+  // Only this test's worker rows: a worker an earlier spec had to kill (no clean stop) would still
+  // look alive for two of its intervals and hide the warning this test is about.
+  await db().delete(workerHeartbeats);
   await db()
     .insert(workerHeartbeats)
     .values({ workerId, hostname: 'ops-test', pid: 4242, startedAt: new Date(Date.now() - 3_600_000), lastCycleAt: new Date(Date.now() - 20_000), intervalMs: 5_000, resumed: 3, skipped: 1, errors: 0 });
