@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { queryNamed, rowMapper, type Db } from '../../db/client';
+import { columnsOf } from '../../db/columns';
 import { workflowExecutions, type ExecutionRow } from '../../db/schema';
 import type { Actor } from '../access/permissions';
 import { assertContextFits } from '../engine/context-limit';
@@ -18,7 +19,7 @@ export type StartExecutionInput = z.infer<typeof ZStartExecution>;
 // The new row, as a fixed statement sent as a named prepared statement (no query building per start).
 const INSERT_SQL = `insert into workflow_executions (workflow_id, status, trigger_payload, context, current_step_id, wake_at, started_at, started_by, updated_at)
 values ($1::uuid, 'running', $2::jsonb, $2::jsonb, $3, $4::timestamptz, $5::timestamptz, $6, $5::timestamptz)
-returning *`;
+returning ${columnsOf(workflowExecutions)}`;
 const fromExecution = rowMapper<ExecutionRow>(workflowExecutions);
 
 /** How many steps a start runs in the request before handing the rest to the worker. */

@@ -1,6 +1,7 @@
 import { asc, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { queryNamed, rowMapper, type DbOrTx } from '../../db/client';
+import { columnsOf } from '../../db/columns';
 import { users, workflows, type WorkflowRow } from '../../db/schema';
 import { namedPeople, ZDefinition } from '../engine/definition';
 import { AppError } from '../errors';
@@ -40,12 +41,13 @@ export async function findWorkflowRow(db: DbOrTx, idOrKey: string): Promise<Work
   if (idOrKey.length > 200 || /[\u0000\uD800-\uDFFF]/.test(idOrKey)) throw new AppError('not_found', 'workflow not found');
   // Fixed statements, sent as named prepared statements: every start looks its workflow up.
   const [raw] = isUuid(idOrKey)
-    ? await queryNamed(db, 'wr_workflow_by_id', 'select * from workflows where id = $1::uuid', [idOrKey])
-    : await queryNamed(db, 'wr_workflow_by_key', 'select * from workflows where key = $1', [idOrKey]);
+    ? await queryNamed(db, 'wr_workflow_by_id', `select ${WORKFLOW_COLUMNS} from workflows where id = $1::uuid`, [idOrKey])
+    : await queryNamed(db, 'wr_workflow_by_key', `select ${WORKFLOW_COLUMNS} from workflows where key = $1`, [idOrKey]);
   if (!raw) throw new AppError('not_found', `workflow ${idOrKey} not found`);
   return fromWorkflow(raw);
 }
 const fromWorkflow = rowMapper<WorkflowRow>(workflows);
+const WORKFLOW_COLUMNS = columnsOf(workflows);
 
 export async function getWorkflow(db: DbOrTx, idOrKey: string) {
   return toWorkflowDto(await findWorkflowRow(db, idOrKey));
