@@ -32,15 +32,16 @@ export async function runStatement(db: DbOrTx, statement: Statement, values: unk
  * dropped by a bad deployment then fails the statement (an opaque 500, and the PREPARE test in CI)
  * instead of reading as absent — an absent `revoked_at` would let a revoked token in.
  */
-export function columnsOf(table: Table, alias: string): string {
+export function columnsOf(table: Table, alias?: string): string {
+  const prefix = alias ? `${alias}.` : '';
   return Object.values(getTableColumns(table))
-    .map((c) => `${alias}.${c.name}`)
+    .map((c) => `${prefix}"${c.name}"`)
     .join(', ');
 }
 
 /** The row as one JSON object of its columns, each named from the schema (see columnsOf). */
 export function jsonObjectOf(table: Table, alias: string): string {
   return `json_build_object(${Object.values(getTableColumns(table))
-    .map((c) => `'${c.name}', ${alias}.${c.name}`)
+    .map((c) => `'${c.name}', ${alias}."${c.name}"`)
     .join(', ')})`;
 }
