@@ -7,14 +7,18 @@ import { useCallback, useEffect, useId, useState } from 'react';
 import { ApiError, isApiError } from '@/lib/client/api';
 import type { DecisionLinkView } from '@/lib/client/types';
 import { JsonView } from '../json-view';
+import { compactValue, SchemaForm, schemaDefaults, serverFieldError, validateForm, type FormErrors, type FormValue, type JsonSchemaLike } from '../schema-form';
 import { Button, Logo, Spinner, StatusBadge, inputClass } from '../ui';
 
-async function request(token: string, init?: { decision: 'approve' | 'reject'; comment: string; csrf: string }): Promise<DecisionLinkView> {
+type LinkDecision = { decision: 'approve' | 'reject'; comment: string; csrf: string; data?: FormValue; payloadVersion: number };
+
+async function request(token: string, init?: LinkDecision): Promise<DecisionLinkView> {
   const base = `/api/v1/decision-links/${encodeURIComponent(token)}`;
   const res = await fetch(init ? `${base}/${init.decision}` : base, {
     method: init ? 'POST' : 'GET',
     headers: init ? { 'content-type': 'application/json', 'x-csrf-token': init.csrf, accept: 'application/json' } : { accept: 'application/json' },
-    body: init ? JSON.stringify(init.comment ? { comment: init.comment } : {}) : undefined,
+    // The payload version the page displayed goes with the decision: a payload edited since is a 409.
+    body: init ? JSON.stringify({ ...(init.comment ? { comment: init.comment } : {}), ...(init.data ? { data: init.data } : {}), payload_version: init.payloadVersion }) : undefined,
     cache: 'no-store',
     credentials: 'omit',
   });
@@ -40,7 +44,12 @@ export function DecisionLinkPage({ token }: { token: string }) {
   const [comment, setComment] = useState('');
   const [busy, setBusy] = useState<'approve' | 'reject' | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [data, setData] = useState<FormValue | null>(null);
+  const [errors, setErrors] = useState<FormErrors>({});
+  const [serverError, setServerError] = useState<string | null>(null);
   const commentId = useId();
+  const schema = (view?.approval.input_schema ?? null) as JsonSchemaLike | null;
+  const formValue = data ?? schemaDefaults(schema);
 
   const load = useCallback(() => {
     request(token)
@@ -51,12 +60,30 @@ export function DecisionLinkPage({ token }: { token: string }) {
 
   async function decide(decision: 'approve' | 'reject') {
     if (!view?.csrf_token) return;
+    let sent: FormValue | undefined;
+    if (schema) {
+      const filled = compactValue(formValue);
+      // An approval fills the form; a rejection need not, but what it fills must be valid.
+      if (decision === 'approve' || Object.keys(filled).length > 0) {
+        const errs = validateForm(schema, filled, '', undefined, view.approval.editable);
+        setErrors(errs);
+        if (Object.keys(errs).length) return;
+        sent = filled;
+      }
+    }
     setBusy(decision);
     setNotice(null);
+    setServerError(null);
     try {
-      setView(await request(token, { decision, comment: comment.trim(), csrf: view.csrf_token }));
+      setView(await request(token, { decision, comment: comment.trim(), csrf: view.csrf_token, data: sent, payloadVersion: view.approval.payload_version }));
       setNotice(decision === 'approve' ? 'Your approval is recorded.' : 'Your rejection is recorded.');
     } catch (e) {
+      if (isApiError(e) && e.code === 'validation_failed') {
+        // The schema check refused it: the message inline, the values kept.
+        setServerError(e.message);
+        setErrors(serverFieldError(e.message, 'data') ?? {});
+        return;
+      }
       // Closed meanwhile (someone else decided, it expired): show the outcome.
       setNotice(isApiError(e) ? e.message : 'Your decision could not be recorded.');
       load();
@@ -102,7 +129,9 @@ export function DecisionLinkPage({ token }: { token: string }) {
         </span>
       </div>
       <section className="mt-6">
-        <h2 className="mb-2 text-sm font-semibold">Payload</h2>
+        <h2 className="mb-2 text-sm font-semibold">
+          Payload <span className="font-normal text-slate-600 dark:text-slate-400">(version {a.payload_version})</span>
+        </h2>
         <JsonView value={a.payload} label="Payload" />
       </section>
       <section className="mt-6">
@@ -114,6 +143,7 @@ export function DecisionLinkPage({ token }: { token: string }) {
             {a.decisions.map((d) => (
               <li key={`${d.actor}-${d.created_at}`}>
                 <strong>{d.actor}</strong> {d.decision === 'approve' ? 'approved' : 'rejected'}
+                {d.stale ? ` (stale: version ${d.payload_version}, not counted)` : ''}
                 {d.on_behalf_of ? ` for ${d.on_behalf_of}` : ''}
                 {d.comment ? `: “${d.comment}”` : ''}
               </li>
@@ -137,6 +167,12 @@ export function DecisionLinkPage({ token }: { token: string }) {
               e.preventDefault();
             }}
           >
+            {schema ? <SchemaForm schema={schema} value={formValue} onChange={setData} errors={errors} exclude={view.approval.editable} legend="Decision input" testId="decision-form" /> : null}
+            {serverError ? (
+              <p role="alert" data-testid="server-error" className="text-sm text-rose-700 dark:text-rose-300">
+                The server refused it: {serverError}
+              </p>
+            ) : null}
             <label htmlFor={commentId} className="block text-xs font-medium text-slate-600 dark:text-slate-400">
               Comment (optional)
             </label>

@@ -2,10 +2,12 @@
 import { useId, useState, type ReactNode } from 'react';
 import { useCancelExecution, useExtendExecution, usePauseExecution, useReopenApproval, useResumeExecution } from '@/lib/client/hooks';
 import { formatDateTime } from '@/lib/client/format';
-import type { Execution, JsonObject } from '@/lib/client/types';
+import type { Execution, JsonObject, WorkflowStep } from '@/lib/client/types';
 import { Modal } from '../dialog';
 import { useToast } from '../toast';
 import { Button, errorMessage, inputClass } from '../ui';
+import type { JsonSchemaLike } from '../schema-form';
+import { ResumeModal, TypedResumeDialog } from './typed-resume-dialog';
 
 type Validation = { ok: true; value: JsonObject | undefined } | { ok: false; message: string };
 
@@ -134,7 +136,13 @@ export function ReasonDialog({ action, execution, onClose }: { action: keyof typ
   );
 }
 
-export function ResumeDialog({ execution, onClose }: { execution: Execution; onClose: () => void }) {
+/** A pause step with an input_schema resumes through a form (TypedResumeDialog); any other with raw JSON. */
+export function ResumeDialog({ execution, step, onClose }: { execution: Execution; step?: WorkflowStep; onClose: () => void }) {
+  if (step?.type === 'pause' && step.input_schema) return <TypedResumeDialog execution={execution} schema={step.input_schema as JsonSchemaLike} onClose={onClose} />;
+  return <JsonResumeDialog execution={execution} onClose={onClose} />;
+}
+
+function JsonResumeDialog({ execution, onClose }: { execution: Execution; onClose: () => void }) {
   const [text, setText] = useState('{\n  \n}');
   const resume = useResumeExecution();
   const toast = useToast();
@@ -155,25 +163,7 @@ export function ResumeDialog({ execution, onClose }: { execution: Execution; onC
     );
   };
   return (
-    <Modal
-      open
-      onClose={onClose}
-      title="Resume this execution"
-      description={
-        <>
-          It continues at <code className="font-mono">{execution.next_step_id ?? 'the next step'}</code>. The JSON object below is merged into its
-          context as <code className="font-mono">resume_data</code>.
-        </>
-      }
-      footer={
-        <>
-          <Button onClick={onClose}>Cancel</Button>
-          <Button variant="primary" disabled={!v.ok} busy={resume.isPending} onClick={submit} data-testid="confirm-resume">
-            Resume
-          </Button>
-        </>
-      }
-    >
+    <ResumeModal execution={execution} what="The JSON object below is" onClose={onClose} onSubmit={submit} busy={resume.isPending} disabled={!v.ok}>
       <label htmlFor={id} className="block text-sm font-medium">
         resume_data (JSON)
       </label>
@@ -205,7 +195,7 @@ export function ResumeDialog({ execution, onClose }: { execution: Execution; onC
           {errorMessage(resume.error)}
         </p>
       ) : null}
-    </Modal>
+    </ResumeModal>
   );
 }
 

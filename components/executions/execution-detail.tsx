@@ -12,6 +12,7 @@ import type { Decision, ExecutionApproval, ExecutionDetail } from '@/lib/client/
 import { ApprovalNotifications } from './approval-notifications';
 import { useDecision, type DecisionItem } from '../inbox/use-decision';
 import { JsonView } from '../json-view';
+import { PayloadSummary } from '../payload-summary';
 import { LiveBadge, TimeAgo } from '../live-age';
 import { Button, cx, ErrorState, errorMessage, LoadingRows, Panel, StatusBadge, TextLink } from '../ui';
 import { ExtendDialog, ReasonDialog, ReopenDialog, ResumeDialog } from './execution-actions';
@@ -283,19 +284,26 @@ export function ExecutionDetailView({ id }: { id: string }) {
                         {a.approvals_received} of {a.required_approvals} approval{a.required_approvals === 1 ? '' : 's'}
                       </span>
                       {a.approver_role ? <span className="text-xs text-slate-600 dark:text-slate-400">role {a.approver_role}</span> : null}
+                      <span className="text-xs text-slate-600 dark:text-slate-400" data-testid="approval-payload-version" title={a.payload_hash ?? undefined}>
+                        payload version {a.payload_version}
+                      </span>
                     </div>
                     <p className="mt-1 whitespace-pre-wrap break-words text-slate-700 dark:text-slate-300">{a.reason}</p>
                     <ApprovalNotifications approval={a} />
                     {a.decisions.length ? (
                       <ul className="mt-2 space-y-1.5 border-l-2 border-slate-200 pl-3 dark:border-slate-700">
                         {a.decisions.map((d) => (
-                          <li key={d.actor + d.created_at}>
-                            <span className={d.decision === 'approve' ? 'text-emerald-700 dark:text-emerald-300' : 'text-rose-700 dark:text-rose-300'}>
+                          <li key={d.actor + d.created_at} data-testid="decision" data-stale={d.stale || undefined} className={d.stale ? 'text-slate-500 dark:text-slate-400' : undefined}>
+                            <span className={d.stale ? 'line-through' : d.decision === 'approve' ? 'text-emerald-700 dark:text-emerald-300' : 'text-rose-700 dark:text-rose-300'}>
                               {d.decision === 'approve' ? 'Approved' : 'Rejected'}
                             </span>{' '}
+                            {d.stale ? (
+                              <span className="rounded bg-slate-200 px-1 text-xs text-slate-800 dark:bg-slate-700 dark:text-slate-100">stale: version {d.payload_version}, not counted</span>
+                            ) : null}{' '}
                             by {d.actor}
                             {d.on_behalf_of ? ` for ${d.on_behalf_of}` : ''} · <TimeAgo iso={d.created_at} className="text-slate-600 dark:text-slate-400" />
                             {d.comment ? <p className="mt-0.5 whitespace-pre-wrap break-words text-slate-600 italic dark:text-slate-400">“{d.comment}”</p> : null}
+                            {d.data ? <PayloadSummary payload={d.data} limit={6} /> : null}
                           </li>
                         ))}
                       </ul>
@@ -329,7 +337,7 @@ export function ExecutionDetailView({ id }: { id: string }) {
       </div>
 
       {action === 'pause' || action === 'cancel' ? <ReasonDialog action={action} execution={e} onClose={() => setAction(null)} /> : null}
-      {action === 'resume' ? <ResumeDialog execution={e} onClose={() => setAction(null)} /> : null}
+      {action === 'resume' ? <ResumeDialog execution={e} step={step} onClose={() => setAction(null)} /> : null}
       {action === 'extend' ? <ExtendDialog execution={e} onClose={() => setAction(null)} /> : null}
       {action === 'reopen' && reopenable ? <ReopenDialog execution={e} approvalId={reopenable.id} onClose={() => setAction(null)} /> : null}
       {decision.dialog}

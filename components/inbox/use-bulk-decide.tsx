@@ -34,7 +34,13 @@ export function useBulkDecide(me: Me | undefined, opts: { onStarted?: () => void
         const i = next++;
         const it = items[i]!;
         try {
-          await decide.mutateAsync({ approvalId: it.approvalId, executionId: it.executionId, decision, comment: comment || undefined });
+          await decide.mutateAsync({
+            approvalId: it.approvalId,
+            executionId: it.executionId,
+            decision,
+            comment: comment || undefined,
+            payloadVersion: it.target.approval?.payload_version,
+          });
           update(i, { state: 'ok' });
         } catch (e) {
           update(i, { state: 'error', message: errorMessage(e) });

@@ -9,12 +9,21 @@ import { queryKeys } from '@/lib/client/query-keys';
 import type { Decision, Me } from '@/lib/client/types';
 import { useToast } from '../toast';
 import { errorMessage } from '../ui';
-import { DecideDialog, rowLabel, type DecideTarget } from './decide-dialog';
+import { DecideDialog, rowLabel, type DecideTarget, type DecisionExtra, type ServerFormError } from './decide-dialog';
 
 /** One approval to decide: what the dialog shows, and the ids the API needs. */
 export type DecisionItem = { target: DecideTarget; approvalId: string; executionId: string };
 
-type Open = { item: DecisionItem; decision: Decision; comment: string; expired: boolean; restored: boolean };
+type Open = {
+  item: DecisionItem;
+  decision: Decision;
+  comment: string;
+  expired: boolean;
+  restored: boolean;
+  /** Kept from an attempt the server refused (422), with its message shown inline. */
+  extra?: DecisionExtra;
+  serverError?: ServerFormError | null;
+};
 
 /**
  * One decision through the confirmation dialog, the same on the inbox and the execution page:
@@ -35,11 +44,20 @@ export function useDecision(me: Me | undefined, opts: { onDecided?: (item: Decis
 
   const start = useCallback((item: DecisionItem, decision: Decision) => setOpen({ item, decision, comment: '', expired: false, restored: false }), []);
 
-  const run = (o: Open, comment: string) => {
+  const run = (o: Open, comment: string, extra: DecisionExtra = {}) => {
     setOpen(null);
     const label = rowLabel(o.item.target);
     decide.mutate(
-      { approvalId: o.item.approvalId, executionId: o.item.executionId, decision: o.decision, comment: comment || undefined },
+      {
+        approvalId: o.item.approvalId,
+        executionId: o.item.executionId,
+        decision: o.decision,
+        comment: comment || undefined,
+        data: extra.data,
+        edits: extra.edits,
+        // The version the dialog displayed: a payload edited since is a 409 payload_changed.
+        payloadVersion: o.item.target.approval?.payload_version,
+      },
       {
         onSuccess: () => toast.show({ kind: 'success', title: `${o.decision === 'approve' ? 'Approved' : 'Rejected'}: ${label}` }),
         onError: (e) => {
@@ -47,6 +65,11 @@ export function useDecision(me: Me | undefined, opts: { onDecided?: (item: Decis
             // Keep the user here: the dialog explains and takes them to sign in, comment kept.
             holdSessionRedirect(true);
             setOpen({ ...o, comment, expired: true });
+            return;
+          }
+          if (isApiError(e) && e.code === 'validation_failed' && (extra.data || extra.edits)) {
+            // The schema check refused it: the dialog comes back with the values and the server's message inline.
+            setOpen({ ...o, comment, extra, serverError: { message: e.message } });
             return;
           }
           toast.show({ kind: 'error', title: `Could not ${o.decision} ${label}`, message: errorMessage(e) });
@@ -82,13 +105,15 @@ export function useDecision(me: Me | undefined, opts: { onDecided?: (item: Decis
 
   const dialog: ReactNode = open ? (
     <DecideDialog
-      key={`${open.item.approvalId}-${open.expired}`}
+      key={`${open.item.approvalId}-${open.expired}-${open.serverError?.message ?? ''}`}
       decision={open.decision}
       rows={[open.item.target]}
       initialComment={open.comment}
       notice={open.restored ? 'Signed in again. Your comment is still here: confirm when ready.' : undefined}
       onClose={close}
-      onConfirm={(comment) => run(open, comment)}
+      initialExtra={open.extra}
+      serverError={open.serverError}
+      onConfirm={(comment, extra) => run(open, comment, extra)}
       onSignInAgain={open.expired ? (comment) => signInAgain(open, comment) : undefined}
     />
   ) : null;

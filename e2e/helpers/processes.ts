@@ -29,7 +29,8 @@ export async function waitForOutput(p: Proc, pattern: RegExp, timeoutMs = 20_000
   }
 }
 
-export const ROOT = path.resolve(__dirname, '../..');
+// import.meta.dirname, not __dirname: Playwright loads this file as an ES module (package.json "type": "module").
+export const ROOT = path.resolve(import.meta.dirname, '../..');
 
 export type ChildResult = { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string };
 

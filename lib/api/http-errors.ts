@@ -16,6 +16,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   pause_expired: 409,
   not_pending: 409,
   already_decided: 409,
+  payload_changed: 409,
   link_closed: 410,
   idempotency_in_progress: 409,
   payload_too_large: 413,

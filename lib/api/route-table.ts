@@ -169,13 +169,13 @@ export const ROUTES = {
     path: '/api/v1/executions/{id}/resume',
     summary: 'Resume a paused execution with resume_data',
     description:
-      'Merges `resume_data` into the context and runs on. For an approval pause, `resume_data.approved` (boolean) decides the pending approval and picks the branch.',
+      'Merges `resume_data` into the context and runs on; a pause step’s `input_schema` must accept it (422 naming the path). For an approval pause the resume is a vote: `resume_data` is `{"approved": bool, "comment"?, "data"?, "payload_version"?}`, judged like approve/reject.',
     permissions: ['execution:cancel'],
     idempotent: true,
     body: ZResumeExecution,
     bodyOptional: true,
     response: ZExecution,
-    errors: ['not_paused', 'pause_expired', 'not_pending', 'self_approval', 'conflict'],
+    errors: ['not_paused', 'pause_expired', 'not_pending', 'self_approval', 'payload_changed', 'conflict'],
   },
   cancelExecution: {
     method: 'POST',
@@ -210,25 +210,27 @@ export const ROUTES = {
     method: 'POST',
     path: '/api/v1/approvals/{id}/approve',
     summary: 'Approve',
-    description: 'Records a decision. When the required approvals are reached the execution is resumed by a worker within a second.',
+    description:
+      'Records a decision. When the required approvals are reached the execution is resumed by a worker within a second. `data` must match the step’s `input_schema` (422 naming the path, nothing written) and lands in resume_data and the context. Send the `payload_version` you were shown: 409 `payload_changed` when the payload was edited since. `edits` (only the step’s `editable` fields) makes payload version n+1, recorded on the timeline, and counts as your approval of it; votes on older versions stop counting.',
     permissions: ['approval:decide'],
     idempotent: true,
     body: ZDecideApproval,
     bodyOptional: true,
     response: ZApproval,
-    errors: ['self_approval', 'forbidden', 'not_pending', 'already_decided', 'conflict'],
+    errors: ['self_approval', 'forbidden', 'not_pending', 'already_decided', 'payload_changed', 'conflict'],
   },
   rejectApproval: {
     method: 'POST',
     path: '/api/v1/approvals/{id}/reject',
     summary: 'Reject',
-    description: 'Records a rejection: the approval is final and the execution takes its reject branch (or ends as rejected).',
+    description:
+      'Records a rejection: the approval is final and the execution takes its reject branch (or ends as rejected). `data`, when sent, must match the step’s `input_schema`; `payload_version` as on approve.',
     permissions: ['approval:decide'],
     idempotent: true,
     body: ZDecideApproval,
     bodyOptional: true,
     response: ZApproval,
-    errors: ['self_approval', 'forbidden', 'not_pending', 'already_decided', 'conflict'],
+    errors: ['self_approval', 'forbidden', 'not_pending', 'already_decided', 'payload_changed', 'conflict'],
   },
   getMe: { method: 'GET', path: '/api/v1/me', summary: 'Who the caller is and what they may do', permissions: [], response: ZMe },
   getOpsSummary: {
@@ -367,7 +369,7 @@ export const ROUTES = {
     body: ZDecideApproval,
     bodyOptional: true,
     response: ZDecisionLink,
-    errors: ['not_found', 'forbidden', 'self_approval', 'link_closed'],
+    errors: ['not_found', 'forbidden', 'self_approval', 'link_closed', 'payload_changed'],
   },
   rejectByDecisionLink: {
     method: 'POST',
@@ -379,7 +381,7 @@ export const ROUTES = {
     body: ZDecideApproval,
     bodyOptional: true,
     response: ZDecisionLink,
-    errors: ['not_found', 'forbidden', 'self_approval', 'link_closed'],
+    errors: ['not_found', 'forbidden', 'self_approval', 'link_closed', 'payload_changed'],
   },
 } as const satisfies Record<string, RouteSpec>;
 

@@ -22,7 +22,8 @@ export function checkDecide(
   if (approval.status !== 'pending') {
     return { allowed: false, reason: `Already decided: ${(DECIDED_LABEL[approval.status] ?? approval.status).toLowerCase()}.` };
   }
-  const mine = approval.decisions.find((d: DecisionDto) => d.actor === me.id);
+  // A vote on an older payload version is stale (an approver edited it since): the person decides again.
+  const mine = approval.decisions.find((d: DecisionDto) => d.actor === me.id && !d.stale);
   if (mine) return { allowed: false, reason: `You already ${mine.decision === 'approve' ? 'approved' : 'rejected'} this.` };
   if (execution.started_by === me.id) return { allowed: false, reason: 'You started this execution, so someone else must decide (no self-approval).' };
   if (execution.paused_by === me.id) return { allowed: false, reason: 'You paused this execution, so someone else must decide (no self-approval).' };

@@ -25,6 +25,7 @@ const TEXT_BY_CODE: Record<string, string> = {
   pause_expired: 'The pause has expired.',
   not_pending: 'Already decided by someone else.',
   already_decided: 'You already decided on this approval.',
+  payload_changed: 'The payload changed since you looked (someone approved it with edits). Review the current version and decide again.',
   idempotency_in_progress: 'The same request is still being processed. Try again in a moment.',
   payload_too_large: 'That is too large to send.',
   context_too_large: 'That would make the execution’s data too large.',

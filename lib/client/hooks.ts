@@ -137,7 +137,18 @@ export function useOpsSummary(opts: { enabled?: boolean; intervalMs?: number } =
 // ---------------------------------------------------------------------------------------------
 // Decisions: optimistic, per row, rolled back on failure with a message naming who decided.
 
-export type DecideVars = { approvalId: string; executionId: string; decision: Decision; comment?: string };
+export type DecideVars = {
+  approvalId: string;
+  executionId: string;
+  decision: Decision;
+  comment?: string;
+  /** The form's values (the step's input_schema). */
+  data?: Record<string, unknown>;
+  /** Approve with edits: new values of editable payload fields. */
+  edits?: Record<string, unknown>;
+  /** The payload version the dialog displayed: always sent, so a changed payload is a 409, not a blind vote. */
+  payloadVersion?: number;
+};
 
 function applyDecision(a: InboxApproval, me: Me, v: DecideVars): InboxApproval {
   const received = v.decision === 'approve' ? a.approvals_received + 1 : a.approvals_received;
@@ -146,7 +157,18 @@ function applyDecision(a: InboxApproval, me: Me, v: DecideVars): InboxApproval {
     ...a,
     status,
     approvals_received: received,
-    decisions: [...a.decisions, { actor: me.id, decision: v.decision, comment: v.comment ?? null, created_at: new Date().toISOString() }],
+    decisions: [
+      ...a.decisions,
+      {
+        actor: me.id,
+        decision: v.decision,
+        comment: v.comment ?? null,
+        created_at: new Date().toISOString(),
+        payload_version: v.payloadVersion ?? a.payload_version,
+        stale: false,
+        data: v.data ?? null,
+      },
+    ],
   };
 }
 
@@ -202,7 +224,12 @@ export function useDecide(me: Me | undefined, opts: { handlesUnauthorized?: bool
       try {
         return await apiFetch<ApprovalDto>(`/approvals/${encodeURIComponent(v.approvalId)}/${v.decision}`, {
           method: 'POST',
-          body: v.comment ? { comment: v.comment } : {},
+          body: {
+            ...(v.comment ? { comment: v.comment } : {}),
+            ...(v.data ? { data: v.data } : {}),
+            ...(v.edits ? { edits: v.edits } : {}),
+            ...(v.payloadVersion !== undefined ? { payload_version: v.payloadVersion } : {}),
+          },
         });
       } catch (e) {
         if (isApiError(e) && e.status === 409) throw await explainConflict(e, v);

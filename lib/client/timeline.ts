@@ -30,10 +30,20 @@ const TITLES: Record<string, [string, TimelineEntry['tone']]> = {
   expired: ['Expired', 'bad'],
   pause_expired: ['Pause expired', 'bad'],
   pause_warned: ['Paused for over a day', 'pause'],
+  payload_edited: ['Payload edited', 'info'],
   extended: ['Deadline extended', 'info'],
   reopened: ['Approval reopened', 'pause'],
   callback_consumed: ['Held callback consumed', 'good'],
 };
+
+/** "amount: 1200 → 900; note: "" → "checked"" — an approve-with-edits diff, one field after another. */
+export function describeEdits(changes: unknown): string | null {
+  if (!Array.isArray(changes)) return null;
+  const parts = changes
+    .filter((c): c is { field: string; old: unknown; new: unknown } => typeof c === 'object' && c !== null && typeof (c as { field?: unknown }).field === 'string')
+    .map((c) => `${c.field}: ${JSON.stringify(c.old)} → ${JSON.stringify(c.new)}`);
+  return parts.length ? parts.join('; ') : null;
+}
 
 function str(v: unknown): string | null {
   return typeof v === 'string' && v.trim() ? v : null;
@@ -65,6 +75,9 @@ function fromEvent(e: ExecutionEvent): TimelineEntry {
     const next = str(data?.next_step_id ?? undefined);
     const source = str(data?.source ?? undefined);
     note = [next ? `continues at ${next}` : 'continues to the end', source === 'worker' ? 'by the worker after the decision' : null].filter(Boolean).join(' · ');
+  } else if (e.type === 'payload_edited') {
+    t = `Payload edited (version ${String(data?.from_version)} → ${String(data?.to_version)})`;
+    note = describeEdits(data?.changes);
   } else if (e.type === 'extended' && str(data?.to ?? undefined)) {
     note = `deadline ${str(data?.from ?? undefined) ?? 'none'} → ${String(data!.to)}`;
   } else if (e.type === 'callback_consumed' && str(data?.callback_key ?? undefined)) {

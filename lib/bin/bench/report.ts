@@ -52,7 +52,7 @@ export type BenchResult = {
   explain: ExplainedQuery[];
 };
 
-export const HEALTH_SCENARIO = 'overhead: GET /health (no auth, select 1)';
+export const HEALTH_SCENARIO = 'overhead: GET /health (no auth, database check)';
 export const ME_SCENARIO = 'overhead: GET /me (token lookup, no domain query)';
 
 function floorFor(result: BenchResult, connections: number): FloorRun | undefined {

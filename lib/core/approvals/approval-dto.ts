@@ -14,6 +14,9 @@ export const ZApprovalDecision = z.strictObject({
   comment: z.string().nullable(),
   on_behalf_of: z.string().nullable().optional().meta({ description: 'Set when a delegate decided for this person' }),
   created_at: ZTimestamp,
+  payload_version: z.number().int().meta({ description: 'The payload version this vote was cast on' }),
+  stale: z.boolean().meta({ description: 'Cast on an older payload version (an approver edited the payload since): kept, not counted toward the quorum' }),
+  data: ZJsonObject.nullable().meta({ description: 'The decision’s input, as validated against the step’s input_schema' }),
 });
 export type ApprovalDecisionDto = z.infer<typeof ZApprovalDecision>;
 
@@ -33,6 +36,10 @@ export const ZApprovalRequest = z.strictObject({
   escalated_to: z.array(z.string()),
   reminders_sent: z.number().int(),
   notifications: z.array(ZNotification).meta({ description: 'Delivery status of every message about this request' }),
+  payload_version: z.number().int().meta({ description: 'Version of the payload (the execution’s context) the approver is shown: 1, plus one per approve-with-edits. Send it with the decision' }),
+  payload_hash: z.string().nullable().meta({ description: 'sha256 of the canonical JSON of that payload (keys sorted), as "sha256:<hex>"' }),
+  input_schema: ZJsonObject.nullable().meta({ description: 'The step’s JSON Schema for the decision’s `data`; null: none' }),
+  editable: z.array(z.string()).meta({ description: 'Payload fields an approver may change with approve-with-edits' }),
 });
 export type ApprovalRequestDto = z.infer<typeof ZApprovalRequest>;
 
@@ -56,8 +63,17 @@ export type ApprovalDto = z.infer<typeof ZApproval>;
 export const ZApprovalList = z.strictObject({ approvals: z.array(ZApproval), count: z.number().int(), next_cursor: ZNextCursor });
 export type ApprovalListDto = z.infer<typeof ZApprovalList>;
 
-export function toDecisionDto(d: ApprovalDecisionRow) {
-  return { actor: d.actor, decision: d.decision, comment: d.comment, on_behalf_of: d.onBehalfOf, created_at: d.createdAt.toISOString() } satisfies ApprovalDecisionDto;
+export function toDecisionDto(d: ApprovalDecisionRow, currentPayloadVersion: number) {
+  return {
+    actor: d.actor,
+    decision: d.decision,
+    comment: d.comment,
+    on_behalf_of: d.onBehalfOf,
+    created_at: d.createdAt.toISOString(),
+    payload_version: d.payloadVersion,
+    stale: d.payloadVersion < currentPayloadVersion,
+    data: d.data ?? null,
+  } satisfies ApprovalDecisionDto;
 }
 
 /** The one mapping of an approval request; `decisions` may hold other requests' decisions too. */
@@ -72,11 +88,15 @@ export function toApprovalRequestDto(a: ApprovalRow, decisions: readonly Approva
     approver_role: a.approverRole,
     created_at: a.createdAt.toISOString(),
     decided_at: iso(a.decidedAt),
-    decisions: decisions.filter((d) => d.approvalId === a.id).map(toDecisionDto),
+    decisions: decisions.filter((d) => d.approvalId === a.id).map((d) => toDecisionDto(d, a.payloadVersion)),
     assigned_to: [...a.assignedTo, ...a.escalatedTo.filter((p) => !a.assignedTo.includes(p))],
     escalated_to: a.escalatedTo,
     reminders_sent: a.remindersSent,
     notifications,
+    payload_version: a.payloadVersion,
+    payload_hash: a.payloadHash,
+    input_schema: a.inputSchema ?? null,
+    editable: a.editable,
   } satisfies ApprovalRequestDto;
 }
 

@@ -102,7 +102,8 @@ export function forMeText(p: Placeholders, scope: ForMeScope | null): string {
   return `((cardinality(assigned_to) = 0 and approver_role is null)
        or assigned_to && ${people} or escalated_to && ${people}
        or approver_role = any(${roles})${scope.anyAdmin ? ' or approver_role is not null' : ''})
-   and not exists (select 1 from approval_decisions x where x.approval_id = approval_requests.id and (x.actor = ${me} or x.on_behalf_of = ${me}) offset 0)
+   and not exists (select 1 from approval_decisions x where x.approval_id = approval_requests.id and (x.actor = ${me} or x.on_behalf_of = ${me})
+                      and x.payload_version = approval_requests.payload_version offset 0)
    and not exists (select 1 from workflow_executions x where x.id = approval_requests.execution_id and (x.started_by = ${me} or x.paused_by = ${me}) offset 0)`;
 }
 

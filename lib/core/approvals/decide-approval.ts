@@ -13,8 +13,25 @@ import { toApprovalDtos } from './approval-dto';
 import { notifyDecided } from '../notifications/outbox';
 import { assertAssigned } from './assignment';
 import { assertMayDecide } from './decision-rules';
+import { applyEdits } from './approval-edits';
+import { assertMatchesSchema } from './input-schema';
+import { assertCurrentPayload, currentVotes } from './payload-version';
 
-export const ZDecideApproval = z.strictObject({ comment: z.string().trim().max(2000).optional() });
+const ZDataObject = z.record(z.string(), z.unknown(), { error: 'must be a JSON object' });
+
+export const ZDecideApproval = z.strictObject({
+  comment: z.string().trim().max(2000).optional(),
+  data: ZDataObject.optional().meta({ description: 'The decision’s input, validated against the step’s `input_schema` (422 naming the failing path); lands in resume_data and the context' }),
+  payload_version: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .meta({ description: 'The payload version the approver was shown; 409 `payload_changed` when the payload has changed since' }),
+  edits: ZDataObject.optional().meta({
+    description: 'Approve with edits: new values for fields the step lists as `editable` (validated by `input_schema`); makes payload version n+1 and counts as the editor’s approval of it',
+  }),
+});
 export type DecideApprovalInput = z.infer<typeof ZDecideApproval>;
 
 /** The channel the worker LISTENs on: a decision is resumed within a second, not at the next sweep. */
@@ -27,7 +44,29 @@ const fromDecision = rowMapper<ApprovalDecisionRow>(approvalDecisions);
 /** A request locked for deciding: its execution (locked first), the request, the decisions so far. */
 export type LockedApproval = { execution: ExecutionRow; approval: ApprovalRow; decisions: ApprovalDecisionRow[] };
 
-export type Vote = { decision: 'approve' | 'reject'; comment: string | null };
+export type Vote = {
+  decision: 'approve' | 'reject';
+  comment: string | null;
+  /** The decision's input (validated against the request's input schema). */
+  data?: JsonObject;
+  /** The payload version the voter was shown; undefined: not said (API clients of old). */
+  payloadVersion?: number;
+};
+
+/**
+ * The vote's data against the request's input schema: an approval must match it (required fields
+ * included); a rejection need not fill the form, but data it sends must match.
+ */
+function assertVoteData(approval: ApprovalRow, vote: Vote): void {
+  // An editable payload field changes by edits (a new payload version), never by data.
+  const editable = Object.keys(vote.data ?? {}).find((k) => approval.editable.includes(k));
+  if (editable !== undefined) {
+    const message = 'is an editable payload field: change it with edits, not data';
+    throw new AppError('validation_failed', `data.${editable}: ${message}`, [{ path: `data.${editable}`, message }]);
+  }
+  if (!approval.inputSchema) return;
+  if (vote.decision === 'approve' || vote.data !== undefined) assertMatchesSchema(approval.inputSchema, vote.data ?? {}, 'data');
+}
 
 function lockedRequest(raw: Record<string, unknown>) {
   return { approval: fromApproval(raw), decisions: (raw.wr_decisions as Record<string, unknown>[]).map(fromDecision) };
@@ -53,18 +92,27 @@ export async function castVote(tx: DbOrTx, actor: Actor, target: LockedApproval,
   assertMayDecide(actor, target);
   const { execution: exec, approval, decisions: previous } = target;
   // Role, assignees, escalation, delegation and decision links: lib/core/approvals/assignment.ts.
-  const { onBehalfOf } = await assertAssigned(tx, { approval, actor, startedBy: exec.startedBy, pausedBy: exec.pausedBy, votes: previous, now });
+  // Votes on an older payload version are stale: they neither count nor stop anyone voting again.
+  const counted = currentVotes(previous, approval);
+  const { onBehalfOf } = await assertAssigned(tx, { approval, actor, startedBy: exec.startedBy, pausedBy: exec.pausedBy, votes: counted, now });
+  assertCurrentPayload(approval, vote.payloadVersion);
+  assertVoteData(approval, vote);
   const received = approval.approvalsReceived + (vote.decision === 'approve' ? 1 : 0);
   const final = vote.decision === 'reject' || received >= approval.requiredApprovals;
   const at = now.toISOString();
+  // The data of the approvals that count (oldest first, a later one's fields win) and this vote's.
+  const approving = counted.filter((d) => d.decision === 'approve');
+  const data = Object.assign({}, ...(vote.decision === 'approve' ? approving.map((d) => d.data ?? {}) : []), vote.data ?? {}) as JsonObject;
   const resumeData = final
     ? {
+        ...data,
         approved: vote.decision === 'approve',
         approval_id: approval.id,
         decided_by: actor.id,
-        approvers: [...previous.filter((d) => d.decision === 'approve').map((d) => d.actor), ...(vote.decision === 'approve' ? [actor.id] : [])],
+        approvers: [...approving.map((d) => d.actor), ...(vote.decision === 'approve' ? [actor.id] : [])],
         comment: vote.comment,
         decided_at: at,
+        payload_version: approval.payloadVersion,
       }
     : null;
   if (resumeData) assertContextFits({ ...(exec.context as JsonObject), ...resumeData }, 'the decision');
@@ -74,6 +122,8 @@ export async function castVote(tx: DbOrTx, actor: Actor, target: LockedApproval,
     approvals_received: received,
     required_approvals: approval.requiredApprovals,
     final,
+    payload_version: approval.payloadVersion,
+    ...(vote.data !== undefined ? { data: vote.data } : {}),
     ...(onBehalfOf ? { on_behalf_of: onBehalfOf } : {}),
     ...(actor.link ? { via: 'decision_link' } : {}),
   };
@@ -92,6 +142,8 @@ export async function castVote(tx: DbOrTx, actor: Actor, target: LockedApproval,
     vote.decision === 'approve' ? 'approved' : 'rejected',
     JSON.stringify(eventData),
     onBehalfOf,
+    approval.payloadVersion,
+    vote.data === undefined ? null : JSON.stringify(vote.data),
   ]);
   if (!written?.wr_changed) throw new AppError('conflict', 'the approval changed while deciding; retry');
   // A final outcome is told (webhooks, a "no action needed" mail to the others asked) in this transaction.
@@ -124,10 +176,18 @@ export async function decideApproval(
     // the decisions so far: two statements, the lock order of a resume.
     const [rawExec] = await runStatement(tx, DECIDE_LOCK_EXECUTION, [approvalId]);
     if (!rawExec) throw new AppError('not_found', `approval ${approvalId} not found`);
-    const exec = fromExecution(rawExec);
     const [rawApproval] = await runStatement(tx, DECIDE_LOCK_APPROVAL, [approvalId]);
     if (!rawApproval) throw new AppError('not_found', `approval ${approvalId} not found`);
-    const cast = await castVote(tx, actor, { execution: exec, ...lockedRequest(rawApproval) }, { decision, comment }, now);
+    let target: LockedApproval = { execution: fromExecution(rawExec), ...lockedRequest(rawApproval) };
+    let payloadVersion = input.payload_version;
+    if (input.edits !== undefined) {
+      if (decision !== 'approve') throw new AppError('validation_failed', 'edits: only an approval can carry edits', [{ path: 'edits', message: 'only an approval can carry edits' }]);
+      // Approve with edits: payload version n+1 (lib/core/approvals/approval-edits.ts), then this vote approves it.
+      target = await applyEdits(tx, actor, target, input.edits, payloadVersion, now);
+      payloadVersion = target.approval.payloadVersion;
+    }
+    const exec = target.execution;
+    const cast = await castVote(tx, actor, target, { decision, comment, data: input.data, payloadVersion }, now);
     if (cast.resumeData) {
       // The decision becomes the execution's resume data (compare-and-set on its version), and the
       // workers hear of it when this transaction commits.

@@ -3,9 +3,10 @@ import { AppError } from '../errors';
 
 /** What the rules look at: the request, its execution, and the decisions recorded so far. */
 export type DecisionTarget = {
-  approval: { status: string; approverRole: string | null };
+  approval: { status: string; approverRole: string | null; payloadVersion?: number };
   execution: { status: string; decidedAt: Date | null; startedBy: string; pausedBy: string | null };
-  decisions: readonly { actor: string }[];
+  /** Votes on an older payload version (payloadVersion below the request's) are stale: the person may vote again. */
+  decisions: readonly { actor: string; payloadVersion?: number }[];
 };
 
 /**
@@ -23,7 +24,8 @@ export function assertMayDecide(actor: Actor, t: DecisionTarget): void {
     const by = t.decisions.map((d) => d.actor).join(', ');
     throw new AppError('not_pending', `approval is already ${t.approval.status === 'pending' ? 'decided' : t.approval.status}${by ? ` by ${by}` : ''}`);
   }
-  if (t.decisions.some((d) => d.actor === actor.id)) throw new AppError('already_decided', 'you have already decided this approval');
+  const current = t.decisions.filter((d) => (d.payloadVersion ?? 1) >= (t.approval.payloadVersion ?? 1));
+  if (current.some((d) => d.actor === actor.id)) throw new AppError('already_decided', 'you have already decided this approval');
   if (actor.id === t.execution.startedBy || actor.id === t.execution.pausedBy) {
     throw new AppError('self_approval', 'you started or paused this execution, so you cannot decide its approval');
   }

@@ -54,7 +54,7 @@ function listApprovalsStatement(input: ListApprovalsInput, who: WhoFilter | null
   const text = `select a.*, x.workflow_id as wr_workflow_id, x.workflow_name as wr_workflow_name, x.status as wr_execution_status,
          x.started_by as wr_started_by, x.paused_by as wr_paused_by, x.trigger_payload as wr_trigger_payload,
          x.resume_count as wr_resume_count, x.paused_at as wr_paused_at,
-         (select coalesce(json_agg(json_build_object('id', d.id, 'actor', d.actor, 'decision', d.decision, 'comment', d.comment, 'on_behalf_of', d.on_behalf_of, 'created_at', d.created_at)
+         (select coalesce(json_agg(json_build_object('id', d.id, 'actor', d.actor, 'decision', d.decision, 'comment', d.comment, 'on_behalf_of', d.on_behalf_of, 'created_at', d.created_at, 'payload_version', d.payload_version, 'data', d.data)
                    order by d.created_at, d.id), '[]'::json)
             from approval_decisions d where d.approval_id = a.id) as wr_decisions
     from (select * from approval_requests
@@ -72,7 +72,7 @@ function listApprovalsStatement(input: ListApprovalsInput, who: WhoFilter | null
   return { name: `wr_list_approvals_${shape}`, text, values: p.values };
 }
 
-type DecisionJson = { id: string; actor: string; decision: Decision; comment: string | null; on_behalf_of: string | null; created_at: string };
+type DecisionJson = { id: string; actor: string; decision: Decision; comment: string | null; on_behalf_of: string | null; created_at: string; payload_version: number; data: JsonObject | null };
 /** A row of the inbox statement, as the driver gives it: the request's own columns plus these. */
 type InboxRow = Record<string, unknown> & {
   wr_workflow_id: string;
@@ -101,7 +101,7 @@ export async function listApprovals(db: DbOrTx, input: ListApprovalsInput, now =
   const joined = page.map((r) => {
     const a = fromApproval(r);
     for (const d of r.wr_decisions) {
-      decisions.push({ id: d.id, approvalId: a.id, actor: d.actor, decision: d.decision, comment: d.comment, onBehalfOf: d.on_behalf_of, createdAt: new Date(d.created_at) });
+      decisions.push({ id: d.id, approvalId: a.id, actor: d.actor, decision: d.decision, comment: d.comment, onBehalfOf: d.on_behalf_of, createdAt: new Date(d.created_at), payloadVersion: d.payload_version, data: d.data });
     }
     return {
       a,

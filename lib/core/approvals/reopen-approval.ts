@@ -12,6 +12,7 @@ import { AppError } from '../errors';
 import { isUuid } from '../ids';
 import { assertAssigned } from './assignment';
 import { getApproval } from './get-approval';
+import { requestBinding } from './payload-version';
 
 export const ZReopenApproval = z.strictObject({ reason: z.string().trim().max(1000).optional() });
 export type ReopenApprovalInput = z.infer<typeof ZReopenApproval>;
@@ -108,6 +109,8 @@ export async function reopenApproval(db: Db, actor: Actor, approvalId: string, i
       assignedTo: approval.assignedTo,
       followUpAt: firstFollowUpMs === null ? null : new Date(now.getTime() + firstFollowUpMs),
       createdAt: now,
+      // A fresh request: payload version 1 of the context as it stands, the same schema and editable fields.
+      ...requestBinding(exec.context, approval),
     });
     change.event('reopened', actor.id, approval.stepId, { approval_id: newId, previous_approval_id: approval.id, previous_status: approval.status, execution_was: exec.status, reason: input.reason ?? null }, now);
     change.event('paused', pausedBy, approval.stepId, { reason: approval.reason, kind: 'approval', reopened: true }, now);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ROLES } from '../access/permissions';
 import { DURATION_FORMS, parseDurationMs } from '../duration';
 import { ZCallbackKeyTemplate } from '../callbacks/callback-key';
+import { DECISION_KEYS, schemaProblems } from '../approvals/input-schema';
 
 const ZStepId = z.string().min(1).max(100);
 const MAX_DURATION_MS = 10 * 365 * 86_400_000;
@@ -47,6 +48,10 @@ const ZEmails = z.array(ZEmail).min(1).max(50);
 /** Who is told to decide, and when to remind and escalate (lib/core/notifications). */
 const ZEscalateTo = z.union([z.strictObject({ users: ZEmails }), z.strictObject({ role: z.enum(ROLES) })]);
 
+/** A JSON Schema for the decision's `data` / the resume's `resume_data` (checked by ZDefinition). */
+const ZInputSchema = z.record(z.string(), z.unknown()).meta({ description: 'JSON Schema (ajv, strict) of the data a decision or resume carries' });
+const ZEditable = z.array(z.string().min(1).max(100)).min(1).max(50);
+
 const ZStep = z.discriminatedUnion('type', [
   z.strictObject({
     id: ZStepId,
@@ -72,6 +77,8 @@ const ZStep = z.discriminatedUnion('type', [
     escalate_after: ZDuration.optional(),
     escalate_to: ZEscalateTo.optional(),
     webhook: z.string().url().max(2000).regex(/^https?:\/\//, 'expected an http(s) URL').optional(),
+    input_schema: ZInputSchema.optional(),
+    editable: ZEditable.optional(),
   }),
   z.strictObject({
     id: ZStepId,
@@ -81,6 +88,7 @@ const ZStep = z.discriminatedUnion('type', [
     next: ZStepId.optional(),
     // POST /callbacks/{key} resumes it (lib/core/callbacks).
     callback_key: ZCallbackKeyTemplate.optional(),
+    input_schema: ZInputSchema.optional(),
   }),
   z.strictObject({ id: ZStepId, type: z.literal('wait'), duration: ZDuration, next: ZStepId.optional() }),
 ]);
@@ -174,6 +182,22 @@ export const ZStoredDefinition = z
  * loops were checked still load and run; the step budget ends their loops.)
  */
 export const ZDefinition = ZStoredDefinition.superRefine((def, ctx) => {
+  def.steps.forEach((s, i) => {
+    if ((s.type !== 'approval' && s.type !== 'pause') || !s.input_schema) return;
+    for (const p of schemaProblems(s.input_schema)) ctx.addIssue({ code: 'custom', path: ['steps', i, 'input_schema', ...p.path], message: p.message });
+    const props = Object.keys((s.input_schema.properties ?? {}) as object);
+    const reserved = s.type === 'approval' ? props.filter((k) => (DECISION_KEYS as readonly string[]).includes(k)) : [];
+    for (const k of reserved) ctx.addIssue({ code: 'custom', path: ['steps', i, 'input_schema', 'properties', k], message: `"${k}" is a field of the decision itself; name it differently` });
+  });
+  def.steps.forEach((s, i) => {
+    if (s.type !== 'approval' || !s.editable) return;
+    const required = (s.input_schema?.required ?? []) as unknown[];
+    s.editable.forEach((f, j) => {
+      if (s.editable!.indexOf(f) !== j) ctx.addIssue({ code: 'custom', path: ['steps', i, 'editable', j], message: `duplicate field "${f}"` });
+      // Editable fields are payload fields, changed by edits; a decision's data never carries them.
+      else if (Array.isArray(required) && required.includes(f)) ctx.addIssue({ code: 'custom', path: ['steps', i, 'editable', j], message: `"${f}" is editable, so the input schema cannot require it in data` });
+    });
+  });
   if (new Set(def.steps.map((s) => s.id)).size !== def.steps.length) return;
   const loop = findLoopWithoutPause(def.steps);
   if (loop) {

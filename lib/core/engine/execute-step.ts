@@ -14,6 +14,9 @@ export type ApprovalSpec = {
   assignees: string[];
   /** When the first follow-up (reminder or escalation) is due, from the request's creation; null: none. */
   firstFollowUpMs: number | null;
+  /** The step's JSON Schema for decisions' `data`, and the payload fields approvers may edit. */
+  inputSchema?: Record<string, unknown> | null;
+  editable?: string[];
 };
 
 /** Reminders and escalation of an approval step, in ms from the request's creation. */
@@ -93,6 +96,8 @@ export function executeStep(step: Step, context: JsonObject, now: Date): StepOut
           approverRole: step.approver_role ?? null,
           assignees: step.assignees ?? [],
           firstFollowUpMs: nextFollowUpMs(step, 0, false),
+          inputSchema: step.input_schema ?? null,
+          editable: step.editable ?? [],
         },
       };
     case 'pause': {

@@ -10,6 +10,7 @@ import { contextOverLimit } from './context-limit';
 import type { CompiledDefinition, Step } from './definition';
 import { executeStep, type JsonObject, type StepOutcome } from './execute-step';
 import { leaseUntil, type ExecutionChange, type ExecutionPatch } from './execution-change';
+import { payloadHash, requestBinding } from '../approvals/payload-version';
 
 function finish(change: ExecutionChange, status: 'completed' | 'failed' | 'rejected', actor: string, now: Date, extra: ExecutionPatch = {}): void {
   const stepId = change.current.currentStepId;
@@ -75,6 +76,8 @@ function applyOutcome(change: ExecutionChange, step: Step, outcome: StepOutcome,
           assignedTo: outcome.approval.assignees,
           followUpAt: outcome.approval.firstFollowUpMs === null ? null : new Date(now.getTime() + outcome.approval.firstFollowUpMs),
           createdAt: now,
+          // What the approver is shown, version 1; the step's schema and editable fields (lib/core/approvals/payload-version.ts).
+          ...requestBinding(context, outcome.approval),
         });
         change.event(
           'approval_requested',
@@ -84,6 +87,8 @@ function applyOutcome(change: ExecutionChange, step: Step, outcome: StepOutcome,
             approval_id: approvalId,
             required_approvals: outcome.approval.requiredApprovals,
             approver_role: outcome.approval.approverRole,
+            payload_version: 1,
+            payload_hash: payloadHash(context),
             ...(outcome.approval.assignees.length ? { assigned_to: outcome.approval.assignees } : {}),
           },
           now,

@@ -38,7 +38,7 @@ export const ZExecutionEvent = z.strictObject({
   id: z.number().int(),
   type: z.string().meta({
     description:
-      'started, step_completed, waiting, paused, approval_requested, approved, rejected, resumed, completed, failed, cancelled, expired, extended, reopened, callback_consumed',
+      'started, step_completed, waiting, paused, approval_requested, payload_edited, approved, rejected, resumed, completed, failed, cancelled, expired, extended, reopened, callback_consumed',
   }),
   step_id: z.string().nullable(),
   actor: z.string(),

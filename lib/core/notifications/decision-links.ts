@@ -10,7 +10,7 @@ import { approvalDecisions, approvalRequests, decisionLinks, users, workflowExec
 import { isRole, linkActor, ROLE_PERMISSIONS } from '../access/permissions';
 import { activeDelegators, assignedDirectly } from '../approvals/assignment';
 import { decideApproval, type DecideApprovalInput } from '../approvals/decide-approval';
-import { ZApprovalDecision } from '../approvals/approval-dto';
+import { toDecisionDto, ZApprovalDecision, ZApprovalRequest } from '../approvals/approval-dto';
 import { ZId, ZTimestamp } from '../dto';
 import { APPROVAL_STATUSES } from '../engine/state-machine';
 import { AppError } from '../errors';
@@ -39,7 +39,11 @@ export const ZDecisionLink = z.strictObject({
     decided_at: ZTimestamp.nullable(),
     deadline: ZTimestamp.nullable(),
     started_by: z.string(),
-    payload: z.unknown(),
+    payload: z.unknown().meta({ description: 'What the approver is shown: the execution’s context, at payload_version' }),
+    payload_version: ZApprovalRequest.shape.payload_version,
+    payload_hash: ZApprovalRequest.shape.payload_hash,
+    input_schema: ZApprovalRequest.shape.input_schema,
+    editable: ZApprovalRequest.shape.editable,
     decisions: z.array(ZApprovalDecision),
   }),
 });
@@ -113,8 +117,12 @@ export async function viewDecisionLink(db: DbOrTx, token: string, now = new Date
       decided_at: a.decidedAt?.toISOString() ?? null,
       deadline: e.pauseExpiresAt?.toISOString() ?? null,
       started_by: e.startedBy,
-      payload: e.triggerPayload,
-      decisions: decisions.map((d) => ({ actor: d.actor, decision: d.decision, comment: d.comment, on_behalf_of: d.onBehalfOf, created_at: d.createdAt.toISOString() })),
+      payload: e.context,
+      payload_version: a.payloadVersion,
+      payload_hash: a.payloadHash,
+      input_schema: a.inputSchema ?? null,
+      editable: a.editable,
+      decisions: decisions.map((d) => toDecisionDto(d, a.payloadVersion)),
     },
   };
 }

@@ -4,6 +4,7 @@ import { CLEARED_PAUSE, leaseUntil, type ExecutionChange } from '../engine/execu
 import { approvalBranch, type JsonObject } from '../engine/execute-step';
 import { loadDefinition } from '../engine/workflow-definitions';
 import { AppError } from '../errors';
+import { assertMatchesSchema } from '../approvals/input-schema';
 
 export type ResumeSource = 'api' | 'worker';
 
@@ -32,6 +33,10 @@ export async function applyResume(
     const branch = approvalBranch(row.pausedStepId ? def.byId.get(row.pausedStepId) : undefined, data.approved);
     next = branch.next;
     endAs = branch.endAs;
+  } else if (opts.source === 'api') {
+    // A pause step's input_schema: the resume's data must match it (422 naming the path, nothing written).
+    const step = row.pausedStepId ? (await loadDefinition(tx, row.workflowId)).byId.get(row.pausedStepId) : undefined;
+    if (step?.type === 'pause' && step.input_schema) assertMatchesSchema(step.input_schema, data, 'resume_data');
   }
 
   const context = { ...(row.context as JsonObject), ...data };

@@ -131,7 +131,8 @@ function listPausedStatement(input: ListPausedInput, f: PausedFilter, now: Date)
       'pause_expires_at', e.pause_expires_at, 'decided_at', e.decided_at,
       'approval', case when a.id is null then null else json_build_object(
         'id', a.id, 'status', a.status, 'approvals_received', a.approvals_received,
-        'required_approvals', a.required_approvals, 'approver_role', a.approver_role, 'decisions', a.decisions) end) as row
+        'required_approvals', a.required_approvals, 'approver_role', a.approver_role, 'decisions', a.decisions,
+        'payload_version', a.payload_version, 'input_schema', a.input_schema, 'editable', a.editable) end) as row
   from (select id, workflow_id, status, paused_at, paused_reason, paused_step_id, next_step_id, resume_count, pause_kind, paused_by,
                started_by, trigger_payload, pause_expires_at, decided_at
           from workflow_executions
@@ -139,8 +140,9 @@ function listPausedStatement(input: ListPausedInput, f: PausedFilter, now: Date)
          order by paused_at, id
          limit ${p.hidden(input.limit + 1, '::int')}) e
   left join lateral (
-    select a.id, a.status, a.approvals_received, a.required_approvals, a.approver_role,
-           (select coalesce(json_agg(json_build_object('actor', d.actor, 'decision', d.decision, 'comment', d.comment, 'created_at', d.created_at)
+    select a.id, a.status, a.approvals_received, a.required_approvals, a.approver_role, a.payload_version, a.input_schema, a.editable,
+           (select coalesce(json_agg(json_build_object('actor', d.actor, 'decision', d.decision, 'comment', d.comment, 'created_at', d.created_at,
+                                                       'payload_version', d.payload_version, 'stale', d.payload_version < a.payload_version, 'data', d.data)
                      order by d.created_at, d.id), '[]'::json)
               from approval_decisions d where d.approval_id = a.id) as decisions
       from approval_requests a

@@ -22,7 +22,7 @@ export const ZPausedExecution = z.strictObject({
   trigger_payload: ZJsonObject,
   pause_expires_at: ZTimestamp.nullable(),
   decided_at: ZTimestamp.nullable().meta({ description: 'Set once the approval is decided; a worker resumes it within a second' }),
-  approval: ZApprovalRequest.pick({ id: true, status: true, approvals_received: true, required_approvals: true, approver_role: true, decisions: true }).nullable(),
+  approval: ZApprovalRequest.pick({ id: true, status: true, approvals_received: true, required_approvals: true, approver_role: true, decisions: true, payload_version: true, input_schema: true, editable: true }).nullable(),
 });
 export type PausedExecutionDto = z.infer<typeof ZPausedExecution>;
 

@@ -30,6 +30,9 @@ export type ResumeExecutionInput = z.infer<typeof ZResumeExecution>;
 const ZResumeVote = z.strictObject({
   approved: z.boolean({ error: 'must be true or false (a JSON boolean)' }),
   comment: z.string().trim().max(2000).optional(),
+  // As on POST /approvals/{id}/approve|reject: the decision's input and the payload version seen.
+  data: z.record(z.string(), z.unknown(), { error: 'must be a JSON object' }).optional(),
+  payload_version: z.number().int().min(1).optional(),
 });
 
 function parseResumeVote(data: Record<string, unknown>): Vote {
@@ -40,10 +43,15 @@ function parseResumeVote(data: Record<string, unknown>): Vote {
     const what = issue.code === 'unrecognized_keys' ? 'not allowed' : issue.message;
     throw new AppError(
       'validation_failed',
-      `${where}: ${what}; a resume of a pending approval is a vote: {"approved": true|false, "comment"?: "…"}`,
+      `${where}: ${what}; a resume of a pending approval is a vote: {"approved": true|false, "comment"?: "…"}, with "data"?: {…} and "payload_version"?: n as on approve/reject`,
     );
   }
-  return { decision: r.data.approved ? 'approve' : 'reject', comment: r.data.comment ? r.data.comment : null };
+  return {
+    decision: r.data.approved ? 'approve' : 'reject',
+    comment: r.data.comment ? r.data.comment : null,
+    data: r.data.data,
+    payloadVersion: r.data.payload_version,
+  };
 }
 
 const fromDriver = rowMapper<ExecutionRow>(workflowExecutions);
@@ -84,7 +92,7 @@ async function tryOptimistically(...args: Parameters<typeof resumeOptimistically
   try {
     return await resumeOptimistically(...args);
   } catch (e) {
-    if (e instanceof AppError && e.code === 'context_too_large') return null;
+    if (e instanceof AppError && (e.code === 'context_too_large' || e.code === 'validation_failed')) return null;
     throw e;
   }
 }

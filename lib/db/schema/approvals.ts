@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import type { Role } from '../../core/access/permissions';
 import type { ApprovalStatus, Decision } from '../../core/engine/state-machine';
 import { workflowExecutions } from './executions';
@@ -28,6 +28,14 @@ export const approvalRequests = pgTable(
     escalatedAt: timestamp('escalated_at', { withTimezone: true, precision: 3 }),
     /** When the worker next follows up: the next reminder or the escalation, whichever comes first. */
     followUpAt: timestamp('follow_up_at', { withTimezone: true, precision: 3 }),
+    /** The version of the payload the approver is shown: 1, and one more after each approve-with-edits. */
+    payloadVersion: integer('payload_version').notNull().default(1),
+    /** sha256 of the canonical JSON of that payload (lib/core/approvals/payload-version.ts). */
+    payloadHash: text('payload_hash'),
+    /** The step's `input_schema` (JSON Schema) that decisions' `data` must match; null: free-form. */
+    inputSchema: jsonb('input_schema').$type<Record<string, unknown>>(),
+    /** The payload fields an approver may change with approve-with-edits (the step's `editable`). */
+    editable: text('editable').array().notNull().default(sql`'{}'::text[]`),
   },
   (t) => [
     index('idx_approvals_status_created').on(t.status, t.createdAt, t.id),
@@ -50,10 +58,14 @@ export const approvalDecisions = pgTable(
     comment: text('comment'),
     /** Set when a delegate decided for the person named here. */
     onBehalfOf: text('on_behalf_of'),
+    /** The payload version the vote was cast on; older than the request's: stale, not counted. */
+    payloadVersion: integer('payload_version').notNull().default(1),
+    /** The decision's `data`, validated against the request's input schema. */
+    data: jsonb('data').$type<Record<string, unknown>>(),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
   (t) => [
-    uniqueIndex('uq_decisions_approval_actor').on(t.approvalId, t.actor),
+    uniqueIndex('uq_decisions_approval_actor').on(t.approvalId, t.actor, t.payloadVersion),
     index('idx_decisions_created').on(t.createdAt),
     index('idx_decisions_actor_created').on(t.actor, t.createdAt),
   ],

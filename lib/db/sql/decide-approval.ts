@@ -33,13 +33,14 @@ export const DECIDE_LOCK_PENDING_OF_EXECUTION: Statement = {
  * The decision, the request's new tally (compare-and-set on its version) and the timeline event in
  * one statement. $1 approval, $2 actor, $3 decision, $4 comment, $5 now, $6 approvals received,
  * $7 status, $8 decided_at, $9 the request's version as read, $10 execution, $11 step, $12 event
- * type, $13 event data, $14 on whose behalf a delegate decides.
+ * type, $13 event data, $14 on whose behalf a delegate decides, $15 the payload version voted on,
+ * $16 the decision's data (issue 13).
  */
 export const DECIDE_RECORD: Statement = {
   name: 'wr_decide_record',
   text: `with mine as (
-  insert into approval_decisions (approval_id, actor, decision, comment, created_at, on_behalf_of)
-  values ($1::uuid, $2::text, $3::text, $4::text, $5::timestamptz, $14::text)
+  insert into approval_decisions (approval_id, actor, decision, comment, created_at, on_behalf_of, payload_version, data)
+  values ($1::uuid, $2::text, $3::text, $4::text, $5::timestamptz, $14::text, $15::int, $16::jsonb)
   returning *
 ), changed as (
   update approval_requests
