@@ -203,6 +203,25 @@ describe('POST /api/v1/callbacks/{key}', () => {
   });
 });
 
+describe('race: callbacks for one waiting execution', () => {
+  it('exactly one resumes it; the others get 409, or one is held for the next pause on the key', async () => {
+    const order = uid('o');
+    const ex = await startExecutionApi(admin.token, keyed, { order: { id: order } });
+    expect(ex.status).toBe('paused');
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => send(operator.token, `payment:${order}`, { n: i })));
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 202).length).toBeLessThanOrEqual(1);
+    for (const r of results.filter((x) => x.status === 409)) expect(['not_paused', 'conflict']).toContain((r.body as { error: { code: string } }).error.code);
+    expect(statuses.every((s) => [200, 202, 409].includes(s))).toBe(true);
+    const d = await detail(ex.id);
+    expect(d.resume_count).toBe(1);
+    expect(count(d.events.map((e) => e.type), 'resumed')).toBe(1);
+    const winner = results.find((r) => r.status === 200)!.body as ExecutionDto;
+    expect(d.resume_data).toEqual(winner.resume_data);
+  });
+});
+
 describe('race: a callback and the pause on its key arrive together', () => {
   it('100 rounds: every execution resumed exactly once, no callback lost, none applied twice', async () => {
     const rounds = 100;

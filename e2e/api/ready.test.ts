@@ -79,7 +79,7 @@ describe('configuration is checked at start', () => {
   it('the worker stops at once, naming the variable', async () => {
     const r = await runTs('lib/bin/worker.ts', [], { env: { ...bad, WORKER_INTERVAL: 'soon', LOG_LEVEL: 'info' }, timeoutMs: 20_000 });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/WORKER_INTERVAL: expected a number with an optional unit/);
+    expect(r.stderr).toMatch(/WORKER_INTERVAL: expected an ISO 8601 duration like "PT1H", a number of seconds, or a number with a unit/);
     expect(r.stdout).not.toMatch(/Starting workflow resumer worker/);
   });
 

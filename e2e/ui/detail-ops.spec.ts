@@ -93,7 +93,7 @@ test('an approval pause: an operator sees it read-only (no Approve, Reject or Re
   // The admin (approval:decide and execution:cancel): Approve/Reject through the inbox's decision
   // dialog, Cancel, and still no Resume.
   await signIn(page, admin, `/executions/${exec.id}`);
-  await expect(actions.getByRole('button')).toHaveText(['Approve', 'Reject', 'Cancel…']);
+  await expect(actions.getByRole('button')).toHaveText(['Approve', 'Reject', 'Extend…', 'Cancel…']);
   await expect(actions.getByRole('button', { name: /Resume/ })).toHaveCount(0);
   await expect(actions.getByTestId('read-only')).toHaveCount(0);
   await actions.getByRole('button', { name: 'Approve' }).click();

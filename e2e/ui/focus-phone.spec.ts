@@ -60,7 +60,10 @@ test('Back from a detail page puts focus on the row that was opened', async ({ p
   const viewer = await makeUser('viewer');
   const { wf, rows } = await threeOrders('B');
   await signIn(page, viewer, `/?workflow=${wf.key}`);
+  // Keys pressed once the rows are on screen, as a person would (earlier ones have no row to move to).
+  await expect(inboxRow(page, rows[2]!.id)).toBeVisible();
   await page.keyboard.press('j');
+  await expect(inboxRow(page, rows[0]!.id)).toBeFocused();
   await page.keyboard.press('j');
   await expect(inboxRow(page, rows[1]!.id)).toBeFocused();
   await page.keyboard.press('Enter');

@@ -175,3 +175,52 @@ test('approve with edits shows the diff on the timeline; an earlier vote turns s
     await lateCtx.close();
   }
 });
+
+test('a pause step with an input_schema resumes through a form on the execution page; the server’s 422 shows inline', async ({ page }) => {
+  const operator = await makeUser('operator');
+  const key = uniq('typed-pause');
+  await createWorkflow(db(), {
+    key,
+    name: `Typed pause ${key.slice(-4)}`,
+    definition: {
+      steps: [
+        {
+          id: 'wait-bank',
+          type: 'pause',
+          reason: 'Bank confirms',
+          input_schema: {
+            type: 'object',
+            properties: {
+              reference: { type: 'string', title: 'Reference', pattern: '^TX-[0-9]+$', description: 'As on the bank statement' },
+              channel: { type: 'string', title: 'Channel', enum: ['sepa', 'swift'], default: 'sepa' },
+              contact: { type: 'string', title: 'Contact', format: 'email' },
+            },
+            required: ['reference'],
+          },
+          next: 'done',
+        },
+        { id: 'done', type: 'action', action: { type: 'set', values: { done: true } } },
+      ],
+    },
+  });
+  const ex = await startAs(operator, key, {});
+  await signIn(page, operator, `/executions/${ex.id}`);
+  await page.getByRole('button', { name: 'Resume…' }).click();
+  const form = page.getByTestId('resume-form');
+  await expect(form.getByLabel('Channel')).toHaveValue('0'); // the default, "sepa"
+  await expect(form.getByLabel('Reference')).toHaveAccessibleDescription('As on the bank statement');
+  await page.getByTestId('confirm-resume').click();
+  await expect(form.getByLabel('Reference')).toHaveAttribute('aria-invalid', 'true');
+  await expect(form.getByTestId('field-error')).toHaveText('Reference is required');
+  await form.getByLabel('Reference').fill('TX-42');
+  await form.getByLabel('Contact').fill('nobody');
+  await page.getByTestId('confirm-resume').click();
+  await expect(page.getByTestId('server-error')).toHaveText('The server refused it: resume_data.contact: must match format "email"');
+  await expect(form.getByLabel('Contact')).toHaveAttribute('aria-invalid', 'true');
+  await form.getByLabel('Contact').fill('ops@example.com');
+  await page.getByTestId('confirm-resume').click();
+  await expect(page.getByTestId('toast').filter({ hasText: 'Execution resumed' })).toBeVisible();
+  const after = await getExecution(db(), ex.id);
+  expect(after.status).toBe('completed');
+  expect(after.resume_data).toEqual({ reference: 'TX-42', channel: 'sepa', contact: 'ops@example.com' });
+});

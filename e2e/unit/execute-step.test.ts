@@ -66,7 +66,7 @@ describe('executeStep', () => {
       reason: 'r',
       nextStepId: 'yes',
       timeoutMs: 2 * 3_600_000,
-      approval: { reason: 'r', requiredApprovals: 3, approverRole: 'approver', assignees: [], firstFollowUpMs: null },
+      approval: { reason: 'r', requiredApprovals: 3, approverRole: 'approver', assignees: [], firstFollowUpMs: null, editable: [], inputSchema: null },
     });
     expect(executeStep({ id: 'a', type: 'approval', reason: 'r', next: 'n' }, {}, NOW)).toMatchObject({
       nextStepId: 'n',

@@ -8,6 +8,7 @@
  * list statements whose text depends on the filters present are built with Placeholders
  * (lib/db/sql/page-first.ts), one name per shape.
  */
+import { getTableColumns, type Table } from 'drizzle-orm';
 import { observeNamedQueryText, type DbOrTx } from '../client';
 
 /** A hand-written statement: `name` is its prepared statement's name — the same text for the same name. */
@@ -24,4 +25,22 @@ export async function runStatement(db: DbOrTx, statement: Statement, values: unk
     rows: Record<string, unknown>[];
   };
   return result.rows;
+}
+
+/**
+ * A table's columns, each named from the schema (never `*` or `to_json(t)`): a column renamed or
+ * dropped by a bad deployment then fails the statement (an opaque 500, and the PREPARE test in CI)
+ * instead of reading as absent — an absent `revoked_at` would let a revoked token in.
+ */
+export function columnsOf(table: Table, alias: string): string {
+  return Object.values(getTableColumns(table))
+    .map((c) => `${alias}.${c.name}`)
+    .join(', ');
+}
+
+/** The row as one JSON object of its columns, each named from the schema (see columnsOf). */
+export function jsonObjectOf(table: Table, alias: string): string {
+  return `json_build_object(${Object.values(getTableColumns(table))
+    .map((c) => `'${c.name}', ${alias}.${c.name}`)
+    .join(', ')})`;
 }
