@@ -1,5 +1,5 @@
 'use client';
-import { useId, useState } from 'react';
+import { useId, useState, type ReactNode } from 'react';
 import { useCancelExecution, useExtendExecution, usePauseExecution, useReopenApproval, useResumeExecution } from '@/lib/client/hooks';
 import { formatDateTime } from '@/lib/client/format';
 import type { Execution, JsonObject, WorkflowStep } from '@/lib/client/types';
@@ -49,6 +49,62 @@ const REASON_ACTIONS = {
   },
 } as const;
 
+/** A confirmation with one labelled field (autofocused) and the request's error under it. */
+function ConfirmModal(p: {
+  title: string;
+  description: ReactNode;
+  keep: string;
+  confirm: string;
+  variant: 'primary' | 'danger';
+  testId?: string;
+  label: ReactNode;
+  busy: boolean;
+  error: unknown;
+  onConfirm: () => void;
+  onClose: () => void;
+  field: (id: string) => ReactNode;
+}) {
+  const id = useId();
+  return (
+    <Modal
+      open
+      onClose={p.onClose}
+      title={p.title}
+      description={p.description}
+      footer={
+        <>
+          <Button onClick={p.onClose}>{p.keep}</Button>
+          <Button variant={p.variant} busy={p.busy} data-testid={p.testId} onClick={p.onConfirm}>
+            {p.confirm}
+          </Button>
+        </>
+      }
+    >
+      <label htmlFor={id} className="block text-sm font-medium">
+        {p.label}
+      </label>
+      {p.field(id)}
+      {p.error ? (
+        <p role="alert" className="mt-3 text-sm text-rose-700 dark:text-rose-300">
+          {errorMessage(p.error)}
+        </p>
+      ) : null}
+    </Modal>
+  );
+}
+
+function ReasonInput({ id, value, onChange }: { id: string; value: string; onChange: (v: string) => void }) {
+  return <input id={id} autoFocus maxLength={1000} value={value} onChange={(e) => onChange(e.target.value)} className={`${inputClass} mt-1.5`} />;
+}
+
+function reasonLabel(hint: string) {
+  return (
+    <>
+      Reason <span className="font-normal text-slate-600 dark:text-slate-400">{hint}</span>
+    </>
+  );
+}
+
 /** Pause or cancel, with an optional reason. */
 export function ReasonDialog({ action, execution, onClose }: { action: keyof typeof REASON_ACTIONS; execution: Execution; onClose: () => void }) {
   const [reason, setReason] = useState('');
@@ -57,46 +113,26 @@ export function ReasonDialog({ action, execution, onClose }: { action: keyof typ
   const mutation = action === 'pause' ? pause : cancel;
   const text = REASON_ACTIONS[action];
   const toast = useToast();
-  const id = useId();
   return (
-    <Modal
-      open
+    <ConfirmModal
+      {...text}
+      label={reasonLabel(text.hint)}
+      busy={mutation.isPending}
+      error={mutation.isError ? mutation.error : null}
       onClose={onClose}
-      title={text.title}
-      description={text.description}
-      footer={
-        <>
-          <Button onClick={onClose}>{text.keep}</Button>
-          <Button
-            variant={text.variant}
-            busy={mutation.isPending}
-            onClick={() =>
-              mutation.mutate(
-                { id: execution.id, reason: reason.trim() || undefined },
-                {
-                  onSuccess: () => {
-                    toast.show({ kind: 'success', title: text.done });
-                    onClose();
-                  },
-                },
-              )
-            }
-          >
-            {text.confirm}
-          </Button>
-        </>
+      onConfirm={() =>
+        mutation.mutate(
+          { id: execution.id, reason: reason.trim() || undefined },
+          {
+            onSuccess: () => {
+              toast.show({ kind: 'success', title: text.done });
+              onClose();
+            },
+          },
+        )
       }
-    >
-      <label htmlFor={id} className="block text-sm font-medium">
-        Reason <span className="font-normal text-slate-600 dark:text-slate-400">{text.hint}</span>
-      </label>
-      <input id={id} autoFocus maxLength={1000} value={reason} onChange={(e) => setReason(e.target.value)} className={`${inputClass} mt-1.5`} />
-      {mutation.isError ? (
-        <p role="alert" className="mt-3 text-sm text-rose-700 dark:text-rose-300">
-          {errorMessage(mutation.error)}
-        </p>
-      ) : null}
-    </Modal>
+      field={(id) => <ReasonInput id={id} value={reason} onChange={setReason} />}
+    />
   );
 }
 
@@ -176,11 +212,8 @@ export function ExtendDialog({ execution, onClose }: { execution: Execution; onC
   const [by, setBy] = useState<string>('PT24H');
   const extend = useExtendExecution();
   const toast = useToast();
-  const id = useId();
   return (
-    <Modal
-      open
-      onClose={onClose}
+    <ConfirmModal
       title="Extend the deadline"
       description={
         execution.pause_expires_at ? (
@@ -192,46 +225,35 @@ export function ExtendDialog({ execution, onClose }: { execution: Execution; onC
           'Move the pause’s deadline later.'
         )
       }
-      footer={
-        <>
-          <Button onClick={onClose}>Cancel</Button>
-          <Button
-            variant="primary"
-            busy={extend.isPending}
-            data-testid="confirm-extend"
-            onClick={() =>
-              extend.mutate(
-                { id: execution.id, by },
-                {
-                  onSuccess: (e) => {
-                    toast.show({ kind: 'success', title: `Deadline moved to ${e.pause_expires_at ? formatDateTime(e.pause_expires_at) : '—'}` });
-                    onClose();
-                  },
-                },
-              )
-            }
-          >
-            Extend
-          </Button>
-        </>
+      keep="Cancel"
+      confirm="Extend"
+      variant="primary"
+      testId="confirm-extend"
+      label="Extend by"
+      busy={extend.isPending}
+      error={extend.isError ? extend.error : null}
+      onClose={onClose}
+      onConfirm={() =>
+        extend.mutate(
+          { id: execution.id, by },
+          {
+            onSuccess: (e) => {
+              toast.show({ kind: 'success', title: `Deadline moved to ${e.pause_expires_at ? formatDateTime(e.pause_expires_at) : '—'}` });
+              onClose();
+            },
+          },
+        )
       }
-    >
-      <label htmlFor={id} className="block text-sm font-medium">
-        Extend by
-      </label>
-      <select id={id} autoFocus value={by} onChange={(e) => setBy(e.target.value)} className={`${inputClass} mt-1.5`}>
-        {EXTEND_CHOICES.map((c) => (
-          <option key={c.by} value={c.by}>
-            {c.label}
-          </option>
-        ))}
-      </select>
-      {extend.isError ? (
-        <p role="alert" className="mt-3 text-sm text-rose-700 dark:text-rose-300">
-          {errorMessage(extend.error)}
-        </p>
-      ) : null}
-    </Modal>
+      field={(id) => (
+        <select id={id} autoFocus value={by} onChange={(e) => setBy(e.target.value)} className={`${inputClass} mt-1.5`}>
+          {EXTEND_CHOICES.map((c) => (
+            <option key={c.by} value={c.by}>
+              {c.label}
+            </option>
+          ))}
+        </select>
+      )}
+    />
   );
 }
 
@@ -239,46 +261,30 @@ export function ReopenDialog({ execution, approvalId, onClose }: { execution: Ex
   const [reason, setReason] = useState('');
   const reopen = useReopenApproval();
   const toast = useToast();
-  const id = useId();
   return (
-    <Modal
-      open
-      onClose={onClose}
+    <ConfirmModal
       title="Reopen this approval?"
       description="A new request goes to the same people, with a fresh deadline; the execution waits at the same step again. Nothing before it runs again."
-      footer={
-        <>
-          <Button onClick={onClose}>Cancel</Button>
-          <Button
-            variant="primary"
-            busy={reopen.isPending}
-            data-testid="confirm-reopen"
-            onClick={() =>
-              reopen.mutate(
-                { executionId: execution.id, approvalId, reason: reason.trim() || undefined },
-                {
-                  onSuccess: () => {
-                    toast.show({ kind: 'success', title: 'Approval reopened' });
-                    onClose();
-                  },
-                },
-              )
-            }
-          >
-            Reopen
-          </Button>
-        </>
+      keep="Cancel"
+      confirm="Reopen"
+      variant="primary"
+      testId="confirm-reopen"
+      label={reasonLabel('(optional, on the timeline)')}
+      busy={reopen.isPending}
+      error={reopen.isError ? reopen.error : null}
+      onClose={onClose}
+      onConfirm={() =>
+        reopen.mutate(
+          { executionId: execution.id, approvalId, reason: reason.trim() || undefined },
+          {
+            onSuccess: () => {
+              toast.show({ kind: 'success', title: 'Approval reopened' });
+              onClose();
+            },
+          },
+        )
       }
-    >
-      <label htmlFor={id} className="block text-sm font-medium">
-        Reason <span className="font-normal text-slate-600 dark:text-slate-400">(optional, on the timeline)</span>
-      </label>
-      <input id={id} autoFocus maxLength={1000} value={reason} onChange={(e) => setReason(e.target.value)} className={`${inputClass} mt-1.5`} />
-      {reopen.isError ? (
-        <p role="alert" className="mt-3 text-sm text-rose-700 dark:text-rose-300">
-          {errorMessage(reopen.error)}
-        </p>
-      ) : null}
-    </Modal>
+      field={(id) => <ReasonInput id={id} value={reason} onChange={setReason} />}
+    />
   );
 }

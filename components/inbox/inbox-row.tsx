@@ -174,24 +174,11 @@ export const InboxRow = memo(function InboxRow({ row, me, dataUpdatedAt, active,
           ) : (
             <div className="flex flex-col gap-1.5 lg:items-end">
               <div className="flex gap-2">
-                <Button
-                  size="touch"
-                  variant="approve"
-                  disabled={!check.allowed}
-                  aria-describedby={!check.allowed ? reasonId : undefined}
-                  onClick={() => onDecide('approve')}
-                >
-                  Approve
-                </Button>
-                <Button
-                  size="touch"
-                  variant="reject"
-                  disabled={!check.allowed}
-                  aria-describedby={!check.allowed ? reasonId : undefined}
-                  onClick={() => onDecide('reject')}
-                >
-                  Reject
-                </Button>
+                {(['approve', 'reject'] as const).map((d) => (
+                  <Button key={d} size="touch" variant={d} disabled={!check.allowed} aria-describedby={!check.allowed ? reasonId : undefined} onClick={() => onDecide(d)}>
+                    {d === 'approve' ? 'Approve' : 'Reject'}
+                  </Button>
+                ))}
               </div>
               {!check.allowed ? (
                 <p id={reasonId} data-testid="disabled-reason" className="max-w-60 text-xs text-slate-600 lg:text-right dark:text-slate-400">
