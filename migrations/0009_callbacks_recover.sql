@@ -6,7 +6,8 @@ CREATE UNIQUE INDEX "uq_executions_paused_callback_key" ON "workflow_executions"
 
 -- A callback that arrived before any execution waited on its key: held until CALLBACK_HOLD passes,
 -- consumed exactly once by the first execution that pauses on the key (in the pausing transaction),
--- or marked expired by the worker. At most one held callback per key.
+-- or marked expired by the worker; refused (with the reason) when the pause that would consume it
+-- declares an input_schema its resume_data does not match. At most one held callback per key.
 CREATE TABLE "callbacks" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
 	"key" text NOT NULL,
@@ -17,8 +18,9 @@ CREATE TABLE "callbacks" (
 	"consumed_at" timestamp (3) with time zone,
 	"consumed_by" uuid,
 	"expired_at" timestamp (3) with time zone,
+	"refused_reason" text,
 	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
-	CONSTRAINT "callbacks_status_check" CHECK (status in ('held', 'consumed', 'expired'))
+	CONSTRAINT "callbacks_status_check" CHECK (status in ('held', 'consumed', 'expired', 'refused'))
 );--> statement-breakpoint
 ALTER TABLE "callbacks" ADD CONSTRAINT "callbacks_consumed_by_workflow_executions_id_fk" FOREIGN KEY ("consumed_by") REFERENCES "public"."workflow_executions"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "uq_callbacks_held_key" ON "callbacks" USING btree ("key") WHERE status = 'held';--> statement-breakpoint

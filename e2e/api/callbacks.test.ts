@@ -137,6 +137,45 @@ describe('POST /api/v1/callbacks/{key}', () => {
     expect((await startExecutionApi(admin.token, keyed, { order: { id: order } })).status).toBe('paused');
   });
 
+  it('refuses a held callback whose resume_data does not match the pause step\'s input_schema: the execution waits on', async () => {
+    const typed = await createWorkflowApi(
+      admin.token,
+      {
+        steps: [
+          {
+            id: 'wait-payment',
+            type: 'pause',
+            reason: 'Awaiting the payment provider',
+            callback_key: 'payment:${order.id}',
+            input_schema: { type: 'object', required: ['paid'], properties: { paid: { type: 'number', minimum: 0 } } },
+            next: 'record',
+          },
+          { id: 'record', type: 'action', action: { type: 'set', values: { recorded: true } } },
+        ],
+      },
+      'Typed keyed payment',
+    );
+    const order = uid('o');
+    const key = `payment:${order}`;
+    const bad = (await send(operator.token, key, { paid: 'lots' })).body as Held;
+    expect(bad.held).toBe(true);
+
+    // The pause finds it, judges it as a resume through the API would, and refuses it: still paused.
+    const ex = await startExecutionApi(admin.token, typed, { order: { id: order } });
+    expect(ex).toMatchObject({ status: 'paused', resume_count: 0 });
+    const rows = (await api(admin.token).get(`/api/v1/callbacks?status=refused&key=${key}`)).body as { callbacks: { id: string; consumed_by: string; refused_reason: string }[] };
+    expect(rows.callbacks).toHaveLength(1);
+    expect(rows.callbacks[0]).toMatchObject({ id: bad.callback.id, consumed_by: ex.id });
+    expect(rows.callbacks[0]!.refused_reason).toMatch(/resume_data\.paid/);
+    const refused = (await detail(ex.id)).events.find((e) => e.type === 'callback_refused');
+    expect(refused?.data).toMatchObject({ callback_id: bad.callback.id, callback_key: key });
+
+    // A callback that matches resumes it (200), exactly as a resume would.
+    const good = await send(operator.token, key, { paid: 42 });
+    expect(good.status, JSON.stringify(good.body)).toBe(200);
+    expect(good.body).toMatchObject({ status: 'completed', resume_count: 1, context: { paid: 42, recorded: true } });
+  });
+
   it('honours Idempotency-Key: a retry gets the first answer (202 too) and holds nothing twice', async () => {
     const key = `payment:${uid('o')}`;
     const idem = { 'idempotency-key': uid('idem') };

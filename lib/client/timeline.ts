@@ -34,6 +34,7 @@ const TITLES: Record<string, [string, TimelineEntry['tone']]> = {
   extended: ['Deadline extended', 'info'],
   reopened: ['Approval reopened', 'pause'],
   callback_consumed: ['Held callback consumed', 'good'],
+  callback_refused: ['Held callback refused', 'bad'],
 };
 
 /** "amount: 1200 → 900; note: "" → "checked"" — an approve-with-edits diff, one field after another. */
@@ -82,6 +83,8 @@ function fromEvent(e: ExecutionEvent): TimelineEntry {
     note = `deadline ${str(data?.from ?? undefined) ?? 'none'} → ${String(data!.to)}`;
   } else if (e.type === 'callback_consumed' && str(data?.callback_key ?? undefined)) {
     note = `key ${String(data!.callback_key)}, sent ${String(data!.sent_at ?? '')}`;
+  } else if (e.type === 'callback_refused' && str(data?.reason ?? undefined)) {
+    note = `key ${String(data!.callback_key ?? '')}: ${String(data!.reason)}`;
   } else if (e.type === 'expired' && data?.on_timeout) {
     note = `pause timed out (on_timeout: ${String(data.on_timeout)})`;
   } else if (e.type === 'step_completed' && data?.type) {

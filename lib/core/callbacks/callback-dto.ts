@@ -6,7 +6,7 @@ import { ZNextCursor } from '../pagination';
 export const ZCallback = z.strictObject({
   id: ZId,
   key: z.string(),
-  status: z.enum(CALLBACK_STATUSES).meta({ description: 'held (waiting for a pause on its key), consumed (by `consumed_by`), expired (CALLBACK_HOLD passed)' }),
+  status: z.enum(CALLBACK_STATUSES).meta({ description: 'held (waiting for a pause on its key), consumed (by `consumed_by`), expired (CALLBACK_HOLD passed), refused (by `consumed_by`: its resume_data does not match that pause step\'s input_schema; see `refused_reason`)' }),
   resume_data: ZJsonObject,
   sent_by: z.string(),
   created_at: ZTimestamp,
@@ -14,6 +14,7 @@ export const ZCallback = z.strictObject({
   consumed_at: ZTimestamp.nullable(),
   consumed_by: ZId.nullable().meta({ description: 'The execution that consumed it' }),
   expired_at: ZTimestamp.nullable(),
+  refused_reason: z.string().nullable().meta({ description: 'Why the pause on its key refused it (the failing path of its input_schema)' }),
 });
 export type CallbackDto = z.infer<typeof ZCallback>;
 
@@ -40,5 +41,6 @@ export function toCallbackDto(r: CallbackRow): CallbackDto {
     consumed_at: iso(r.consumedAt),
     consumed_by: r.consumedBy,
     expired_at: iso(r.expiredAt),
+    refused_reason: r.refusedReason,
   };
 }

@@ -6,7 +6,7 @@ import { decodeKeysetCursor, encodeKeysetCursor, PAGE_QUERY } from '../paginatio
 import { toCallbackDto, type CallbackListDto } from './callback-dto';
 
 export const ZListCallbacks = z.strictObject({
-  status: z.enum(CALLBACK_STATUSES).optional().meta({ description: 'held, consumed or expired; default: all' }),
+  status: z.enum(CALLBACK_STATUSES).optional().meta({ description: 'held, consumed, expired or refused; default: all' }),
   key: z.string().max(200).optional().meta({ description: 'Only this key' }),
   ...PAGE_QUERY,
 });

@@ -7,6 +7,22 @@ import { runSteps } from '../engine/run-steps';
 import { loadDefinition } from '../engine/workflow-definitions';
 import { applyResume } from '../resumer/apply-resume';
 import { lockCallbackKey } from './key-lock';
+import { assertMatchesSchema } from '../approvals/input-schema';
+import type { CompiledDefinition } from '../engine/definition';
+import { AppError } from '../errors';
+
+/** Why `data` does not match the input_schema of the pause step `stepId` (null: it matches, or there is none). */
+function inputSchemaProblem(def: CompiledDefinition, stepId: string | null, data: Record<string, unknown>): string | null {
+  const step = stepId ? def.byId.get(stepId) : undefined;
+  if (step?.type !== 'pause' || !step.input_schema) return null;
+  try {
+    assertMatchesSchema(step.input_schema, data, 'resume_data');
+    return null;
+  } catch (err) {
+    if (err instanceof AppError) return err.message;
+    throw err;
+  }
+}
 
 /** Held callbacks one transaction may consume for one execution (a loop of keyed pauses). */
 const MAX_CONSUMED_PER_CHANGE = 20;
@@ -65,6 +81,18 @@ export async function settleCallbackPauses(tx: Tx, changes: readonly ExecutionCh
         .limit(1)
         .for('update');
       if (!waiting) break;
+      // The pause's input_schema judges a held callback as it judges a resume through the API: one
+      // that does not match is refused (visibly: the callback's status and reason, the timeline) and
+      // the execution waits on for a callback that does.
+      const problem = inputSchemaProblem(await loadDefinition(tx, change.current.workflowId), stepId, waiting.resumeData);
+      if (problem) {
+        await tx
+          .update(callbacks)
+          .set({ status: 'refused', consumedAt: now, consumedBy: change.original.id, refusedReason: problem })
+          .where(and(eq(callbacks.id, waiting.id), eq(callbacks.status, 'held')));
+        change.event('callback_refused', waiting.sentBy, stepId, { callback_id: waiting.id, callback_key: key, reason: problem }, now);
+        break;
+      }
       const [consumed] = await tx
         .update(callbacks)
         .set({ status: 'consumed', consumedAt: now, consumedBy: change.original.id })

@@ -3,12 +3,13 @@ import { index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizz
 import type { JsonObject } from '../../core/engine/execute-step';
 import { workflowExecutions } from './executions';
 
-export const CALLBACK_STATUSES = ['held', 'consumed', 'expired'] as const;
+export const CALLBACK_STATUSES = ['held', 'consumed', 'expired', 'refused'] as const;
 export type CallbackStatus = (typeof CALLBACK_STATUSES)[number];
 
 /**
  * A callback sent to a key no execution waited on yet (migration 0009): held until `expires_at`,
  * consumed exactly once by the first execution that pauses on the key, or marked expired by the worker.
+ * Refused: the pause that would have consumed it declares an `input_schema` its resume_data does not match.
  */
 export const callbacks = pgTable(
   'callbacks',
@@ -22,6 +23,7 @@ export const callbacks = pgTable(
     consumedAt: timestamp('consumed_at', { withTimezone: true, precision: 3 }),
     consumedBy: uuid('consumed_by').references(() => workflowExecutions.id, { onDelete: 'set null' }),
     expiredAt: timestamp('expired_at', { withTimezone: true, precision: 3 }),
+    refusedReason: text('refused_reason'),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
   (t) => [
