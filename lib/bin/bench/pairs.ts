@@ -55,16 +55,20 @@ export async function startNpmStart(root: string, env: NodeJS.ProcessEnv, port: 
   const baseUrl = `http://127.0.0.1:${port}`;
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
-    // The launcher stops web and worker on SIGTERM; npm forwards it. The group kill is the fallback.
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => {
+    // SIGTERM to the whole group (npm, its shell, the launcher, web, worker: npm does not pass it on,
+    // and a launcher left behind would keep web and worker running); SIGKILL after 15 s.
+    const signal = (sig: NodeJS.Signals) => {
       try {
-        process.kill(-child.pid!, 'SIGKILL');
+        process.kill(-child.pid!, sig);
       } catch {
         // gone
       }
-    }, 15_000);
+    };
+    signal('SIGTERM');
+    const timer = setTimeout(() => signal('SIGKILL'), 15_000);
     await proc.exited;
+    // npm may exit before the launcher has stopped its children: wait for the group to be gone.
+    for (let i = 0; i < 150 && groupAlive(child.pid!); i++) await new Promise((r) => setTimeout(r, 100));
     clearTimeout(timer);
   };
   for (let i = 0; i < 1500; i++) {
@@ -78,6 +82,16 @@ export async function startNpmStart(root: string, env: NodeJS.ProcessEnv, port: 
   }
   await stop();
   throw new Error(`npm start did not come up:\n${proc.output().slice(-3000)}`);
+}
+
+/** Whether any process of the group `pgid` is still running. */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 type Opts = { baseUrl: string; token: string; workflowKey: string; clients: number; seconds: number; rootPid: number; postmasterPid: number | null; database: string };
