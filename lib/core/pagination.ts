@@ -7,8 +7,11 @@ import { isUuid } from './ids';
  * answer (null on the last page). A cursor is the last row's sort key (timestamp, id), opaque to
  * clients; the list's statement continues after it with a row comparison.
  */
+/** The largest page a list returns. */
+export const MAX_PAGE_SIZE = 100;
+
 export const PAGE_QUERY = {
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(20),
   cursor: z.string().max(500).optional(),
 };
 
