@@ -56,6 +56,14 @@ export async function isolatedDatabase(poolSize = 6): Promise<{ url: string; rea
       await handle?.pool.end();
       const c = new pg.Client({ connectionString: process.env.TEST_ADMIN_URL });
       await c.connect();
+      // pg's pool.end() resolves before its connections have closed: wait (briefly) for this test's own
+      // pools to leave, so FORCE does not terminate a connection mid-close — its client would raise
+      // an unhandled 57P01 error in the test process.
+      for (let i = 0; i < 50; i++) {
+        const { rows } = await c.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
+        if (rows[0]!.n === 0) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
       await c.query(`drop database if exists ${c.escapeIdentifier(name)} with (force)`);
       await c.end();
     },
