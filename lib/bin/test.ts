@@ -6,7 +6,7 @@
  * With DATABASE_URL it creates its own databases (wr_test_<run>…) there and drops them at the end;
  * it never touches other data.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -31,9 +31,17 @@ const playwrightFilters = filters.filter((a) => a.endsWith('.spec.ts'));
 const vitestFilters = filters.filter((a) => !a.endsWith('.spec.ts'));
 const want = (step: string) => only.length === 0 || only.includes(step);
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): boolean {
-  const r = spawnSync(cmd, args, { stdio: 'inherit', env, cwd: root });
-  return r.status === 0;
+/**
+ * Runs a step as a child and waits for it without blocking this process: the embedded PostgreSQL's
+ * log pipes are read here (onLog), and a blocked event loop let them fill — PostgreSQL then stalls
+ * in write(2), its checkpointer first, and DROP DATABASE waits for a checkpoint forever.
+ */
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: 'inherit', env, cwd: root });
+    child.once('error', () => resolve(false));
+    child.once('close', (code) => resolve(code === 0));
+  });
 }
 
 let embedded: EmbeddedDb | null = null;
@@ -68,11 +76,11 @@ let exitCode = 0;
 try {
   if (want('typecheck')) {
     say('type check (tsc --noEmit)');
-    results.push(['typecheck', run(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '--noEmit'])]);
+    results.push(['typecheck', await run(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '--noEmit'])]);
   }
   if (want('lint')) {
     say('lint (eslint)');
-    results.push(['lint', run(process.execPath, [path.join(root, 'node_modules/eslint/bin/eslint.js'), '.', '--max-warnings=0'])]);
+    results.push(['lint', await run(process.execPath, [path.join(root, 'node_modules/eslint/bin/eslint.js'), '.', '--max-warnings=0'])]);
   }
 
   if (process.env.DATABASE_URL) {
@@ -131,12 +139,12 @@ try {
 
   if (want('vitest')) {
     say('vitest: unit and integration tests');
-    results.push(['vitest', run(process.execPath, [path.join(root, 'node_modules/vitest/vitest.mjs'), 'run', ...vitestFilters], env)]);
+    results.push(['vitest', await run(process.execPath, [path.join(root, 'node_modules/vitest/vitest.mjs'), 'run', ...vitestFilters], env)]);
   }
   if (want('playwright')) {
     const browser = await resolveChromium(root);
     say(`playwright: console in Chromium (from ${browser.source}: ${browser.executablePath})`);
-    results.push(['playwright', run(process.execPath, [path.join(root, 'node_modules/@playwright/test/cli.js'), 'test', ...playwrightFilters], { ...env, ...chromiumEnv(browser) })]);
+    results.push(['playwright', await run(process.execPath, [path.join(root, 'node_modules/@playwright/test/cli.js'), 'test', ...playwrightFilters], { ...env, ...chromiumEnv(browser) })]);
   }
 } catch (e) {
   console.error(`[test] ${(e as Error).message}`);
