@@ -2,7 +2,7 @@ import { PgTransaction } from 'drizzle-orm/pg-core';
 import { rowMapper, type DbOrTx } from '../../db/client';
 import { approvalRequests, workflowExecutions, type ExecutionRow } from '../../db/schema';
 import { runStatement } from '../../db/sql';
-import { commitStatement, INSERT_EVENTS, WRITTEN_COLUMNS } from '../../db/sql/commit-execution';
+import { commitStatement, INSERT_EVENTS, INSERT_NEW_EXECUTION, WRITTEN_COLUMNS } from '../../db/sql/commit-execution';
 import { PAUSE_EXECUTION } from '../../db/sql/pause-execution';
 import { AppError } from '../errors';
 import { notifyRequestsOpened } from '../notifications/outbox';
@@ -44,6 +44,7 @@ const CONFLICT = 'the execution was changed by another request; retry';
  * atomic on its own (the optimistic resume); one that opens approvals needs a transaction.
  */
 export async function commitChanges(db: DbOrTx, changes: readonly ExecutionChange[], now: Date, opts: CommitOptions = {}): Promise<ExecutionRow[]> {
+  if (changes.some((c) => c.isNew)) return [await insertNewExecution(db, changes, now, opts)];
   // A pause on a callback key: the key's holder checked and a held callback consumed, before anything is written.
   if (changes.some(pausesOnNewKey)) {
     if (!(db instanceof PgTransaction)) throw new Error('a change that pauses on a callback key needs a transaction');
@@ -77,6 +78,27 @@ export async function commitChanges(db: DbOrTx, changes: readonly ExecutionChang
     c.approvals = [];
     return row;
   });
+}
+
+/**
+ * A new execution (ExecutionChange with `isNew`), written in the state its first steps left it, with
+ * its events: one INSERT statement. Only a change that opens no approval request and does not pause on
+ * a callback key — those need the row in place before their own writes, so a start that makes them
+ * inserts the execution first and commits the change as an update (start-execution.ts).
+ */
+async function insertNewExecution(db: DbOrTx, changes: readonly ExecutionChange[], now: Date, opts: CommitOptions): Promise<ExecutionRow> {
+  const [change] = changes;
+  if (changes.length !== 1 || !change || change.approvals.length > 0 || pausesOnNewKey(change) || opts.notify) {
+    throw new Error('a new execution is written alone, opening no approval request and pausing on no callback key');
+  }
+  const row = change.current;
+  const version = change.changed ? change.original.version + 1 : change.original.version;
+  const values: unknown[] = [row.id, row.workflowId, JSON.stringify(row.triggerPayload), now.toISOString(), row.startedBy, version];
+  for (const col of WRITTEN_COLUMNS) values.push(toParam(row[col.key], col.arrayType));
+  values.push(...eventParams(change.events));
+  await runStatement(db, INSERT_NEW_EXECUTION, values);
+  change.events = [];
+  return { ...row, version, startedAt: now, updatedAt: now };
 }
 
 /** Timeline events about an execution whose state does not change (reminders, escalations). */

@@ -39,6 +39,8 @@ export const CLEARED_PAUSE = {
  */
 export class ExecutionChange {
   readonly original: ExecutionRow;
+  /** A new execution, not yet in the database: commitChanges INSERTs it (with its events) instead of updating. */
+  readonly isNew: boolean;
   private row: ExecutionRow;
   private patched = false;
   /** @internal read and emptied by commitChanges */
@@ -46,9 +48,10 @@ export class ExecutionChange {
   /** @internal read and emptied by commitChanges */
   approvals: (typeof approvalRequests.$inferInsert)[] = [];
 
-  constructor(row: ExecutionRow) {
+  constructor(row: ExecutionRow, opts: { isNew?: boolean } = {}) {
     this.original = row;
     this.row = row;
+    this.isNew = opts.isNew ?? false;
   }
 
   /** The execution as it will be once written. */

@@ -82,3 +82,26 @@ select id${notify} from updated`,
 }
 
 export const COMMIT_STATEMENTS = [false, true].flatMap((events) => [false, true].map((notify) => commitStatement({ events, notify })));
+
+/**
+ * A new execution in the state its first run of steps left it, with its timeline events — one
+ * statement, atomic on its own (a start that opens no approval request: no transaction, one WAL flush).
+ * $1 id, $2 workflow id, $3 trigger payload, $4 now (started_at, updated_at), $5 started by,
+ * $6 version, $7… one value per written column, then one array per event column. The events' foreign
+ * key is checked at the end of the statement, when the row is there.
+ */
+const INSERT_FIRST_WRITTEN = 7;
+const INSERT_FIRST_EVENT = INSERT_FIRST_WRITTEN + WRITTEN_COLUMNS.length;
+export const INSERT_NEW_EXECUTION: Statement = {
+  name: 'wr_commit_insert_events',
+  text: `with created as (
+insert into ${EXECUTIONS} (id, workflow_id, trigger_payload, started_at, started_by, version, updated_at, ${WRITTEN_COLUMNS.map((c) => c.name).join(', ')})
+values ($1::uuid, $2::uuid, $3::jsonb, $4::timestamptz, $5::text, $6::int, $4::timestamptz, ${WRITTEN_COLUMNS.map((c, i) => `$${i + INSERT_FIRST_WRITTEN}::${c.arrayType.slice(0, -2)}`).join(', ')})
+returning id), events as (
+insert into ${EVENTS} (execution_id, type, step_id, actor, data, created_at)
+select ev.execution_id, ev.type, ev.step_id, ev.actor, ev.data, ev.created_at
+  from unnest(${EVENT_ARRAY_TYPES.map((t, i) => `$${i + INSERT_FIRST_EVENT}::${t}[]`).join(', ')})
+       with ordinality as ev(execution_id, type, step_id, actor, data, created_at, n)
+ order by ev.n)
+select id from created`,
+};

@@ -1,0 +1,63 @@
+/**
+ * A start writes the new execution as its first steps left it, with its timeline, in one statement
+ * (lib/core/executions/start-execution.ts) — built from a row made in memory. These check that the
+ * row made in memory is the row the database would create, and that both ways a start writes (one
+ * statement; insert first, when an approval request or a callback key needs the row in place) leave the
+ * same execution behind.
+ */
+import { eq } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { newExecutionRow } from '@/lib/core/executions/start-execution';
+import { rowMapper } from '@/lib/db/client';
+import { approvalRequests, executionEvents, workflowExecutions, workflows, type ExecutionRow } from '@/lib/db/schema';
+import { runStatement } from '@/lib/db/sql';
+import { INSERT_EXECUTION } from '@/lib/db/sql/start-execution';
+import { testDb } from '../helpers/env';
+import { APPROVAL_FLOW, CALLBACK_FLOW, createWorkflowIn, detailIn, startIn } from '../helpers/workflows';
+
+const fromExecution = rowMapper<ExecutionRow>(workflowExecutions);
+
+describe('start: the new execution', () => {
+  it('made in memory is the row the database creates (every column, defaults included)', async () => {
+    const db = testDb();
+    const key = await createWorkflowIn(db, CALLBACK_FLOW.steps);
+    const [wf] = await db.select().from(workflows).where(eq(workflows.key, key));
+    const now = new Date(Date.now() - (Date.now() % 1000) + 123);
+    const payload = JSON.stringify({ order: 7, nested: { a: [1, 2] } });
+    const inMemory = newExecutionRow(wf!.id, payload, 'prepare', now, 'token:test-runner');
+    const [raw] = await runStatement(db, INSERT_EXECUTION, [wf!.id, payload, 'prepare', inMemory.wakeAt, now, 'token:test-runner']);
+    const fromDb = fromExecution(raw!);
+    expect(Object.keys(inMemory).sort()).toEqual(Object.keys(fromDb).sort());
+    expect({ ...inMemory, id: fromDb.id }).toEqual(fromDb);
+  });
+
+  it('set → pause: one row at version 1 with its whole timeline, in order', async () => {
+    const db = testDb();
+    const key = await createWorkflowIn(db, CALLBACK_FLOW.steps);
+    const started = await startIn(db, key, { order: 1 });
+    expect(started).toMatchObject({ status: 'paused', current_step_id: 'wait-gateway', context: { order: 1, prepared: true } });
+    const [row] = await db.select().from(workflowExecutions).where(eq(workflowExecutions.id, started.id));
+    expect(row).toMatchObject({ status: 'paused', version: 1, stepsRun: 2, pauseKind: 'callback', wakeAt: null, triggerPayload: { order: 1 } });
+    const events = await db.select().from(executionEvents).where(eq(executionEvents.executionId, started.id)).orderBy(executionEvents.id);
+    expect(events.map((e) => [e.type, e.stepId])).toEqual([
+      ['started', null],
+      ['step_completed', 'prepare'],
+      ['paused', 'wait-gateway'],
+    ]);
+    expect((await detailIn(db, started.id)).events.map((e) => e.type)).toEqual(['started', 'step_completed', 'paused']);
+  });
+
+  it('a start that opens an approval request writes the execution, the request and the timeline together', async () => {
+    const db = testDb();
+    const key = await createWorkflowIn(db, APPROVAL_FLOW.steps);
+    const started = await startIn(db, key, { amount: 20000 });
+    expect(started).toMatchObject({ status: 'paused', paused_step_id: 'require-approval' });
+    const requests = await db.select().from(approvalRequests).where(eq(approvalRequests.executionId, started.id));
+    expect(requests).toHaveLength(1);
+    const [row] = await db.select().from(workflowExecutions).where(eq(workflowExecutions.id, started.id));
+    expect(row!.version).toBe(1);
+    const types = (await detailIn(db, started.id)).events.map((e) => e.type);
+    expect(types[0]).toBe('started');
+    expect(types.filter((t) => t === 'started')).toHaveLength(1);
+  });
+});
