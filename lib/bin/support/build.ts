@@ -1,24 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { hashTree } from '../dist.mjs';
 
 const SOURCES = ['app', 'components', 'lib', 'proxy.ts', 'instrumentation.ts', 'next.config.mjs', 'postcss.config.mjs', 'tsconfig.json', 'package-lock.json'];
 const distDir = () => process.env.WR_DIST_DIR ?? '.next';
 
-function walk(p: string, out: string[]) {
-  if (!fs.existsSync(p)) return;
-  const st = fs.statSync(p);
-  if (st.isDirectory()) for (const e of fs.readdirSync(p).sort()) walk(path.join(p, e), out);
-  else out.push(p);
-}
-
 export function sourceHash(root: string): string {
-  const files: string[] = [];
-  for (const s of SOURCES) walk(path.join(root, s), files);
-  const h = createHash('sha256');
-  for (const f of files) h.update(path.relative(root, f)).update(fs.readFileSync(f));
-  return h.digest('hex');
+  return hashTree(root, SOURCES);
 }
 
 /** Builds the production app unless .next holds a build of exactly these sources. */

@@ -7,9 +7,25 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-/** `node <args>` of the web server: `next start` (or `next dev`) on `port`. */
+/**
+ * V8 flags of the web server's process. With V8's defaults (on a 24 GiB machine an old space of
+ * ~4 GiB, semi-spaces of 16 MiB) a busy `next start` let its heap grow to 280–300 MiB of RSS and kept
+ * it, though what it holds is a fraction of that; with these it stayed at ~131 MiB under the same
+ * load, at the same CPU per request (docs/benchmarks.md, "Memory of the process tree"). 256 MiB of
+ * old space leaves room for many times the live set. `WR_WEB_NODE_ARGS` replaces them (an empty
+ * value: V8's defaults).
+ */
+export const DEFAULT_WEB_NODE_ARGS = '--max-semi-space-size=4 --max-old-space-size=256';
+
+function webNodeArgs(): string[] {
+  return (process.env.WR_WEB_NODE_ARGS ?? DEFAULT_WEB_NODE_ARGS).split(/\s+/).filter(Boolean);
+}
+
+/** `node <args>` of the web server: `next start` (or `next dev`) on `port`; `nodeArgs` come after webNodeArgs(). */
 export function webArgs(root: string, port: number, o: { dev?: boolean; host?: string; keepAliveTimeoutMs?: number; nodeArgs?: string[] } = {}): string[] {
   return [
+    // `next dev` compiles on demand and needs more: V8's defaults there.
+    ...(o.dev ? [] : webNodeArgs()),
     ...(o.nodeArgs ?? []),
     path.join(root, 'node_modules/next/dist/bin/next'),
     o.dev ? 'dev' : 'start',
