@@ -8,14 +8,14 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 /**
- * V8 flags of the web server's process. With V8's defaults (on a 24 GiB machine an old space of
- * ~4 GiB, semi-spaces of 16 MiB) a busy `next start` let its heap grow to 280–300 MiB of RSS and kept
- * it, though what it holds is a fraction of that; with these it stayed at ~131 MiB under the same
- * load, at the same CPU per request (docs/benchmarks.md, "Memory of the process tree"). 256 MiB of
- * old space leaves room for many times the live set. `WR_WEB_NODE_ARGS` replaces them (an empty
- * value: V8's defaults).
+ * V8 flags of the web server's process. With V8's defaults (on a 24 GiB machine an old space of up to
+ * ~4 GiB) a busy `next start` let its heap grow to 280–303 MiB of RSS and kept it, though what it
+ * holds is a fraction of that. A 512 MiB old space makes V8 collect sooner: 161 MiB at the peak of the
+ * same load (docs/benchmarks.md, "What changed", row 7), for ~0.1–0.3 ms more CPU per request (the old
+ * space collected more often). Smaller limits kept less still and cost more; 512 MiB leaves room for
+ * many times the live set. `WR_WEB_NODE_ARGS` replaces them (an empty value: V8's defaults).
  */
-export const DEFAULT_WEB_NODE_ARGS = '--max-semi-space-size=4 --max-old-space-size=256';
+export const DEFAULT_WEB_NODE_ARGS = '--max-old-space-size=512';
 
 function webNodeArgs(): string[] {
   return (process.env.WR_WEB_NODE_ARGS ?? DEFAULT_WEB_NODE_ARGS).split(/\s+/).filter(Boolean);
