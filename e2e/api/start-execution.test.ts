@@ -8,14 +8,9 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { newExecutionRow } from '@/lib/core/executions/start-execution';
-import { rowMapper } from '@/lib/db/client';
-import { approvalRequests, executionEvents, workflowExecutions, workflows, type ExecutionRow } from '@/lib/db/schema';
-import { runStatement } from '@/lib/db/sql';
-import { INSERT_EXECUTION } from '@/lib/db/sql/start-execution';
+import { approvalRequests, executionEvents, workflowExecutions, workflows } from '@/lib/db/schema';
 import { testDb } from '../helpers/env';
 import { APPROVAL_FLOW, CALLBACK_FLOW, createWorkflowIn, detailIn, startIn } from '../helpers/workflows';
-
-const fromExecution = rowMapper<ExecutionRow>(workflowExecutions);
 
 describe('start: the new execution', () => {
   it('made in memory is the row the database creates (every column, defaults included)', async () => {
@@ -23,10 +18,14 @@ describe('start: the new execution', () => {
     const key = await createWorkflowIn(db, CALLBACK_FLOW.steps);
     const [wf] = await db.select().from(workflows).where(eq(workflows.key, key));
     const now = new Date(Date.now() - (Date.now() % 1000) + 123);
-    const payload = JSON.stringify({ order: 7, nested: { a: [1, 2] } });
+    const payload = { order: 7, nested: { a: [1, 2] } };
     const inMemory = newExecutionRow(wf!.id, payload, 'prepare', now, 'token:test-runner');
-    const [raw] = await runStatement(db, INSERT_EXECUTION, [wf!.id, payload, 'prepare', inMemory.wakeAt, now, 'token:test-runner']);
-    const fromDb = fromExecution(raw!);
+    // The same values, every other column left to the database's defaults.
+    const [fromDb] = await db
+      .insert(workflowExecutions)
+      .values({ workflowId: wf!.id, status: 'running', triggerPayload: payload, context: payload, currentStepId: 'prepare', wakeAt: inMemory.wakeAt, startedAt: now, startedBy: 'token:test-runner', updatedAt: now })
+      .returning();
+    if (!fromDb) throw new Error('no row');
     expect(Object.keys(inMemory).sort()).toEqual(Object.keys(fromDb).sort());
     expect({ ...inMemory, id: fromDb.id }).toEqual(fromDb);
   });

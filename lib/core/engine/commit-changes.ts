@@ -44,7 +44,16 @@ const CONFLICT = 'the execution was changed by another request; retry';
  * atomic on its own (the optimistic resume); one that opens approvals needs a transaction.
  */
 export async function commitChanges(db: DbOrTx, changes: readonly ExecutionChange[], now: Date, opts: CommitOptions = {}): Promise<ExecutionRow[]> {
-  if (changes.some((c) => c.isNew)) return [await insertNewExecution(db, changes, now, opts)];
+  const created = changes.filter((c) => c.isNew);
+  if (created.length > 0) {
+    const [only] = changes;
+    // The usual start: the row as its first steps left it and its timeline, one statement.
+    if (changes.length === 1 && only!.approvals.length === 0 && !pausesOnNewKey(only!) && !opts.notify) return [await insertNewExecution(db, only!, now)];
+    // Approval requests and callback settlements refer to the row: it is inserted as created, then
+    // written below as any other change (compare-and-set on version 0), in the caller's transaction.
+    if (!(db instanceof PgTransaction)) throw new Error('a new execution that opens approval requests or pauses on a callback key needs a transaction');
+    for (const c of created) await insertExecutionRow(db, c.original, c.original.version, now, []);
+  }
   // A pause on a callback key: the key's holder checked and a held callback consumed, before anything is written.
   if (changes.some(pausesOnNewKey)) {
     if (!(db instanceof PgTransaction)) throw new Error('a change that pauses on a callback key needs a transaction');
@@ -80,25 +89,20 @@ export async function commitChanges(db: DbOrTx, changes: readonly ExecutionChang
   });
 }
 
-/**
- * A new execution (ExecutionChange with `isNew`), written in the state its first steps left it, with
- * its events: one INSERT statement. Only a change that opens no approval request and does not pause on
- * a callback key — those need the row in place before their own writes, so a start that makes them
- * inserts the execution first and commits the change as an update (start-execution.ts).
- */
-async function insertNewExecution(db: DbOrTx, changes: readonly ExecutionChange[], now: Date, opts: CommitOptions): Promise<ExecutionRow> {
-  const [change] = changes;
-  if (changes.length !== 1 || !change || change.approvals.length > 0 || pausesOnNewKey(change) || opts.notify) {
-    throw new Error('a new execution is written alone, opening no approval request and pausing on no callback key');
-  }
-  const row = change.current;
+/** A new execution (ExecutionChange with `isNew`) written as its steps left it, with its events. */
+async function insertNewExecution(db: DbOrTx, change: ExecutionChange, now: Date): Promise<ExecutionRow> {
   const version = change.changed ? change.original.version + 1 : change.original.version;
+  await insertExecutionRow(db, change.current, version, now, change.events);
+  change.events = [];
+  return { ...change.current, version, startedAt: now, updatedAt: now };
+}
+
+/** One INSERT statement: the execution `row` at `version` and its timeline events. */
+async function insertExecutionRow(db: DbOrTx, row: ExecutionRow, version: number, now: Date, events: readonly ExecutionEvent[]): Promise<void> {
   const values: unknown[] = [row.id, row.workflowId, JSON.stringify(row.triggerPayload), now.toISOString(), row.startedBy, version];
   for (const col of WRITTEN_COLUMNS) values.push(toParam(row[col.key], col.arrayType));
-  values.push(...eventParams(change.events));
+  values.push(...eventParams(events));
   await runStatement(db, INSERT_NEW_EXECUTION, values);
-  change.events = [];
-  return { ...row, version, startedAt: now, updatedAt: now };
 }
 
 /** Timeline events about an execution whose state does not change (reminders, escalations). */
