@@ -59,4 +59,51 @@ describe('start: the new execution', () => {
     expect(types[0]).toBe('started');
     expect(types.filter((t) => t === 'started')).toHaveLength(1);
   });
+
+  // A start finds its workflow through the process's cache; the INSERT checks that it still exists
+  // and is enabled, so a change made by hand behind the cache's back is seen by the next start.
+  describe('a workflow changed after a start cached it', () => {
+    it('deleted and created again under its key: the next start runs the new one', async () => {
+      const db = testDb();
+      const key = await createWorkflowIn(db, CALLBACK_FLOW.steps);
+      const first = await startIn(db, key, { order: 1 });
+      const [old] = await db.select().from(workflows).where(eq(workflows.key, key));
+      await db.delete(executionEvents).where(eq(executionEvents.executionId, first.id));
+      await db.delete(workflowExecutions).where(eq(workflowExecutions.id, first.id));
+      await db.delete(workflows).where(eq(workflows.id, old!.id));
+      await createWorkflowIn(db, CALLBACK_FLOW.steps, key);
+      const [fresh] = await db.select().from(workflows).where(eq(workflows.key, key));
+      const second = await startIn(db, key, { order: 2 });
+      expect(second).toMatchObject({ status: 'paused', workflow_id: fresh!.id, workflow_key: key });
+      const [row] = await db.select().from(workflowExecutions).where(eq(workflowExecutions.id, second.id));
+      expect(row!.workflowId).toBe(fresh!.id);
+    });
+
+    it('deleted: 404, nothing written', async () => {
+      const db = testDb();
+      const key = await createWorkflowIn(db, CALLBACK_FLOW.steps);
+      const first = await startIn(db, key, { order: 1 });
+      const [wf] = await db.select().from(workflows).where(eq(workflows.key, key));
+      await db.delete(executionEvents).where(eq(executionEvents.executionId, first.id));
+      await db.delete(workflowExecutions).where(eq(workflowExecutions.id, first.id));
+      await db.delete(workflows).where(eq(workflows.id, wf!.id));
+      await expect(startIn(db, key, { order: 2 })).rejects.toMatchObject({ code: 'not_found' });
+      await expect(startIn(db, wf!.id, { order: 2 })).rejects.toMatchObject({ code: 'not_found' });
+    });
+
+    it('disabled by hand: 409 at once, by key and by id (a start that opens an approval too); enabled again: starts', async () => {
+      const db = testDb();
+      const key = await createWorkflowIn(db, APPROVAL_FLOW.steps);
+      await startIn(db, key, { amount: 1 });
+      const [wf] = await db.select().from(workflows).where(eq(workflows.key, key));
+      await startIn(db, wf!.id, { amount: 1 });
+      const before = (await db.select().from(workflowExecutions).where(eq(workflowExecutions.workflowId, wf!.id))).length;
+      await db.update(workflows).set({ enabled: false }).where(eq(workflows.id, wf!.id));
+      await expect(startIn(db, key, { amount: 1 })).rejects.toMatchObject({ code: 'conflict', message: `workflow ${key} is disabled` });
+      await expect(startIn(db, wf!.id, { amount: 20000 })).rejects.toMatchObject({ code: 'conflict', message: `workflow ${key} is disabled` });
+      expect(await db.select().from(workflowExecutions).where(eq(workflowExecutions.workflowId, wf!.id))).toHaveLength(before);
+      await db.update(workflows).set({ enabled: true }).where(eq(workflows.id, wf!.id));
+      expect(await startIn(db, key, { amount: 1 })).toMatchObject({ workflow_id: wf!.id });
+    });
+  });
 });

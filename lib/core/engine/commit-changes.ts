@@ -32,6 +32,8 @@ function eventParams(events: readonly ExecutionEvent[]): unknown[] {
 }
 
 const CONFLICT = 'the execution was changed by another request; retry';
+/** The start's workflow was deleted or disabled after it was looked up (startExecution looks again). */
+export const WORKFLOW_GONE = 'the workflow was changed while starting; retry';
 
 /**
  * The one write path of an execution's state (ExecutionChange gathers the changes; the state machine
@@ -52,7 +54,7 @@ export async function commitChanges(db: DbOrTx, changes: readonly ExecutionChang
     // Approval requests and callback settlements refer to the row: it is inserted as created, then
     // written below as any other change (compare-and-set on version 0), in the caller's transaction.
     if (!(db instanceof PgTransaction)) throw new Error('a new execution that opens approval requests or pauses on a callback key needs a transaction');
-    for (const c of created) await insertExecutionRow(db, c.original, c.original.version, now, []);
+    for (const c of created) if (!(await insertExecutionRow(db, c.original, c.original.version, now, []))) throw new AppError('conflict', WORKFLOW_GONE);
   }
   // A pause on a callback key: the key's holder checked and a held callback consumed, before anything is written.
   if (changes.some(pausesOnNewKey)) {
@@ -92,17 +94,20 @@ export async function commitChanges(db: DbOrTx, changes: readonly ExecutionChang
 /** A new execution (ExecutionChange with `isNew`) written as its steps left it, with its events. */
 async function insertNewExecution(db: DbOrTx, change: ExecutionChange, now: Date): Promise<ExecutionRow> {
   const version = change.changed ? change.original.version + 1 : change.original.version;
-  await insertExecutionRow(db, change.current, version, now, change.events);
+  if (!(await insertExecutionRow(db, change.current, version, now, change.events))) throw new AppError('conflict', WORKFLOW_GONE);
   change.events = [];
   return { ...change.current, version, startedAt: now, updatedAt: now };
 }
 
-/** One INSERT statement: the execution `row` at `version` and its timeline events. */
-async function insertExecutionRow(db: DbOrTx, row: ExecutionRow, version: number, now: Date, events: readonly ExecutionEvent[]): Promise<void> {
+/**
+ * One INSERT statement: the execution `row` at `version` and its timeline events. False (nothing
+ * written) when its workflow no longer exists or was disabled since the start looked it up.
+ */
+async function insertExecutionRow(db: DbOrTx, row: ExecutionRow, version: number, now: Date, events: readonly ExecutionEvent[]): Promise<boolean> {
   const values: unknown[] = [row.id, row.workflowId, JSON.stringify(row.triggerPayload), now.toISOString(), row.startedBy, version];
   for (const col of WRITTEN_COLUMNS) values.push(toParam(row[col.key], col.arrayType));
   values.push(...eventParams(events));
-  await runStatement(db, INSERT_NEW_EXECUTION, values);
+  return (await runStatement(db, INSERT_NEW_EXECUTION, values)).length === 1;
 }
 
 /** Timeline events about an execution whose state does not change (reminders, escalations). */

@@ -1,17 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Db } from '../../db/client';
-import type { ExecutionRow } from '../../db/schema';
+import type { ExecutionRow, WorkflowRow } from '../../db/schema';
 import type { Actor } from '../access/permissions';
 import { assertContextFits } from '../engine/context-limit';
 import { pausesOnNewKey } from '../callbacks/settle-callback-pauses';
 import type { JsonObject } from '../engine/execute-step';
 import { CLEARED_PAUSE, ExecutionChange, leaseUntil } from '../engine/execution-change';
+import { WORKFLOW_GONE } from '../engine/commit-changes';
 import { runExecution, stepsInFirstTransaction, type RunOptions } from '../engine/run-execution';
 import { runSteps } from '../engine/run-steps';
 import { loadDefinition } from '../engine/workflow-definitions';
 import { AppError } from '../errors';
-import { findWorkflowRow } from '../workflows/workflows';
+import { findWorkflowForStart, forgetWorkflowForStart } from '../workflows/workflows';
 import { toExecutionDto } from './execution-dto';
 
 export const ZStartExecution = z.strictObject({
@@ -31,11 +32,23 @@ const START_MAX_STEPS = 1000;
  * and a worker continues it.
  */
 export async function startExecution(db: Db, actor: Actor, input: StartExecutionInput, opts: Partial<RunOptions> = {}) {
-  const wf = await findWorkflowRow(db, input.workflow_id);
+  const now = opts.now?.() ?? new Date();
+  const found = await findWorkflowForStart(db, input.workflow_id);
+  try {
+    return await startFrom(db, actor, found.row, input, opts, now);
+  } catch (e) {
+    // The cached workflow was deleted, recreated under its key or disabled meanwhile (the INSERT
+    // checks): look it up again — 404 or 409 disabled as without the cache, or the new row.
+    if (!found.cached || !(e instanceof AppError && e.code === 'conflict' && e.message === WORKFLOW_GONE)) throw e;
+    forgetWorkflowForStart(input.workflow_id);
+    return startFrom(db, actor, (await findWorkflowForStart(db, input.workflow_id)).row, input, opts, now);
+  }
+}
+
+async function startFrom(db: Db, actor: Actor, wf: WorkflowRow, input: StartExecutionInput, opts: Partial<RunOptions>, now: Date) {
   if (!wf.enabled) throw new AppError('conflict', `workflow ${wf.key} is disabled`);
   const def = await loadDefinition(db, wf.id);
   assertContextFits(input.trigger_payload, 'trigger_payload');
-  const now = opts.now?.() ?? new Date();
   const maxSteps = opts.maxSteps ?? START_MAX_STEPS;
   const stepsHere = stepsInFirstTransaction(opts, maxSteps);
   const change = new ExecutionChange(newExecutionRow(wf.id, input.trigger_payload, def.first.id, now, actor.id), { isNew: true });

@@ -49,6 +49,36 @@ export async function findWorkflowRow(db: DbOrTx, idOrKey: string): Promise<Work
 }
 const fromWorkflow = rowMapper<WorkflowRow>(workflows);
 
+/**
+ * Workflow rows recently looked up by a start, by the id or key it named. Safe to keep because a
+ * stored workflow never changes (no route or command updates one; see workflow-definitions.ts) and
+ * the start's INSERT checks, in the same statement, that the workflow still exists and is enabled
+ * (lib/db/sql/commit-execution.ts): a row deleted, recreated under its key or disabled by hand
+ * makes that INSERT write nothing, and startExecution forgets the entry and looks again. Saves a
+ * round trip on every start; an entry lives a minute at most.
+ */
+const startCache = new Map<string, { row: WorkflowRow; at: number }>();
+const START_CACHE_TTL_MS = 60_000;
+const START_CACHE_MAX = 1000;
+
+/** findWorkflowRow through the start's cache; `cached` says whether the answer came from it. */
+export async function findWorkflowForStart(db: DbOrTx, idOrKey: string): Promise<{ row: WorkflowRow; cached: boolean }> {
+  const nowMs = Date.now();
+  const hit = startCache.get(idOrKey);
+  if (hit && nowMs - hit.at <= START_CACHE_TTL_MS) return { row: hit.row, cached: true };
+  const row = await findWorkflowRow(db, idOrKey);
+  // A disabled workflow is not kept: enabling it again by hand must take effect at once.
+  if (!row.enabled) return { row, cached: false };
+  if (startCache.size >= START_CACHE_MAX) startCache.delete(startCache.keys().next().value!);
+  startCache.set(idOrKey, { row, at: nowMs });
+  return { row, cached: false };
+}
+
+/** Drops a start's cached answer for `idOrKey` (its INSERT found the workflow gone or disabled). */
+export function forgetWorkflowForStart(idOrKey: string): void {
+  startCache.delete(idOrKey);
+}
+
 export async function getWorkflow(db: DbOrTx, idOrKey: string) {
   return toWorkflowDto(await findWorkflowRow(db, idOrKey));
 }

@@ -1,5 +1,5 @@
 import { getTableColumns, getTableName } from 'drizzle-orm';
-import { executionEvents, workflowExecutions } from '../schema';
+import { executionEvents, workflowExecutions, workflows } from '../schema';
 import type { Statement } from './index';
 
 /**
@@ -37,6 +37,7 @@ export const EVENT_ARRAY_TYPES = ['uuid', 'text', 'text', 'text', 'jsonb', 'time
 
 const EXECUTIONS = getTableName(workflowExecutions);
 const EVENTS = getTableName(executionEvents);
+const WORKFLOWS = getTableName(workflows);
 
 // $1 now, $2 ids, $3 versions as read, $4… one array per written column.
 const UPDATE = `update ${EXECUTIONS} as e
@@ -88,7 +89,9 @@ export const COMMIT_STATEMENTS = [false, true].flatMap((events) => [false, true]
  * statement, atomic on its own (a start that opens no approval request: no transaction, one WAL flush).
  * $1 id, $2 workflow id, $3 trigger payload, $4 now (started_at, updated_at), $5 started by,
  * $6 version, $7… one value per written column, then one array per event column. The events' foreign
- * key is checked at the end of the statement, when the row is there.
+ * key is checked at the end of the statement, when the row is there. Writes nothing (and returns no
+ * row) unless the workflow still exists and is enabled: the start may have found it in the
+ * process's cache (lib/core/workflows/workflows.ts), and this is where that answer is checked.
  */
 const INSERT_FIRST_WRITTEN = 7;
 const INSERT_FIRST_EVENT = INSERT_FIRST_WRITTEN + WRITTEN_COLUMNS.length;
@@ -96,12 +99,14 @@ export const INSERT_NEW_EXECUTION: Statement = {
   name: 'wr_commit_insert_events',
   text: `with created as (
 insert into ${EXECUTIONS} (id, workflow_id, trigger_payload, started_at, started_by, version, updated_at, ${WRITTEN_COLUMNS.map((c) => c.name).join(', ')})
-values ($1::uuid, $2::uuid, $3::jsonb, $4::timestamptz, $5::text, $6::int, $4::timestamptz, ${WRITTEN_COLUMNS.map((c, i) => `$${i + INSERT_FIRST_WRITTEN}::${c.arrayType.slice(0, -2)}`).join(', ')})
+select $1::uuid, $2::uuid, $3::jsonb, $4::timestamptz, $5::text, $6::int, $4::timestamptz, ${WRITTEN_COLUMNS.map((c, i) => `$${i + INSERT_FIRST_WRITTEN}::${c.arrayType.slice(0, -2)}`).join(', ')}
+ where exists (select 1 from ${WORKFLOWS} w where w.id = $2::uuid and w.enabled)
 returning id), events as (
 insert into ${EVENTS} (execution_id, type, step_id, actor, data, created_at)
 select ev.execution_id, ev.type, ev.step_id, ev.actor, ev.data, ev.created_at
   from unnest(${EVENT_ARRAY_TYPES.map((t, i) => `$${i + INSERT_FIRST_EVENT}::${t}[]`).join(', ')})
        with ordinality as ev(execution_id, type, step_id, actor, data, created_at, n)
+ where exists (select 1 from created)
  order by ev.n)
 select id from created`,
 };
