@@ -159,6 +159,29 @@ describe('notifications: mail, webhooks, decision links, reminders, escalation, 
     await hooks.waitFor((h) => h.body.type === 'approval.decided' && (h.body.approval as { id: string }).id === ex.approvalId);
   });
 
+  it('a decision tells the others asked and the webhook, and its answer lists every message of the request, the new ones included', async () => {
+    const key = await workflow({ assignees: [alice.email, carol.email] });
+    const ex = await start(key);
+    await Promise.all([sink.waitFor(mailTo(alice, ex.approvalId, 'requested'), 5_000), sink.waitFor(mailTo(carol, ex.approvalId, 'requested'), 5_000)]);
+    const res = await as(alice).post<{ status: string; notifications: { id: string; channel: string; kind: string; recipient: string }[] }>(
+      `/api/v1/approvals/${ex.approvalId}/approve`,
+      { comment: 'fine' },
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe('approved');
+    const summary = (ns: { channel: string; kind: string; recipient: string }[]) => ns.map((n) => `${n.channel} ${n.kind} ${n.channel === 'email' ? n.recipient : ''}`.trim()).sort();
+    // Carol was asked and did not vote: told that no action is needed; Alice decided: not told.
+    expect(summary(res.body.notifications)).toEqual(
+      [`email decided ${carol.email}`, `email requested ${alice.email}`, `email requested ${carol.email}`, 'webhook decided', 'webhook requested'].sort(),
+    );
+    await sink.waitFor(mailTo(carol, ex.approvalId, 'decided'), 5_000);
+    await hooks.waitFor((h) => h.body.type === 'approval.decided' && (h.body.approval as { id: string }).id === ex.approvalId);
+    expect(sink.mails.some(mailTo(alice, ex.approvalId, 'decided'))).toBe(false);
+    // The same messages as the request shows afterwards.
+    const after = await as(admin).get<{ notifications: { id: string }[] }>(`/api/v1/approvals/${ex.approvalId}`);
+    expect(after.body.notifications.map((n) => n.id).sort()).toEqual(res.body.notifications.map((n) => n.id).sort());
+  });
+
   it('only assignees decide; for=me lists what I may decide now', async () => {
     const key = await workflow({ assignees: [alice.email], required_approvals: 1 });
     const ex = await start(key);

@@ -1,4 +1,4 @@
-import { getTableColumns, type Table } from 'drizzle-orm';
+import { getTableColumns, type Column, type Table } from 'drizzle-orm';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { env } from '../env';
@@ -103,7 +103,12 @@ export function observeNamedQueryText(text: string, values: unknown[]): void {
 
 /** Driver rows (snake_case, raw values) → the drizzle row type of `table`, as drizzle would map them. */
 export function rowMapper<T>(table: Table): (raw: Record<string, unknown>) => T {
-  const columns = Object.entries(getTableColumns(table));
+  return selectionMapper<T>(getTableColumns(table));
+}
+
+/** The same for a selection of columns (`{ key: table.column }`, as drizzle's select takes). */
+export function selectionMapper<T>(selection: Record<string, Column>): (raw: Record<string, unknown>) => T {
+  const columns = Object.entries(selection);
   return (raw) => {
     const out: Record<string, unknown> = {};
     for (const [key, col] of columns) {

@@ -1,8 +1,17 @@
 import { asc, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import type { DbOrTx } from '../../db/client';
-import { approvalDecisions, approvalRequests, workflowExecutions, workflows, type ApprovalDecisionRow, type ApprovalRow, type ExecutionRow } from '../../db/schema';
-import { ZNotification, notificationsByApproval, type NotificationDto } from '../notifications/notification-dto';
+import {
+  approvalDecisions,
+  approvalRequests,
+  workflowExecutions,
+  workflows,
+  type ApprovalDecisionRow,
+  type ApprovalRow,
+  type ExecutionRow,
+  type NotificationStatusRow,
+} from '../../db/schema';
+import { groupByApproval, ZNotification, notificationsByApproval, type NotificationDto } from '../notifications/notification-dto';
 import { ROLES } from '../access/permissions';
 import { iso, ZId, ZJsonObject, ZTimestamp } from '../dto';
 import { APPROVAL_STATUSES, DECISIONS, EXECUTION_STATUSES } from '../engine/state-machine';
@@ -122,15 +131,20 @@ type Joined = {
 };
 
 /**
- * Approval DTOs with their decisions (one extra query for the whole page, not one per row — none
- * when the caller already holds the decisions, oldest first).
+ * Approval DTOs with their decisions and messages (one extra query each for the whole page, not one
+ * per row — none when the caller already holds them, oldest first).
  */
-export async function toApprovalDtos(db: DbOrTx, rows: Joined[], now = new Date(), preloaded?: ApprovalDecisionRow[]) {
+export async function toApprovalDtos(
+  db: DbOrTx,
+  rows: Joined[],
+  now = new Date(),
+  preloaded: { decisions?: ApprovalDecisionRow[]; notifications?: NotificationStatusRow[] } = {},
+) {
   const ids = rows.map((r) => r.a.id);
   const decisions =
-    preloaded ??
+    preloaded.decisions ??
     (ids.length ? await db.select().from(approvalDecisions).where(inArray(approvalDecisions.approvalId, ids)).orderBy(asc(approvalDecisions.createdAt)) : []);
-  const sent = await notificationsByApproval(db, ids);
+  const sent = preloaded.notifications ? groupByApproval(preloaded.notifications) : await notificationsByApproval(db, ids);
   return rows.map(({ a, workflowId, workflowName, execution }) => ({
     ...toApprovalRequestDto(a, decisions, sent.get(a.id) ?? []),
     execution_id: a.executionId,

@@ -96,5 +96,5 @@ export async function applyEdits(
     },
     now,
   );
-  return { execution: await change.commit(tx, now), approval: bumped, decisions: target.decisions };
+  return { ...target, execution: await change.commit(tx, now), approval: bumped };
 }

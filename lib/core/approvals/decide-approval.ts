@@ -1,8 +1,17 @@
 import { z } from 'zod';
-import { rowMapper, type Db, type DbOrTx } from '../../db/client';
+import { rowMapper, selectionMapper, type Db, type DbOrTx } from '../../db/client';
 import { runStatement } from '../../db/sql';
 import { DECIDE_LOCK_APPROVAL, DECIDE_LOCK_EXECUTION, DECIDE_LOCK_PENDING_OF_EXECUTION, DECIDE_RECORD } from '../../db/sql/decide-approval';
-import { approvalDecisions, approvalRequests, workflowExecutions, type ApprovalDecisionRow, type ApprovalRow, type ExecutionRow } from '../../db/schema';
+import {
+  approvalDecisions,
+  approvalRequests,
+  NOTIFICATION_STATUS_COLUMNS,
+  workflowExecutions,
+  type ApprovalDecisionRow,
+  type ApprovalRow,
+  type ExecutionRow,
+  type NotificationStatusRow,
+} from '../../db/schema';
 import type { Actor } from '../access/permissions';
 import { assertContextFits } from '../engine/context-limit';
 import { ExecutionChange } from '../engine/execution-change';
@@ -10,7 +19,7 @@ import type { JsonObject } from '../engine/execute-step';
 import { AppError } from '../errors';
 import { isUuid } from '../ids';
 import { toApprovalDtos } from './approval-dto';
-import { notifyDecided } from '../notifications/outbox';
+import { notifyDecided, type MessagesSoFar } from '../notifications/outbox';
 import { assertAssigned } from './assignment';
 import { assertMayDecide } from './decision-rules';
 import { applyEdits } from './approval-edits';
@@ -40,9 +49,19 @@ export const DECISION_CHANNEL = 'wr_execution_decided';
 const fromExecution = rowMapper<ExecutionRow>(workflowExecutions);
 const fromApproval = rowMapper<ApprovalRow>(approvalRequests);
 const fromDecision = rowMapper<ApprovalDecisionRow>(approvalDecisions);
+const fromNotification = selectionMapper<NotificationStatusRow>(NOTIFICATION_STATUS_COLUMNS);
 
-/** A request locked for deciding: its execution (locked first), the request, the decisions so far. */
-export type LockedApproval = { execution: ExecutionRow; approval: ApprovalRow; decisions: ApprovalDecisionRow[] };
+/**
+ * A request locked for deciding: its execution (locked first), the request, the decisions so far,
+ * and its messages so far (delivery status; for the answer and for telling the outcome).
+ */
+export type LockedApproval = {
+  execution: ExecutionRow;
+  approval: ApprovalRow;
+  decisions: ApprovalDecisionRow[];
+  notifications: NotificationStatusRow[];
+  messagesSoFar: MessagesSoFar;
+};
 
 export type Vote = {
   decision: 'approve' | 'reject';
@@ -69,7 +88,15 @@ function assertVoteData(approval: ApprovalRow, vote: Vote): void {
 }
 
 function lockedRequest(raw: Record<string, unknown>) {
-  return { approval: fromApproval(raw), decisions: (raw.wr_decisions as Record<string, unknown>[]).map(fromDecision) };
+  const messages = raw.wr_notifications as (Record<string, unknown> & { wr_user_name: string | null })[];
+  const asked = new Map<string, string>();
+  for (const m of messages) if (m.channel === 'email' && m.wr_user_name !== null) asked.set(m.recipient as string, m.wr_user_name);
+  return {
+    approval: fromApproval(raw),
+    decisions: (raw.wr_decisions as Record<string, unknown>[]).map(fromDecision),
+    notifications: messages.map(fromNotification),
+    messagesSoFar: { asked: [...asked].map(([email, name]) => ({ email, name })), webhookTold: messages.some((m) => m.channel === 'webhook') },
+  };
 }
 
 /**
@@ -147,10 +174,11 @@ export async function castVote(tx: DbOrTx, actor: Actor, target: LockedApproval,
   ]);
   if (!written?.wr_changed) throw new AppError('conflict', 'the approval changed while deciding; retry');
   // A final outcome is told (webhooks, a "no action needed" mail to the others asked) in this transaction.
-  if (final) await notifyDecided(tx, approval.id, now);
+  const told = final ? await notifyDecided(tx, approval.id, now, target.messagesSoFar) : [];
   return {
     approval: fromApproval(written.wr_changed as Record<string, unknown>),
     decisions: [...previous, fromDecision(written.wr_mine as Record<string, unknown>)],
+    notifications: [...target.notifications, ...told],
     resumeData,
   };
 }
@@ -195,10 +223,10 @@ export async function decideApproval(
       change.set({ resumeData: cast.resumeData, decidedAt: now });
       await change.commit(tx, now, { notify: DECISION_CHANNEL });
     }
-    return { approval: cast.approval, exec, workflowName: rawExec.wr_workflow_name as string, decisions: cast.decisions };
+    return { approval: cast.approval, exec, workflowName: rawExec.wr_workflow_name as string, decisions: cast.decisions, notifications: cast.notifications };
   });
   // The answer is built from what the transaction read and wrote: no second round of queries.
-  const { approval, exec, workflowName, decisions } = result;
+  const { approval, exec, workflowName, decisions, notifications } = result;
   const [dto] = await toApprovalDtos(
     db,
     [
@@ -210,7 +238,7 @@ export async function decideApproval(
       },
     ],
     now,
-    decisions,
+    { decisions, notifications },
   );
   return dto!;
 }

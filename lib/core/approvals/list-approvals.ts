@@ -126,7 +126,7 @@ export async function listApprovals(db: DbOrTx, input: ListApprovalsInput, now =
   });
   const last = joined[joined.length - 1];
   return {
-    approvals: await toApprovalDtos(db, joined, now, decisions),
+    approvals: await toApprovalDtos(db, joined, now, { decisions }),
     count: joined.length,
     next_cursor: rows.length > input.limit && last ? encodeKeysetCursor(last.a.createdAt, last.a.id) : null,
   } satisfies ApprovalListDto;

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, inArray, lt, or, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { DbOrTx } from '../../db/client';
-import { notifications, type NotificationRow } from '../../db/schema';
+import { NOTIFICATION_STATUS_COLUMNS, notifications, type NotificationStatusRow } from '../../db/schema';
 import { ZId, ZTimestamp } from '../dto';
 import { decodeKeysetCursor, encodeKeysetCursor, PAGE_QUERY, ZNextCursor } from '../pagination';
 import { NOTIFICATION_KINDS } from './compose';
@@ -53,8 +53,9 @@ export const ZNotificationList = z.strictObject({
 });
 export type NotificationListDto = z.infer<typeof ZNotificationList>;
 
+
 /** Delivery status, as the approval DTO and the console show it. */
-export function toNotificationDto(n: NotificationRow) {
+export function toNotificationDto(n: NotificationStatusRow) {
   return {
     id: n.id,
     channel: n.channel,
@@ -72,13 +73,18 @@ export function toNotificationDto(n: NotificationRow) {
 
 /** The notifications of a page of requests, oldest first: one query for the page. */
 export async function notificationsByApproval(db: DbOrTx, approvalIds: readonly string[]): Promise<Map<string, NotificationDto[]>> {
-  const out = new Map<string, NotificationDto[]>();
-  if (approvalIds.length === 0) return out;
+  if (approvalIds.length === 0) return new Map();
   const rows = await db
-    .select()
+    .select(NOTIFICATION_STATUS_COLUMNS)
     .from(notifications)
     .where(inArray(notifications.approvalId, [...approvalIds]))
     .orderBy(asc(notifications.createdAt), asc(notifications.id));
+  return groupByApproval(rows);
+}
+
+/** Messages (oldest first) as DTOs, by request. */
+export function groupByApproval(rows: readonly NotificationStatusRow[]): Map<string, NotificationDto[]> {
+  const out = new Map<string, NotificationDto[]>();
   for (const r of rows) {
     const list = out.get(r.approvalId) ?? [];
     list.push(toNotificationDto(r));

@@ -13,8 +13,10 @@ import {
   users,
   workflowExecutions,
   workflows,
+  NOTIFICATION_STATUS_COLUMNS,
   type ApprovalRow,
   type ExecutionRow,
+  type NotificationStatusRow,
 } from '../../db/schema';
 import { env } from '../../env';
 import { isRole } from '../access/permissions';
@@ -90,10 +92,11 @@ async function buildMessages(tx: DbOrTx, kind: NotificationKind, f: RequestFacts
   return rows;
 }
 
-async function enqueue(tx: DbOrTx, rows: NewNotification[]): Promise<void> {
-  if (rows.length === 0) return;
-  await tx.insert(notifications).values(rows);
+async function enqueue(tx: DbOrTx, rows: NewNotification[]): Promise<NotificationStatusRow[]> {
+  if (rows.length === 0) return [];
+  const inserted = await tx.insert(notifications).values(rows).returning(NOTIFICATION_STATUS_COLUMNS);
   await wakeNotificationWorkers(tx);
+  return inserted;
 }
 
 /** Delivered when the transaction commits: workers deliver at once and re-read their follow-up timers. */
@@ -202,23 +205,30 @@ export async function notifyFollowUp(tx: DbOrTx, kind: 'reminder' | 'escalated',
   return rows.length;
 }
 
+/** What a request's messages so far say about telling its outcome: who was mailed (users), and whether a webhook was told. */
+export type MessagesSoFar = { asked: { email: string; name: string }[]; webhookTold: boolean };
+
 /**
  * Called in the transaction that makes a request final (decided or expired): the webhooks, and a
- * short "no action needed" mail to everyone who was asked and did not vote. Costs one query when
- * nobody was mailed and no webhook is configured.
+ * short "no action needed" mail to everyone who was asked and did not vote. `known`: the request's
+ * messages so far, when the caller read them with the request (the decide path); otherwise one query
+ * (two without a mail sent) finds them. Nothing more when nobody was mailed and no webhook is
+ * configured. Returns the messages written.
  */
-export async function notifyDecided(tx: DbOrTx, approvalId: string, now: Date): Promise<void> {
-  const asked = await tx
-    .selectDistinct({ email: notifications.recipient, name: users.name })
-    .from(notifications)
-    .innerJoin(users, eq(users.email, notifications.recipient))
-    .where(and(eq(notifications.approvalId, approvalId), eq(notifications.channel, 'email')));
-  if (asked.length === 0 && !env().WEBHOOK_URL && !(await hasStepWebhooks(tx, approvalId))) return;
+export async function notifyDecided(tx: DbOrTx, approvalId: string, now: Date, known?: MessagesSoFar): Promise<NotificationStatusRow[]> {
+  const asked =
+    known?.asked ??
+    (await tx
+      .selectDistinct({ email: notifications.recipient, name: users.name })
+      .from(notifications)
+      .innerJoin(users, eq(users.email, notifications.recipient))
+      .where(and(eq(notifications.approvalId, approvalId), eq(notifications.channel, 'email'))));
+  if (asked.length === 0 && !env().WEBHOOK_URL && !(known ? known.webhookTold : await hasStepWebhooks(tx, approvalId))) return [];
   const f = await loadRequestFacts(tx, approvalId);
-  if (!f) return;
+  if (!f) return [];
   const voted = new Set(f.decisions.flatMap((d) => [d.actor, ...(d.onBehalfOf ? [d.onBehalfOf] : [])]));
   const recipients = asked.filter((r) => !voted.has(r.email)).map((r) => ({ email: r.email, name: r.name, onBehalfOf: null }));
-  await enqueue(tx, await buildMessages(tx, 'decided', f, recipients, now));
+  return enqueue(tx, await buildMessages(tx, 'decided', f, recipients, now));
 }
 
 /** Whether any message of this request went to a webhook (the step's own, or one configured earlier). */

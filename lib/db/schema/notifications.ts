@@ -75,3 +75,23 @@ export const notifications = pgTable(
 export type DelegationRow = typeof delegations.$inferSelect;
 export type DecisionLinkRow = typeof decisionLinks.$inferSelect;
 export type NotificationRow = typeof notifications.$inferSelect;
+
+/**
+ * The columns of a message's delivery status — what the approval DTO shows — without its subject,
+ * bodies and payload (kilobytes per mail, read for nothing on every approval page and decision).
+ */
+export const NOTIFICATION_STATUS_COLUMNS = {
+  id: notifications.id,
+  approvalId: notifications.approvalId,
+  channel: notifications.channel,
+  recipient: notifications.recipient,
+  kind: notifications.kind,
+  status: notifications.status,
+  attempts: notifications.attempts,
+  lastError: notifications.lastError,
+  sentAt: notifications.sentAt,
+  deliveredVia: notifications.deliveredVia,
+  nextAttemptAt: notifications.nextAttemptAt,
+  createdAt: notifications.createdAt,
+};
+export type NotificationStatusRow = Pick<NotificationRow, keyof typeof NOTIFICATION_STATUS_COLUMNS>;

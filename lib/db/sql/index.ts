@@ -8,7 +8,7 @@
  * list statements whose text depends on the filters present are built with Placeholders
  * (lib/db/sql/page-first.ts), one name per shape.
  */
-import { getTableColumns, type Table } from 'drizzle-orm';
+import { getTableColumns, is, Table, type Column } from 'drizzle-orm';
 import { observeNamedQueryText, type DbOrTx } from '../client';
 
 /** A hand-written statement: `name` is its prepared statement's name — the same text for the same name. */
@@ -39,9 +39,14 @@ export function columnsOf(table: Table, alias?: string): string {
     .join(', ');
 }
 
-/** The row as one JSON object of its columns, each named from the schema (see columnsOf). */
-export function jsonObjectOf(table: Table, alias: string): string {
-  return `json_build_object(${Object.values(getTableColumns(table))
-    .map((c) => `'${c.name}', ${alias}."${c.name}"`)
-    .join(', ')})`;
+/**
+ * The row as one JSON object of its columns — or of a selection of them (`{ key: table.column }`) —
+ * each named from the schema (see columnsOf), and `extra` fields; selectionMapper reads it back.
+ */
+export function jsonObjectOf(tableOrSelection: Table | Record<string, Column>, alias: string, extra: Record<string, string> = {}): string {
+  const columns = is(tableOrSelection, Table) ? getTableColumns(tableOrSelection) : tableOrSelection;
+  return `json_build_object(${[
+    ...Object.values(columns).map((c) => `'${c.name}', ${alias}."${c.name}"`),
+    ...Object.entries(extra).map(([name, expr]) => `'${name}', ${expr}`),
+  ].join(', ')})`;
 }
