@@ -40,7 +40,7 @@ export async function listWorkflows(db: DbOrTx) {
 export async function findWorkflowRow(db: DbOrTx, idOrKey: string): Promise<WorkflowRow> {
   // No stored key can hold these (keys are validated slugs); PostgreSQL would reject them as text.
   if (idOrKey.length > 200 || /[\u0000\uD800-\uDFFF]/.test(idOrKey)) throw new AppError('not_found', 'workflow not found');
-  // Fixed statements, sent as named prepared statements: every start looks its workflow up.
+  // Fixed statements, sent as named prepared statements (starts, through findWorkflowForStart; list filters).
   const [raw] = isUuid(idOrKey)
     ? await runStatement(db, WORKFLOW_BY_ID, [idOrKey])
     : await runStatement(db, WORKFLOW_BY_KEY, [idOrKey]);
