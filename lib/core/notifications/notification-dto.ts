@@ -53,7 +53,6 @@ export const ZNotificationList = z.strictObject({
 });
 export type NotificationListDto = z.infer<typeof ZNotificationList>;
 
-
 /** Delivery status, as the approval DTO and the console show it. */
 export function toNotificationDto(n: NotificationStatusRow) {
   return {
