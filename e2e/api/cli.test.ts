@@ -114,4 +114,20 @@ describe.concurrent('CLI', { timeout: 300_000 }, () => {
       expect(await testDb().select().from(users).where(eq(users.email, email.toLowerCase()))).toEqual([]);
     }
   });
+
+  it('a database it cannot reach: one line with the driver\'s reason, never the SQL or its parameters', async () => {
+    const url = new URL(process.env.TEST_DATABASE_URL!);
+    url.pathname = `/${uid('missing').replace(/-/g, '_')}`;
+    const name = uid('unreached');
+    const r = await runTs('lib/bin/cli.ts', ['token', 'create', '--name', name, '--permissions', 'workflow:read'], { env: { DATABASE_URL: url.toString() }, timeoutMs: 120_000 });
+    expectCliError(r, /^error: could not complete the command: database query failed \(query and parameters not logged\): database "[^"]+" does not exist$/);
+    // The statement's parameters were the token's name, prefix and hash: none of them is said.
+    expect(r.stderr).not.toMatch(/Failed query|params|insert into|wr_[A-Za-z0-9_-]{6}/i);
+    expect(r.stderr).not.toContain(name);
+  });
+
+  it('the masked URL npm start prints: refused, saying what to do instead', async () => {
+    const r = await runTs('lib/bin/cli.ts', ['token', 'list'], { env: { DATABASE_URL: 'postgres://postgres:***@127.0.0.1:54329/workflow_resumer' }, timeoutMs: 120_000 });
+    expectCliError(r, /masked password npm start prints.*leave DATABASE_URL unset in the project directory/);
+  });
 });

@@ -14,6 +14,19 @@ function fail(message: string): never {
   process.exit(1);
 }
 
+/**
+ * An unexpected error in one line. A database error arrives wrapped in drizzle's DrizzleQueryError,
+ * whose message carries the SQL and its parameters (token hashes, emails): serializeError drops
+ * those, and the driver's own message (e.g. "password authentication failed") is what is said.
+ */
+function safeMessage(e: unknown, serialize: (e: unknown) => unknown): string {
+  const parts: string[] = [];
+  for (let cur = serialize(e) as { message?: unknown; cause?: unknown } | undefined; cur && typeof cur === 'object'; cur = cur.cause as typeof cur) {
+    if (typeof cur.message === 'string' && cur.message && !parts.includes(cur.message)) parts.push(cur.message);
+  }
+  return parts.join(': ').replace(/\s*\n\s*/g, ' ') || 'unknown error';
+}
+
 const USAGE = `usage:
   npm run cli -- token create --name NAME --permissions p1,p2 [--expires-in 30d] [--user EMAIL]
   npm run cli -- token list
@@ -64,9 +77,14 @@ async function main() {
     if (e instanceof EnvError) fail(`invalid environment: ${e.issues.map((i) => `${i.variable}: ${i.message}`).join('; ')}`);
     fail((e as Error).message);
   }
-  if (!process.env.DATABASE_URL) fail('DATABASE_URL is not set (with npm start running, use the URL it printed, or export DATABASE_URL)');
+  if (!process.env.DATABASE_URL) fail('DATABASE_URL is not set (with npm start running, run this in the project directory with DATABASE_URL unset: it finds that database; otherwise export DATABASE_URL)');
+  // npm start prints its database URL with the password masked: copied as it is, it cannot connect.
+  if (/:\*\*\*@/.test(process.env.DATABASE_URL)) {
+    fail('DATABASE_URL has the masked password npm start prints (***): leave DATABASE_URL unset in the project directory while npm start runs, or give the real password');
+  }
 
   const { getDb, closeDb } = await import('../db/client');
+  const { serializeError } = await import('../log');
   const tokens = await import('../core/access/api-tokens');
   const users = await import('../core/access/users');
   const db = getDb();
@@ -130,7 +148,7 @@ async function main() {
     }
   } catch (e) {
     if (e instanceof AppError) fail(e.message);
-    fail(`could not complete the command: ${(e as Error).message}`);
+    fail(`could not complete the command: ${safeMessage(e, serializeError)}`);
   } finally {
     await closeDb();
   }
