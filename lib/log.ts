@@ -45,6 +45,18 @@ export function serializeError(value: unknown, depth = 0): unknown {
   return out;
 }
 
+/**
+ * An error in one line, for a person to read (the CLI): the messages of serializeError's error and
+ * its causes — so a database error says the driver's reason, never the SQL or its parameters.
+ */
+export function errorSummary(e: unknown): string {
+  const parts: string[] = [];
+  for (let cur = serializeError(e) as { message?: unknown; cause?: unknown } | undefined; cur && typeof cur === 'object'; cur = cur.cause as typeof cur) {
+    if (typeof cur.message === 'string' && cur.message && !parts.includes(cur.message)) parts.push(cur.message);
+  }
+  return parts.join(': ').replace(/\s*\n\s*/g, ' ') || 'unknown error';
+}
+
 // Written to stdout in batches: lines collect in a buffer that goes out when it holds 8 KiB or,
 // at the latest, FLUSH_MS after — one write(2) for many lines instead of one per line (a CPU
 // profile of the web server under load put ~8% of its CPU in the per-request line's write). pino

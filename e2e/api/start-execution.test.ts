@@ -63,14 +63,19 @@ describe('start: the new execution', () => {
   // A start finds its workflow through the process's cache; the INSERT checks that it still exists
   // and is enabled, so a change made by hand behind the cache's back is seen by the next start.
   describe('a workflow changed after a start cached it', () => {
+    /** Deletes the workflow `key` by hand, with the one execution `started` on it (which cached it); returns the deleted row. */
+    async function deleteByHand(db: ReturnType<typeof testDb>, key: string, started: { id: string }) {
+      const [wf] = await db.select().from(workflows).where(eq(workflows.key, key));
+      await db.delete(executionEvents).where(eq(executionEvents.executionId, started.id));
+      await db.delete(workflowExecutions).where(eq(workflowExecutions.id, started.id));
+      await db.delete(workflows).where(eq(workflows.id, wf!.id));
+      return wf!;
+    }
+
     it('deleted and created again under its key: the next start runs the new one', async () => {
       const db = testDb();
       const key = await createWorkflowIn(db, CALLBACK_FLOW.steps);
-      const first = await startIn(db, key, { order: 1 });
-      const [old] = await db.select().from(workflows).where(eq(workflows.key, key));
-      await db.delete(executionEvents).where(eq(executionEvents.executionId, first.id));
-      await db.delete(workflowExecutions).where(eq(workflowExecutions.id, first.id));
-      await db.delete(workflows).where(eq(workflows.id, old!.id));
+      await deleteByHand(db, key, await startIn(db, key, { order: 1 }));
       await createWorkflowIn(db, CALLBACK_FLOW.steps, key);
       const [fresh] = await db.select().from(workflows).where(eq(workflows.key, key));
       const second = await startIn(db, key, { order: 2 });
@@ -82,13 +87,9 @@ describe('start: the new execution', () => {
     it('deleted: 404, nothing written', async () => {
       const db = testDb();
       const key = await createWorkflowIn(db, CALLBACK_FLOW.steps);
-      const first = await startIn(db, key, { order: 1 });
-      const [wf] = await db.select().from(workflows).where(eq(workflows.key, key));
-      await db.delete(executionEvents).where(eq(executionEvents.executionId, first.id));
-      await db.delete(workflowExecutions).where(eq(workflowExecutions.id, first.id));
-      await db.delete(workflows).where(eq(workflows.id, wf!.id));
+      const wf = await deleteByHand(db, key, await startIn(db, key, { order: 1 }));
       await expect(startIn(db, key, { order: 2 })).rejects.toMatchObject({ code: 'not_found' });
-      await expect(startIn(db, wf!.id, { order: 2 })).rejects.toMatchObject({ code: 'not_found' });
+      await expect(startIn(db, wf.id, { order: 2 })).rejects.toMatchObject({ code: 'not_found' });
     });
 
     it('disabled by hand: 409 at once, by key and by id (a start that opens an approval too); enabled again: starts', async () => {

@@ -14,19 +14,6 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-/**
- * An unexpected error in one line. A database error arrives wrapped in drizzle's DrizzleQueryError,
- * whose message carries the SQL and its parameters (token hashes, emails): serializeError drops
- * those, and the driver's own message (e.g. "password authentication failed") is what is said.
- */
-function safeMessage(e: unknown, serialize: (e: unknown) => unknown): string {
-  const parts: string[] = [];
-  for (let cur = serialize(e) as { message?: unknown; cause?: unknown } | undefined; cur && typeof cur === 'object'; cur = cur.cause as typeof cur) {
-    if (typeof cur.message === 'string' && cur.message && !parts.includes(cur.message)) parts.push(cur.message);
-  }
-  return parts.join(': ').replace(/\s*\n\s*/g, ' ') || 'unknown error';
-}
-
 const USAGE = `usage:
   npm run cli -- token create --name NAME --permissions p1,p2 [--expires-in 30d] [--user EMAIL]
   npm run cli -- token list
@@ -84,7 +71,8 @@ async function main() {
   }
 
   const { getDb, closeDb } = await import('../db/client');
-  const { serializeError } = await import('../log');
+  // A database error's message carries the SQL and its parameters: errorSummary says the driver's reason instead.
+  const { errorSummary } = await import('../log');
   const tokens = await import('../core/access/api-tokens');
   const users = await import('../core/access/users');
   const db = getDb();
@@ -148,7 +136,7 @@ async function main() {
     }
   } catch (e) {
     if (e instanceof AppError) fail(e.message);
-    fail(`could not complete the command: ${safeMessage(e, serializeError)}`);
+    fail(`could not complete the command: ${errorSummary(e)}`);
   } finally {
     await closeDb();
   }
