@@ -59,19 +59,32 @@ test('the inbox drops a row within 1 s of a final approval made through the API,
     // No reload may happen: a marker on the window survives only if the page stays the same. The
     // page itself notes when the row leaves (Playwright's polling would add its own delay).
     await page.evaluate((id) => {
-      const w = window as unknown as { __sameDocument: boolean; __rowGoneAt?: number };
+      const w = window as unknown as { __sameDocument: boolean; __rowGoneAt?: number; __rowBackAt?: number };
       w.__sameDocument = true;
       const gone = () => !document.querySelector(`[data-testid="inbox-row"][data-execution-id="${id}"]`);
+      // It also notes the row coming back (a list fetch that read it before it left, answering late).
       const observer = new MutationObserver(() => {
-        if (gone()) {
-          w.__rowGoneAt = Date.now();
-          observer.disconnect();
-        }
+        if (w.__rowGoneAt === undefined && gone()) w.__rowGoneAt = Date.now();
+        else if (w.__rowGoneAt !== undefined && !gone()) w.__rowBackAt ??= Date.now();
       });
       observer.observe(document.body, { childList: true, subtree: true });
     }, exec.id);
-    const requests: string[] = [];
-    page.on('request', (r) => requests.push(r.url()));
+    // Only a document request is a navigation: Next's prefetches of other pages (`/ops?_rsc=…`),
+    // which a busy machine may send this late, are not.
+    const navigations: string[] = [];
+    page.on('request', (r) => {
+      if (r.isNavigationRequest()) navigations.push(r.url());
+    });
+    // When each of the inbox's list fetches was sent, and which of them have answered.
+    const listFetches = new Map<object, { sentAt: number; answered: boolean }>();
+    const isListFetch = (url: string) => new URL(url).pathname === '/api/v1/executions/paused';
+    page.on('request', (r) => {
+      if (isListFetch(r.url())) listFetches.set(r, { sentAt: Date.now(), answered: false });
+    });
+    page.on('requestfinished', (r) => {
+      const f = listFetches.get(r);
+      if (f) f.answered = true;
+    });
     const events = await watchEvents(baseURL!, token, exec.id);
 
     const res = await page.request.post(`/api/v1/approvals/${approvalId}/approve`, {
@@ -82,17 +95,26 @@ test('the inbox drops a row within 1 s of a final approval made through the API,
     expect(res.status(), await res.text()).toBe(200);
     expect((await res.json()).status).toBe('approved'); // final: one approval required
 
-    await expect(row).toHaveCount(0, { timeout: 2_000 });
-    const goneAt = await page.evaluate(() => (window as unknown as { __rowGoneAt?: number }).__rowGoneAt);
-    expect(goneAt).toBeDefined();
-    const took = goneAt! - decidedAt;
-    console.log(`[live] the row left the inbox ${took} ms after the approval's response`);
+    // Waits longer than the limit, so that a slow run still says how slow, and where the time went,
+    // before the limit is asserted.
+    const goneAt = await expect
+      .poll(() => page.evaluate(() => (window as unknown as { __rowGoneAt?: number }).__rowGoneAt), { timeout: 10_000, intervals: [50] })
+      .toBeDefined()
+      .then(() => page.evaluate(() => (window as unknown as { __rowGoneAt?: number }).__rowGoneAt!))
+      .catch(() => undefined);
+    console.log(`[live] the row left the inbox ${goneAt === undefined ? 'not within 10 s' : `${goneAt - decidedAt} ms`} after the approval's response`);
     for (const e of events.seen) console.log(`[live]   ${String(e.at - decidedAt).padStart(5)} ms  pushed ${e.data}`);
     events.close();
-    expect(took).toBeLessThanOrEqual(1_000);
+    if (goneAt === undefined) console.log(`[live] worker output:\n${worker.output().slice(-4000)}`);
+    expect(goneAt).toBeDefined();
+    expect(goneAt! - decidedAt).toBeLessThanOrEqual(1_000);
     expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
-    expect(requests.filter((u) => new URL(u).pathname === '/')).toEqual([]); // no navigation
+    expect(navigations).toEqual([]); // no reload, no navigation
     await expect(page.getByTestId('inbox-count')).toHaveText('Nothing paused matching the filters');
+    // Once a list fetch sent after the row left has answered, the row never came back in between.
+    await expect.poll(() => [...listFetches.values()].some((f) => f.answered && f.sentAt >= goneAt!)).toBe(true);
+    await expect(row).toHaveCount(0);
+    expect(await page.evaluate(() => (window as unknown as { __rowBackAt?: number }).__rowBackAt)).toBeUndefined();
   } finally {
     await worker.stop();
   }

@@ -51,14 +51,19 @@ function keysFor(c: Change): readonly (readonly unknown[])[] {
 
 /**
  * An execution that is no longer paused leaves the inbox at once: the push says so, and the refetch
- * that follows (for the rest of the page) need not be waited for.
+ * that follows (for the rest of the page) need not be waited for. A list fetch already in flight
+ * (started by the decision's own push, say) read the execution while it was still paused: it is
+ * cancelled, or its answer would put the row back until the next refetch.
  */
-function dropFromPausedLists(qc: QueryClient, c: Change) {
+async function dropFromPausedLists(qc: QueryClient, c: Change) {
   if (c.k !== 'e' || !c.id || !c.s || c.s === 'paused') return;
   for (const [key, page] of qc.getQueriesData<PausedPage>({ queryKey: queryKeys.pausedAll })) {
     if (!page?.executions.some((e) => e.id === c.id)) continue;
-    const executions = page.executions.filter((e) => e.id !== c.id);
-    qc.setQueryData<PausedPage>(key, { ...page, executions, count: executions.length, total: Math.max(0, page.total - 1) }, { updatedAt: qc.getQueryState(key)?.dataUpdatedAt });
+    await qc.cancelQueries({ queryKey: key, exact: true });
+    const current = qc.getQueryData<PausedPage>(key) ?? page;
+    const executions = current.executions.filter((e) => e.id !== c.id);
+    if (executions.length === current.executions.length) continue;
+    qc.setQueryData<PausedPage>(key, { ...current, executions, count: executions.length, total: Math.max(0, current.total - 1) }, { updatedAt: qc.getQueryState(key)?.dataUpdatedAt });
   }
 }
 
@@ -98,8 +103,7 @@ export function useLiveUpdates(enabled: boolean) {
     es.addEventListener('change', (ev) => {
       try {
         const change = JSON.parse((ev as MessageEvent<string>).data) as Change;
-        dropFromPausedLists(qc, change);
-        invalidate(keysFor(change));
+        void dropFromPausedLists(qc, change).finally(() => invalidate(keysFor(change)));
       } catch {
         // a message this console does not understand: ignore it
       }
