@@ -3,9 +3,9 @@
 import Link from 'next/link';
 import { useState } from 'react';
 import { plural } from '@/lib/client/format';
-import { useDecide, useMe, useMyApprovals } from '@/lib/client/hooks';
+import { LIVE_INTERVAL_MS, useDecide, useMe, useMyApprovals } from '@/lib/client/hooks';
 import type { ApprovalDto, Decision } from '@/lib/client/types';
-import { TimeAgo } from '../live-age';
+import { LiveBadge, TimeAgo } from '../live-age';
 import { PayloadSummary } from '../payload-summary';
 import { useToast } from '../toast';
 import { Button, Card, EmptyState, ErrorState, LoadingRows, StatusBadge, errorMessage } from '../ui';
@@ -45,18 +45,30 @@ export function MyApprovals({ view }: { view: 'for' | 'decided' }) {
   if (query.isPending) return <LoadingRows />;
   if (query.isError) return <ErrorState error={query.error} onRetry={() => void query.refetch()} />;
   const rows = query.data.approvals;
+  // Decisions by others, escalations and delegations reach this list by push, like the paused list.
+  const liveLine = (
+    <div className="mb-2 flex justify-end">
+      <LiveBadge testId="my-approvals-live" pollSeconds={LIVE_INTERVAL_MS / 1000} />
+    </div>
+  );
   if (rows.length === 0) {
-    return view === 'for' ? (
-      <EmptyState title="Nothing needs your decision">Requests assigned to you, your role or someone who delegated to you show here.</EmptyState>
-    ) : (
-      <EmptyState title="You have not decided anything yet" />
+    return (
+      <>
+        {liveLine}
+        {view === 'for' ? (
+          <EmptyState title="Nothing needs your decision">Requests assigned to you, your role or someone who delegated to you show here.</EmptyState>
+        ) : (
+          <EmptyState title="You have not decided anything yet" />
+        )}
+      </>
     );
   }
   return (
     <>
+      {liveLine}
       <ul className="space-y-2" data-testid={view === 'for' ? 'my-approvals' : 'decided-by-me'}>
         {rows.map((a) => (
-          <li key={a.id}>
+          <li key={a.id} data-testid="my-approval" data-approval-id={a.id}>
             <Card as="article" className="flex flex-col gap-2 p-3 sm:flex-row sm:items-center sm:justify-between">
               <div className="min-w-0 space-y-1">
                 <div className="flex flex-wrap items-center gap-2">

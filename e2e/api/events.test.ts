@@ -4,7 +4,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { BASE_URL, testPool, tokenWith, uid, userWithToken } from '../helpers/env';
-import { api } from '../helpers/http';
+import { api, call } from '../helpers/http';
 import { APPROVAL_FLOW, CALLBACK_FLOW, createWorkflowApi, startExecutionApi } from '../helpers/workflows';
 
 type SseEvent = { event: string; data: string };
@@ -121,6 +121,34 @@ describe('GET /api/v1/events', () => {
     expect(JSON.parse(decided.data)).toEqual({ k: 'a', id: approvalId, e: exec.id, s: 'approved' });
     // The decision is written to the execution too (decided_at): announced for the execution.
     await stream.next((e) => change(e)?.k === 'e' && change(e)?.id === exec.id, 5000, from);
+  });
+
+  it('pushes an escalation (who may decide changed) as an approval change, also when made in psql', async () => {
+    const admin = (await userWithToken('admin')).token;
+    const stream = await listening(admin);
+    const key = await createWorkflowApi(admin, APPROVAL_FLOW);
+    const exec = await startExecutionApi(admin, key, { amount: 50_000 });
+    const detail = await api(admin).get<{ approvals: { id: string }[] }>(`/api/v1/executions/${exec.id}`);
+    const approvalId = detail.body.approvals[0]!.id;
+    const from = stream.events.length;
+    const escalatedTo = (await userWithToken('approver')).email;
+    await testPool().query(`update approval_requests set escalated_to = array[$2::text], escalated_at = now() where id = $1`, [approvalId, escalatedTo]);
+    const escalated = await stream.next((e) => change(e)?.k === 'a' && change(e)?.id === approvalId, 5000, from);
+    expect(JSON.parse(escalated.data)).toEqual({ k: 'a', id: approvalId, e: exec.id, s: 'pending' });
+  });
+
+  it('pushes a delegation set and ended, naming nobody', async () => {
+    const stream = await listening(await tokenWith(['execution:read']));
+    const alice = await userWithToken('approver');
+    const carol = await userWithToken('approver');
+    let from = stream.events.length;
+    const set = await call('PUT', '/api/v1/me/delegation', { token: alice.token, body: { to: carol.email, until: new Date(Date.now() + 86_400_000).toISOString() } });
+    expect(set.status).toBe(200);
+    const d = await stream.next((e) => change(e)?.k === 'd', 5000, from);
+    expect(JSON.parse(d.data)).toEqual({ k: 'd' });
+    from = stream.events.length;
+    expect((await call('DELETE', '/api/v1/me/delegation', { token: alice.token })).status).toBe(200);
+    await stream.next((e) => change(e)?.k === 'd', 5000, from);
   });
 
   it('announces a bulk insert once, as "many", and ignores changes the console does not show', async () => {

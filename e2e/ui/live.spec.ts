@@ -3,6 +3,7 @@
  * through GET /api/v1/events within a second, with no reload and no polling.
  */
 import { expect, test, type Page } from '@playwright/test';
+import { sql } from 'drizzle-orm';
 import { createApiToken } from '@/lib/core/access/api-tokens';
 import { ROLE_PERMISSIONS } from '@/lib/core/access/permissions';
 import { getExecution } from '@/lib/core/executions/get-execution';
@@ -175,5 +176,144 @@ test('the execution page follows a rejection made elsewhere: where it goes now, 
     await expect(page.getByTestId('step-path')).toContainText('notify-customer');
   } finally {
     await worker.stop();
+  }
+});
+
+/** A request dated back a few years: "Needs my decision" lists the oldest first, 100 a page, and
+ * earlier tests leave pending requests every approver may decide — dated back, this one is on the
+ * first page. */
+async function approvalOf(executionId: string) {
+  const approvalId = (await getExecution(db(), executionId)).approvals[0]!.id;
+  await db().execute(sql`update approval_requests set created_at = '2001-01-01T00:00:00Z' where id = ${approvalId}`);
+  return approvalId;
+}
+
+/** Notes, on the page, when the "Needs my decision" row for `approvalId` first appears or leaves. */
+async function watchMyApprovalRow(page: Page, approvalId: string) {
+  await page.evaluate((id) => {
+    const w = window as unknown as { __sameDocument: boolean; __rowChangedAt?: number };
+    w.__sameDocument = true;
+    const present = () => !!document.querySelector(`[data-testid="my-approval"][data-approval-id="${id}"]`);
+    const before = present();
+    const observer = new MutationObserver(() => {
+      if (present() !== before) {
+        w.__rowChangedAt = Date.now();
+        observer.disconnect();
+      }
+    });
+    observer.observe(document.body, { childList: true, subtree: true });
+  }, approvalId);
+  const navigations: string[] = [];
+  page.on('request', (r) => {
+    if (r.isNavigationRequest()) navigations.push(r.url());
+  });
+  return {
+    /** Milliseconds from `since` until the row appeared or left (the test waits up to 15 s to say). */
+    async took(since: number, what: string) {
+      const at = await expect
+        .poll(() => page.evaluate(() => (window as unknown as { __rowChangedAt?: number }).__rowChangedAt), { timeout: 15_000, intervals: [50] })
+        .toBeDefined()
+        .then(() => page.evaluate(() => (window as unknown as { __rowChangedAt?: number }).__rowChangedAt!))
+        .catch(() => undefined);
+      console.log(`[live] ${what}: ${at === undefined ? 'not within 15 s' : `${at - since} ms`}`);
+      expect(at).toBeDefined();
+      expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
+      expect(navigations).toEqual([]);
+      return at! - since;
+    },
+  };
+}
+
+test('"Needs my decision" drops a request another approver decided within 1 s, and its count follows, without a reload', async ({ page, baseURL }) => {
+  const operator = await makeUser('operator');
+  const alice = await makeUser('approver', 'Alice Live');
+  const bob = await makeUser('approver', 'Bob Live');
+  const aliceToken = (await createApiToken(db(), { name: uniq('live'), permissions: [...ROLE_PERMISSIONS.approver], userEmail: alice.email })).token;
+  const bobToken = (await createApiToken(db(), { name: uniq('live'), permissions: [...ROLE_PERMISSIONS.approver], userEmail: bob.email })).token;
+  const key = uniq('contracts');
+  await createWorkflow(db(), {
+    key,
+    name: 'Contract review',
+    definition: {
+      steps: [
+        { id: 'review', type: 'approval', reason: 'Contract over the limit', assignees: [alice.email, bob.email], on_approve: 'sign' },
+        { id: 'sign', type: 'action', action: { type: 'set', values: { signed: true } } },
+      ],
+    },
+  });
+  const exec = await startAs(operator, key, { contract_id: 'CT-LIVE' });
+  const approvalId = await approvalOf(exec.id);
+
+  await signIn(page, alice, '/'); // an approver opens on "Needs my decision"
+  const row = page.locator(`[data-testid="my-approval"][data-approval-id="${approvalId}"]`);
+  await expect(row).toBeVisible();
+  await expect(row).toContainText('CT-LIVE');
+  await expect(page.getByTestId('my-approvals-live')).toContainText('Live', { timeout: 15_000 });
+  const watch = await watchMyApprovalRow(page, approvalId);
+
+  const res = await page.request.post(`/api/v1/approvals/${approvalId}/approve`, { headers: { authorization: `Bearer ${bobToken}` }, data: { comment: 'Bob signs off' } });
+  const decidedAt = Date.now();
+  expect(res.status(), await res.text()).toBe(200);
+  expect(await watch.took(decidedAt, "Bob's approval left Alice's list after")).toBeLessThanOrEqual(1_000);
+  await expect(row).toHaveCount(0);
+  // The count beside "Needs my decision" says what the API says for Alice now.
+  const mine = (await (await fetch(`${baseURL}/api/v1/approvals?for=me&limit=100`, { headers: { authorization: `Bearer ${aliceToken}` } })).json()) as { count: number; next_cursor: string | null };
+  await expect(page.getByTestId('needs-my-decision-count')).toHaveText(mine.next_cursor ? `${mine.count}+` : String(mine.count));
+});
+
+test('an escalation and a delegation put the request in the new approver\'s "Needs my decision" without a reload', async ({ browser, baseURL }) => {
+  const operator = await makeUser('operator');
+  const alice = await makeUser('approver', 'Alice Away');
+  const bob = await makeUser('approver', 'Bob Escalation');
+  const carol = await makeUser('approver', 'Carol Delegate');
+  const aliceToken = (await createApiToken(db(), { name: uniq('live'), permissions: [...ROLE_PERMISSIONS.approver], userEmail: alice.email })).token;
+  const key = uniq('leases');
+  await createWorkflow(db(), {
+    key,
+    name: 'Lease review',
+    definition: {
+      steps: [
+        { id: 'review', type: 'approval', reason: 'Lease renewal', assignees: [alice.email], escalate_after: 'PT1S', escalate_to: { users: [bob.email] }, on_approve: 'renew' },
+        { id: 'renew', type: 'action', action: { type: 'set', values: { renewed: true } } },
+      ],
+    },
+  });
+  const exec = await startAs(operator, key, { lease_id: 'LS-LIVE' });
+  const approvalId = await approvalOf(exec.id);
+
+  const bobPage = await (await browser.newContext({ baseURL })).newPage();
+  const carolPage = await (await browser.newContext({ baseURL })).newPage();
+  try {
+    for (const [page, who] of [[bobPage, bob], [carolPage, carol]] as const) {
+      await signIn(page, who, '/');
+      await expect(page.getByTestId('my-approvals-live')).toContainText('Live', { timeout: 15_000 });
+      await expect(page.locator(`[data-testid="my-approval"][data-approval-id="${approvalId}"]`)).toHaveCount(0); // assigned to Alice only
+    }
+
+    // The worker escalates to Bob a second after the request; his open page shows it.
+    const bobWatch = await watchMyApprovalRow(bobPage, approvalId);
+    const worker = await startWorker();
+    try {
+      await expect.poll(async () => (await db().execute<{ at: Date | null }>(sql`select escalated_at as at from approval_requests where id = ${approvalId}`)).rows[0]?.at ?? null, { timeout: 15_000 }).not.toBeNull();
+    } finally {
+      await worker.stop();
+    }
+    const escalatedAt = (await db().execute<{ at: string }>(sql`select (extract(epoch from escalated_at) * 1000)::bigint::text as at from approval_requests where id = ${approvalId}`)).rows[0]!.at;
+    expect(await bobWatch.took(Number(escalatedAt), "the escalation reached Bob's list after")).toBeLessThanOrEqual(1_000);
+    await expect(bobPage.locator(`[data-testid="my-approval"][data-approval-id="${approvalId}"]`)).toContainText('escalated');
+
+    // Alice hands her requests to Carol; Carol's open page shows this one.
+    const carolWatch = await watchMyApprovalRow(carolPage, approvalId);
+    const res = await carolPage.request.put('/api/v1/me/delegation', {
+      headers: { authorization: `Bearer ${aliceToken}` },
+      data: { to: carol.email, until: new Date(Date.now() + 86_400_000).toISOString() },
+    });
+    const delegatedAt = Date.now();
+    expect(res.status(), await res.text()).toBe(200);
+    expect(await carolWatch.took(delegatedAt, "the delegation reached Carol's list after")).toBeLessThanOrEqual(1_000);
+    await expect(carolPage.locator(`[data-testid="my-approval"][data-approval-id="${approvalId}"]`)).toContainText('LS-LIVE');
+  } finally {
+    await bobPage.context().close();
+    await carolPage.context().close();
   }
 });

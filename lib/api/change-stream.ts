@@ -4,12 +4,12 @@
  *
  * One LISTEN connection per web process (lib/db/listen-channel.ts) fans out to every open stream:
  * a thousand open consoles cost one database connection, not a thousand. The database announces
- * the changes itself (migration 0005's triggers), so changes by the worker, another web process or
- * psql arrive the same way as this process's own.
+ * the changes itself (the triggers of migrations 0005 and 0010), so changes by the worker, another
+ * web process or psql arrive the same way as this process's own.
  *
  * Messages: `event: change` with the trigger's JSON payload (`{"k":"e","id","s"}` an execution,
- * `{"k":"a","id","e","s"}` an approval, `{"k":"e","many":true}` a bulk change, `{"k":"w"}` a worker
- * heartbeat); `event: status`
+ * `{"k":"a","id","e","s"}` an approval — decided, voted on or escalated —, `{"k":"e","many":true}` a
+ * bulk change, `{"k":"d"}` a delegation set or ended, `{"k":"w"}` a worker heartbeat); `event: status`
  * `{"listening": true|false}` first and whenever the LISTEN connection goes down or comes back —
  * while false nothing is pushed (the console polls), and on true it refetches what it shows, since
  * changes may have gone unannounced; a comment line every HEARTBEAT_MS keeps proxies from closing

@@ -193,7 +193,7 @@ export const ROUTES = {
     path: '/api/v1/events',
     summary: 'Server-Sent Events: executions and approvals as they change',
     description:
-      '`change` messages (`{"k":"e","id","s"}` an execution and its status, `{"k":"a","id","e","s"}` an approval, `{"k":"e","many":true}`, `{"k":"w"}` a worker heartbeat) as changes commit; `status` `{"listening"}` when the server’s LISTEN connection drops or returns; a comment every 15 s. Each stream ends after about 5 minutes and the client reconnects (and is authenticated again).',
+      '`change` messages (`{"k":"e","id","s"}` an execution and its status, `{"k":"a","id","e","s"}` an approval decided, voted on or escalated, `{"k":"e","many":true}`, `{"k":"d"}` a delegation set or ended, `{"k":"w"}` a worker heartbeat) as changes commit; `status` `{"listening"}` when the server’s LISTEN connection drops or returns; a comment every 15 s. Each stream ends after about 5 minutes and the client reconnects (and is authenticated again).',
     permissions: ['execution:read'],
     response: { contentType: 'text/event-stream', description: 'Server-Sent Events' },
   },

@@ -268,7 +268,7 @@ export function useDecide(me: Me | undefined, opts: { handlesUnauthorized?: bool
       void qc.invalidateQueries({ queryKey: queryKeys.pausedAll });
       void qc.invalidateQueries({ queryKey: queryKeys.execution(v.executionId) });
       void qc.invalidateQueries({ queryKey: queryKeys.ops });
-      void qc.invalidateQueries({ queryKey: ['approvals'] });
+      void qc.invalidateQueries({ queryKey: queryKeys.approvalsAll });
     },
   });
 }
@@ -343,25 +343,18 @@ export function useCancelExecution() {
 // ---------------------------------------------------------------------------------------------
 // Who is asked: my decisions, delegation, the outbox (notification:read).
 
-export const notifyKeys = {
-  approvals: ['approvals'] as const,
-  mine: (view: 'for' | 'decided') => ['approvals', view] as const,
-  delegation: ['delegation'] as const,
-  outbox: (f: OutboxFilter) => ['outbox', f] as const,
-};
-
 /** `for`: the pending requests I may decide now; `decided`: those I voted on. */
 export function useMyApprovals(view: 'for' | 'decided', opts: { enabled?: boolean } = {}) {
   return useQuery({
-    queryKey: notifyKeys.mine(view),
+    queryKey: queryKeys.myApprovals(view),
     queryFn: ({ signal }) => apiFetch<ApprovalPage>(withQuery('/approvals', view === 'for' ? { for: 'me', limit: 100 } : { decided_by: 'me', limit: 100 }), { signal }),
-    refetchInterval: LIVE_INTERVAL_MS,
+    refetchInterval: useFallbackInterval(LIVE_INTERVAL_MS),
     enabled: opts.enabled ?? true,
   });
 }
 
 export function useDelegation(opts: { enabled?: boolean } = {}) {
-  return useQuery({ queryKey: notifyKeys.delegation, queryFn: ({ signal }) => apiFetch<Delegation>('/me/delegation', { signal }), staleTime: 30_000, enabled: opts.enabled ?? true });
+  return useQuery({ queryKey: queryKeys.delegation, queryFn: ({ signal }) => apiFetch<Delegation>('/me/delegation', { signal }), staleTime: 30_000, enabled: opts.enabled ?? true });
 }
 
 export function useSetDelegation() {
@@ -370,17 +363,18 @@ export function useSetDelegation() {
     mutationFn: (v: { to: string; until: string } | null) =>
       v ? apiFetch<Delegation>('/me/delegation', { method: 'PUT', body: v }) : apiFetch<Delegation>('/me/delegation', { method: 'DELETE' }),
     onSuccess: (d) => {
-      qc.setQueryData(notifyKeys.delegation, d);
-      void qc.invalidateQueries({ queryKey: notifyKeys.approvals });
+      qc.setQueryData(queryKeys.delegation, d);
+      void qc.invalidateQueries({ queryKey: queryKeys.approvalsAll });
     },
   });
 }
 
 export type OutboxFilter = { status?: string; channel?: string; cursor?: string };
 
+/** Deliveries are not announced on the event stream (a message changes state at every attempt): the outbox polls. */
 export function useOutbox(f: OutboxFilter) {
   return useQuery({
-    queryKey: notifyKeys.outbox(f),
+    queryKey: queryKeys.outbox(f),
     queryFn: ({ signal }) => apiFetch<OutboxPage>(withQuery('/notifications', { limit: 25, status: f.status, channel: f.channel, cursor: f.cursor }), { signal }),
     placeholderData: keepPreviousData,
     refetchInterval: LIVE_INTERVAL_MS,

@@ -8,7 +8,7 @@
 import { useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { useEffect, useSyncExternalStore } from 'react';
 import { queryKeys } from './query-keys';
-import type { PausedPage } from './types';
+import type { ApprovalPage, PausedPage } from './types';
 
 let live = false;
 const listeners = new Set<() => void>();
@@ -38,33 +38,60 @@ export function useFallbackInterval(ms: number): number | false {
   return useLiveConnected() ? false : ms;
 }
 
-type Change = { k: 'e' | 'a' | 'w'; id?: string; e?: string; s?: string; many?: boolean };
+/** What the database announced (migrations 0005 and 0010; lib/api/change-stream.ts). */
+type Change = { k: 'e' | 'a' | 'd' | 'w'; id?: string; e?: string; s?: string; many?: boolean };
 
 /** Everything a pushed change can make stale, by query key prefix. */
 function keysFor(c: Change): readonly (readonly unknown[])[] {
   if (c.k === 'w') return [queryKeys.ops];
-  const lists = [queryKeys.pausedAll, queryKeys.executionsAll, queryKeys.ops];
+  // A delegation moves requests from one person's "Needs my decision" to another's.
+  if (c.k === 'd') return [queryKeys.approvalsAll, queryKeys.delegation];
+  // An execution pausing at an approval step opens a request; a decision, a vote or an escalation
+  // changes who still has to decide: the approvals lists follow both kinds.
+  const lists = [queryKeys.pausedAll, queryKeys.executionsAll, queryKeys.approvalsAll, queryKeys.ops];
   if (c.many || !c.id) return lists;
   const executionId = c.k === 'a' ? c.e : c.id;
   return executionId ? [...lists, queryKeys.execution(executionId)] : lists;
 }
 
 /**
- * An execution that is no longer paused leaves the inbox at once: the push says so, and the refetch
- * that follows (for the rest of the page) need not be waited for. A list fetch already in flight
- * (started by the decision's own push, say) read the execution while it was still paused: it is
+ * Drops the row `gone` names from every cached page of a list at once: the push said it left, and
+ * the refetch that follows (for the rest of the page) need not be waited for. A fetch of that page
+ * already in flight (started by an earlier push, say) read the row while it was still there: it is
  * cancelled, or its answer would put the row back until the next refetch.
  */
-async function dropFromPausedLists(qc: QueryClient, c: Change) {
-  if (c.k !== 'e' || !c.id || !c.s || c.s === 'paused') return;
-  for (const [key, page] of qc.getQueriesData<PausedPage>({ queryKey: queryKeys.pausedAll })) {
-    if (!page?.executions.some((e) => e.id === c.id)) continue;
+async function dropFromLists<P, R>(
+  qc: QueryClient,
+  queryKey: readonly unknown[],
+  list: { rows: (page: P) => readonly R[]; withRows: (page: P, rows: R[]) => P },
+  gone: (row: R) => boolean,
+) {
+  for (const [key, page] of qc.getQueriesData<P>({ queryKey })) {
+    if (!page || !list.rows(page).some(gone)) continue;
     await qc.cancelQueries({ queryKey: key, exact: true });
-    const current = qc.getQueryData<PausedPage>(key) ?? page;
-    const executions = current.executions.filter((e) => e.id !== c.id);
-    if (executions.length === current.executions.length) continue;
-    qc.setQueryData<PausedPage>(key, { ...current, executions, count: executions.length, total: Math.max(0, current.total - 1) }, { updatedAt: qc.getQueryState(key)?.dataUpdatedAt });
+    const current = qc.getQueryData<P>(key) ?? page;
+    const rows = list.rows(current).filter((r) => !gone(r));
+    if (rows.length === list.rows(current).length) continue;
+    qc.setQueryData<P>(key, list.withRows(current, rows), { updatedAt: qc.getQueryState(key)?.dataUpdatedAt });
   }
+}
+
+const pausedRows = {
+  rows: (p: PausedPage) => p.executions,
+  withRows: (p: PausedPage, executions: PausedPage['executions']) => ({ ...p, executions, count: executions.length, total: Math.max(0, p.total - (p.executions.length - executions.length)) }),
+};
+const approvalRows = {
+  rows: (p: ApprovalPage) => p.approvals,
+  withRows: (p: ApprovalPage, approvals: ApprovalPage['approvals']) => ({ ...p, approvals, count: approvals.length }),
+};
+
+/**
+ * An execution that is no longer paused leaves the paused lists; a request no longer pending leaves
+ * "Needs my decision".
+ */
+async function dropWhatLeft(qc: QueryClient, c: Change) {
+  if (c.k === 'e' && c.id && c.s && c.s !== 'paused') await dropFromLists(qc, queryKeys.pausedAll, pausedRows, (e) => e.id === c.id);
+  if (c.k === 'a' && c.id && c.s && c.s !== 'pending') await dropFromLists(qc, queryKeys.myApprovals('for'), approvalRows, (a) => a.id === c.id);
 }
 
 /** Invalidations arriving together (a decision touches an approval and its execution) refetch once. */
@@ -103,7 +130,7 @@ export function useLiveUpdates(enabled: boolean) {
     es.addEventListener('change', (ev) => {
       try {
         const change = JSON.parse((ev as MessageEvent<string>).data) as Change;
-        void dropFromPausedLists(qc, change).finally(() => invalidate(keysFor(change)));
+        void dropWhatLeft(qc, change).finally(() => invalidate(keysFor(change)));
       } catch {
         // a message this console does not understand: ignore it
       }

@@ -1,5 +1,5 @@
 /** The TanStack Query keys of the console's data: one place, shared by the hooks and the live updates. */
-import type { ExecutionFilter, PausedFilter } from './hooks';
+import type { ExecutionFilter, OutboxFilter, PausedFilter } from './hooks';
 
 export const queryKeys = {
   me: ['me'] as const,
@@ -11,4 +11,9 @@ export const queryKeys = {
   workflows: ['workflows'] as const,
   workflow: (idOrKey: string) => ['workflow', idOrKey] as const,
   ops: ['ops'] as const,
+  /** GET /approvals: `for` the pending requests I may decide now, `decided` those I voted on. */
+  myApprovals: (view: 'for' | 'decided') => ['approvals', view] as const,
+  approvalsAll: ['approvals'] as const,
+  delegation: ['delegation'] as const,
+  outbox: (f: OutboxFilter) => ['outbox', f] as const,
 };
