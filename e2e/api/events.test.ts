@@ -81,6 +81,14 @@ async function listening(token: string) {
   return s;
 }
 
+/** An execution paused at an approval step, and its pending request. */
+async function awaitingApproval(admin: string) {
+  const key = await createWorkflowApi(admin, APPROVAL_FLOW);
+  const exec = await startExecutionApi(admin, key, { amount: 50_000 });
+  const detail = await api(admin).get<{ approvals: { id: string }[] }>(`/api/v1/executions/${exec.id}`);
+  return { exec, approvalId: detail.body.approvals[0]!.id };
+}
+
 describe('GET /api/v1/events', () => {
   it('needs credentials and execution:read', async () => {
     const none = await fetch(`${BASE_URL}/api/v1/events`);
@@ -111,10 +119,7 @@ describe('GET /api/v1/events', () => {
     const admin = (await userWithToken('admin')).token;
     const approver = (await userWithToken('approver')).token;
     const stream = await listening(admin);
-    const key = await createWorkflowApi(admin, APPROVAL_FLOW);
-    const exec = await startExecutionApi(admin, key, { amount: 50_000 });
-    const detail = await api(admin).get<{ approvals: { id: string }[] }>(`/api/v1/executions/${exec.id}`);
-    const approvalId = detail.body.approvals[0]!.id;
+    const { exec, approvalId } = await awaitingApproval(admin);
     const from = stream.events.length;
     expect((await api(approver).post(`/api/v1/approvals/${approvalId}/approve`, { comment: 'ok' })).status).toBe(200);
     const decided = await stream.next((e) => change(e)?.k === 'a' && change(e)?.id === approvalId, 5000, from);
@@ -126,10 +131,7 @@ describe('GET /api/v1/events', () => {
   it('pushes an escalation (who may decide changed) as an approval change, also when made in psql', async () => {
     const admin = (await userWithToken('admin')).token;
     const stream = await listening(admin);
-    const key = await createWorkflowApi(admin, APPROVAL_FLOW);
-    const exec = await startExecutionApi(admin, key, { amount: 50_000 });
-    const detail = await api(admin).get<{ approvals: { id: string }[] }>(`/api/v1/executions/${exec.id}`);
-    const approvalId = detail.body.approvals[0]!.id;
+    const { exec, approvalId } = await awaitingApproval(admin);
     const from = stream.events.length;
     const escalatedTo = (await userWithToken('approver')).email;
     await testPool().query(`update approval_requests set escalated_to = array[$2::text], escalated_at = now() where id = $1`, [approvalId, escalatedTo]);
