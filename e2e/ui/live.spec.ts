@@ -36,17 +36,61 @@ async function watchEvents(baseURL: string, token: string, executionId: string) 
   return { seen, close: () => ctrl.abort() };
 }
 
+let watches = 0;
+
 /**
- * The time the page noted in `window[name]` (Date.now() in the page), waiting for it longer than any
- * limit the tests hold it to, so that a slow run still says how slow it was.
+ * Watches, from inside the page (Playwright's polling would add its own delay), for the first time
+ * `selector` appears or leaves — or, with `text`, starts or stops showing that text — and for it
+ * changing back afterwards; and for any reload or navigation meanwhile. A marker on `window` survives
+ * only if the document stays the same; only document requests count as navigations (Next's late
+ * prefetches of other pages, `/ops?_rsc=…`, are not).
  */
-async function notedAt(page: Page, name: string, timeoutMs = 10_000): Promise<number | undefined> {
-  const read = () => page.evaluate((n) => (window as unknown as Record<string, number | undefined>)[n], name);
-  return expect
-    .poll(read, { timeout: timeoutMs, intervals: [50] })
-    .toBeDefined()
-    .then(read)
-    .catch(() => undefined);
+async function watchForChange(page: Page, selector: string, text?: string) {
+  const name = `__watch${++watches}`;
+  await page.evaluate(
+    ({ name, selector, text }) => {
+      const marks = { sameDocument: true } as { sameDocument: boolean; changedAt?: number; revertedAt?: number };
+      (window as unknown as Record<string, typeof marks>)[name] = marks;
+      const state = () => {
+        const el = document.querySelector(selector);
+        return text === null ? el !== null : el?.textContent === text;
+      };
+      const initial = state();
+      new MutationObserver(() => {
+        if (marks.changedAt === undefined) {
+          if (state() !== initial) marks.changedAt = Date.now();
+        } else if (state() === initial) marks.revertedAt ??= Date.now();
+      }).observe(document.body, { childList: true, subtree: true, characterData: true });
+    },
+    { name, selector, text: text ?? null },
+  );
+  const navigations: string[] = [];
+  page.on('request', (r) => {
+    if (r.isNavigationRequest()) navigations.push(r.url());
+  });
+  const mark = (key: 'changedAt' | 'revertedAt') =>
+    page.evaluate(({ name, key }) => (window as unknown as Record<string, Record<string, number | undefined> | undefined>)[name]?.[key], { name, key });
+  return {
+    /**
+     * When the change happened (Date.now() in the page), logged as `what` relative to `since`. The
+     * test waits for it longer than any limit it holds it to, so that a slow run still says how slow.
+     */
+    async changedAt(since: number, what: string, timeoutMs = 10_000): Promise<number | undefined> {
+      const at = await expect
+        .poll(() => mark('changedAt'), { timeout: timeoutMs, intervals: [50] })
+        .toBeDefined()
+        .then(() => mark('changedAt'))
+        .catch(() => undefined);
+      console.log(`[live] ${what} ${at === undefined ? `not within ${timeoutMs / 1000} s` : `${at - since} ms`}`);
+      return at;
+    },
+    /** When it changed back after changing, if it did. */
+    revertedAt: () => mark('revertedAt'),
+    async expectNoReload() {
+      expect(await page.evaluate((name) => (window as unknown as Record<string, { sameDocument?: boolean } | undefined>)[name]?.sameDocument, name)).toBe(true);
+      expect(navigations).toEqual([]);
+    },
+  };
 }
 
 /** Waits until the page receives pushes (the inbox says "Live"). */
@@ -70,25 +114,7 @@ test('the inbox drops a row within 1 s of a final approval made through the API,
     const row = inboxRow(page, exec.id);
     await expect(row).toBeVisible();
     await waitForLive(page);
-    // No reload may happen: a marker on the window survives only if the page stays the same. The
-    // page itself notes when the row leaves (Playwright's polling would add its own delay).
-    await page.evaluate((id) => {
-      const w = window as unknown as { __sameDocument: boolean; __rowGoneAt?: number; __rowBackAt?: number };
-      w.__sameDocument = true;
-      const gone = () => !document.querySelector(`[data-testid="inbox-row"][data-execution-id="${id}"]`);
-      // It also notes the row coming back (a list fetch that read it before it left, answering late).
-      const observer = new MutationObserver(() => {
-        if (w.__rowGoneAt === undefined && gone()) w.__rowGoneAt = Date.now();
-        else if (w.__rowGoneAt !== undefined && !gone()) w.__rowBackAt ??= Date.now();
-      });
-      observer.observe(document.body, { childList: true, subtree: true });
-    }, exec.id);
-    // Only a document request is a navigation: Next's prefetches of other pages (`/ops?_rsc=…`),
-    // which a busy machine may send this late, are not.
-    const navigations: string[] = [];
-    page.on('request', (r) => {
-      if (r.isNavigationRequest()) navigations.push(r.url());
-    });
+    const rowWatch = await watchForChange(page, `[data-testid="inbox-row"][data-execution-id="${exec.id}"]`);
     // When each of the inbox's list fetches was sent, and which of them have answered.
     const listFetches = new Map<object, { sentAt: number; answered: boolean }>();
     const isListFetch = (url: string) => new URL(url).pathname === '/api/v1/executions/paused';
@@ -110,20 +136,18 @@ test('the inbox drops a row within 1 s of a final approval made through the API,
     expect((await res.json()).status).toBe('approved'); // final: one approval required
 
     // A slow run still says how slow, and where the time went, before the limit is asserted.
-    const goneAt = await notedAt(page, '__rowGoneAt');
-    console.log(`[live] the row left the inbox ${goneAt === undefined ? 'not within 10 s' : `${goneAt - decidedAt} ms`} after the approval's response`);
+    const goneAt = await rowWatch.changedAt(decidedAt, "the row left the inbox (ms after the approval's response):");
     for (const e of events.seen) console.log(`[live]   ${String(e.at - decidedAt).padStart(5)} ms  pushed ${e.data}`);
     events.close();
     if (goneAt === undefined) console.log(`[live] worker output:\n${worker.output().slice(-4000)}`);
     expect(goneAt).toBeDefined();
     expect(goneAt! - decidedAt).toBeLessThanOrEqual(1_000);
-    expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
-    expect(navigations).toEqual([]); // no reload, no navigation
+    await rowWatch.expectNoReload();
     await expect(page.getByTestId('inbox-count')).toHaveText('Nothing paused matching the filters');
     // Once a list fetch sent after the row left has answered, the row never came back in between.
     await expect.poll(() => [...listFetches.values()].some((f) => f.answered && f.sentAt >= goneAt!)).toBe(true);
     await expect(row).toHaveCount(0);
-    expect(await page.evaluate(() => (window as unknown as { __rowBackAt?: number }).__rowBackAt)).toBeUndefined();
+    expect(await rowWatch.revertedAt()).toBeUndefined();
   } finally {
     await worker.stop();
   }
@@ -157,24 +181,13 @@ test('the execution page follows a rejection made elsewhere: where it goes now, 
   await expect(page.getByTestId('live-state')).toHaveCount(0); // (the inbox's indicator; the page has its own below)
   await expect(page.getByTestId('execution-live')).toContainText('Live', { timeout: 15_000 });
 
-  // Not "continues at refund": the rejection's branch, within a second. The page itself notes when
-  // the text changes; the test waits longer than the limit, so a slow run says how slow it was.
+  // Not "continues at refund": the rejection's branch, within a second.
   const rejected = 'Rejected: it continues at notify-customer as soon as the worker resumes it.';
-  await page.evaluate((text) => {
-    const w = window as unknown as { __outcomeAt?: number };
-    const observer = new MutationObserver(() => {
-      if (document.querySelector('[data-testid="pause-outcome"]')?.textContent === text) {
-        w.__outcomeAt = Date.now();
-        observer.disconnect();
-      }
-    });
-    observer.observe(document.body, { childList: true, subtree: true, characterData: true });
-  }, rejected);
+  const outcomeWatch = await watchForChange(page, '[data-testid="pause-outcome"]', rejected);
   const res = await page.request.post(`/api/v1/approvals/${approvalId}/reject`, { headers: { authorization: `Bearer ${token}` }, data: { comment: 'no' } });
   const decidedAt = Date.now();
   expect(res.status()).toBe(200);
-  const outcomeAt = await notedAt(page, '__outcomeAt');
-  console.log(`[live] the execution page said where the rejection continues ${outcomeAt === undefined ? 'not within 10 s' : `${outcomeAt - decidedAt} ms`} after the rejection's response`);
+  const outcomeAt = await outcomeWatch.changedAt(decidedAt, "the execution page said where the rejection continues (ms after the rejection's response):");
   await expect(page.getByTestId('pause-outcome')).toHaveText(rejected);
   expect(outcomeAt! - decidedAt).toBeLessThanOrEqual(1_000);
 
@@ -196,36 +209,15 @@ async function approvalOf(executionId: string) {
   return approvalId;
 }
 
-/** Notes, on the page, when the "Needs my decision" row for `approvalId` first appears or leaves. */
-async function watchMyApprovalRow(page: Page, approvalId: string) {
-  await page.evaluate((id) => {
-    const w = window as unknown as { __sameDocument: boolean; __rowChangedAt?: number };
-    w.__sameDocument = true;
-    const present = () => !!document.querySelector(`[data-testid="my-approval"][data-approval-id="${id}"]`);
-    const before = present();
-    const observer = new MutationObserver(() => {
-      if (present() !== before) {
-        w.__rowChangedAt = Date.now();
-        observer.disconnect();
-      }
-    });
-    observer.observe(document.body, { childList: true, subtree: true });
-  }, approvalId);
-  const navigations: string[] = [];
-  page.on('request', (r) => {
-    if (r.isNavigationRequest()) navigations.push(r.url());
-  });
-  return {
-    /** Milliseconds from `since` until the row appeared or left (the test waits up to 15 s to say). */
-    async took(since: number, what: string) {
-      const at = await notedAt(page, '__rowChangedAt', 15_000);
-      console.log(`[live] ${what}: ${at === undefined ? 'not within 15 s' : `${at - since} ms`}`);
-      expect(at).toBeDefined();
-      expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
-      expect(navigations).toEqual([]);
-      return at! - since;
-    },
-  };
+/** The "Needs my decision" row of a request. */
+const myApprovalRow = (approvalId: string) => `[data-testid="my-approval"][data-approval-id="${approvalId}"]`;
+
+/** Milliseconds from `since` until the watched change, which must come without a reload. */
+async function took(watch: Awaited<ReturnType<typeof watchForChange>>, since: number, what: string) {
+  const at = await watch.changedAt(since, what, 15_000);
+  expect(at).toBeDefined();
+  await watch.expectNoReload();
+  return at! - since;
 }
 
 test('"Needs my decision" drops a request another approver decided within 1 s, and its count follows, without a reload', async ({ page, baseURL }) => {
@@ -249,16 +241,16 @@ test('"Needs my decision" drops a request another approver decided within 1 s, a
   const approvalId = await approvalOf(exec.id);
 
   await signIn(page, alice, '/'); // an approver opens on "Needs my decision"
-  const row = page.locator(`[data-testid="my-approval"][data-approval-id="${approvalId}"]`);
+  const row = page.locator(myApprovalRow(approvalId));
   await expect(row).toBeVisible();
   await expect(row).toContainText('CT-LIVE');
   await expect(page.getByTestId('my-approvals-live')).toContainText('Live', { timeout: 15_000 });
-  const watch = await watchMyApprovalRow(page, approvalId);
+  const watch = await watchForChange(page, myApprovalRow(approvalId));
 
   const res = await page.request.post(`/api/v1/approvals/${approvalId}/approve`, { headers: { authorization: `Bearer ${bobToken}` }, data: { comment: 'Bob signs off' } });
   const decidedAt = Date.now();
   expect(res.status(), await res.text()).toBe(200);
-  expect(await watch.took(decidedAt, "Bob's approval left Alice's list after")).toBeLessThanOrEqual(1_000);
+  expect(await took(watch, decidedAt, "Bob's approval left Alice's list after (ms):")).toBeLessThanOrEqual(1_000);
   await expect(row).toHaveCount(0);
   // The count beside "Needs my decision" says what the API says for Alice now.
   const mine = (await (await fetch(`${baseURL}/api/v1/approvals?for=me&limit=100`, { headers: { authorization: `Bearer ${aliceToken}` } })).json()) as { count: number; next_cursor: string | null };
@@ -291,31 +283,31 @@ test('an escalation and a delegation put the request in the new approver\'s "Nee
     for (const [page, who] of [[bobPage, bob], [carolPage, carol]] as const) {
       await signIn(page, who, '/');
       await expect(page.getByTestId('my-approvals-live')).toContainText('Live', { timeout: 15_000 });
-      await expect(page.locator(`[data-testid="my-approval"][data-approval-id="${approvalId}"]`)).toHaveCount(0); // assigned to Alice only
+      await expect(page.locator(myApprovalRow(approvalId))).toHaveCount(0); // assigned to Alice only
     }
 
     // The worker escalates to Bob a second after the request; his open page shows it.
-    const bobWatch = await watchMyApprovalRow(bobPage, approvalId);
+    const bobWatch = await watchForChange(bobPage, myApprovalRow(approvalId));
+    const escalatedAtMs = async () => (await db().execute<{ ms: string | null }>(sql`select (extract(epoch from escalated_at) * 1000)::bigint::text as ms from approval_requests where id = ${approvalId}`)).rows[0]?.ms ?? null;
     const worker = await startWorker();
     try {
-      await expect.poll(async () => (await db().execute<{ at: Date | null }>(sql`select escalated_at as at from approval_requests where id = ${approvalId}`)).rows[0]?.at ?? null, { timeout: 15_000 }).not.toBeNull();
+      await expect.poll(escalatedAtMs, { timeout: 15_000 }).not.toBeNull();
     } finally {
       await worker.stop();
     }
-    const escalatedAt = (await db().execute<{ at: string }>(sql`select (extract(epoch from escalated_at) * 1000)::bigint::text as at from approval_requests where id = ${approvalId}`)).rows[0]!.at;
-    expect(await bobWatch.took(Number(escalatedAt), "the escalation reached Bob's list after")).toBeLessThanOrEqual(1_000);
-    await expect(bobPage.locator(`[data-testid="my-approval"][data-approval-id="${approvalId}"]`)).toContainText('escalated');
+    expect(await took(bobWatch, Number(await escalatedAtMs()), "the escalation reached Bob's list after (ms):")).toBeLessThanOrEqual(1_000);
+    await expect(bobPage.locator(myApprovalRow(approvalId))).toContainText('escalated');
 
     // Alice hands her requests to Carol; Carol's open page shows this one.
-    const carolWatch = await watchMyApprovalRow(carolPage, approvalId);
+    const carolWatch = await watchForChange(carolPage, myApprovalRow(approvalId));
     const res = await carolPage.request.put('/api/v1/me/delegation', {
       headers: { authorization: `Bearer ${aliceToken}` },
       data: { to: carol.email, until: new Date(Date.now() + 86_400_000).toISOString() },
     });
     const delegatedAt = Date.now();
     expect(res.status(), await res.text()).toBe(200);
-    expect(await carolWatch.took(delegatedAt, "the delegation reached Carol's list after")).toBeLessThanOrEqual(1_000);
-    await expect(carolPage.locator(`[data-testid="my-approval"][data-approval-id="${approvalId}"]`)).toContainText('LS-LIVE');
+    expect(await took(carolWatch, delegatedAt, "the delegation reached Carol's list after (ms):")).toBeLessThanOrEqual(1_000);
+    await expect(carolPage.locator(myApprovalRow(approvalId))).toContainText('LS-LIVE');
   } finally {
     await bobPage.context().close();
     await carolPage.context().close();
