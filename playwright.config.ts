@@ -16,7 +16,8 @@ export default defineConfig({
   retries: 0,
   timeout: 60_000,
   expect: { timeout: 10_000 },
-  reporter: [['list']],
+  // npm test also asks for a JSON report, to end its output with each failure's message.
+  reporter: process.env.WR_PLAYWRIGHT_JSON_REPORT ? [['list'], ['json', { outputFile: process.env.WR_PLAYWRIGHT_JSON_REPORT }]] : [['list']],
   use: {
     baseURL: process.env.WR_BASE_URL ?? 'http://localhost:3000',
     trace: 'retain-on-failure',

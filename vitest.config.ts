@@ -10,6 +10,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     reporters: ['default'],
+    // Each test's line in the JSON report npm test ends its output with (lib/bin/support/failure-summary.ts).
+    includeTaskLocation: true,
     projects: [
       { extends: true, test: { name: 'unit', include: ['e2e/unit/**/*.test.ts'] } },
       { extends: true, test: { name: 'api', include: ['e2e/api/**/*.test.ts'] } },

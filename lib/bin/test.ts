@@ -15,6 +15,7 @@ import pg from 'pg';
 import { ensureBuild } from './support/build';
 import { chromiumEnv, resolveChromium } from './support/chromium';
 import { ensureDatabase, startEmbeddedPostgres, type EmbeddedDb } from './support/embedded-postgres';
+import { formatFailures, playwrightFailures, readFailures, vitestFailures, type Failure } from './support/failure-summary';
 import { freePort } from './support/ports';
 import { ensureDist, webArgs } from './support/services';
 
@@ -45,6 +46,9 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env):
 }
 
 let embedded: EmbeddedDb | null = null;
+// The JSON reports behind the failure summary printed last (lib/bin/support/failure-summary.ts).
+const reportDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wr-test-reports-'));
+const failures: [string, Failure[]][] = [];
 let tmpDir: string | null = null;
 let server: ChildProcess | null = null;
 let adminUrl = '';
@@ -69,6 +73,7 @@ async function cleanup() {
   await dropRunDatabases().catch((e: unknown) => console.error('[test] could not drop test databases:', (e as Error).message));
   if (embedded) await embedded.stop().catch(() => undefined);
   if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
+  fs.rmSync(reportDir, { recursive: true, force: true });
 }
 
 const results: [string, boolean][] = [];
@@ -139,12 +144,18 @@ try {
 
   if (want('vitest')) {
     say('vitest: unit and integration tests');
-    results.push(['vitest', await run(process.execPath, [path.join(root, 'node_modules/vitest/vitest.mjs'), 'run', ...vitestFilters], env)]);
+    const report = path.join(reportDir, 'vitest.json');
+    const args = ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...vitestFilters];
+    results.push(['vitest', await run(process.execPath, [path.join(root, 'node_modules/vitest/vitest.mjs'), ...args], env)]);
+    failures.push(['vitest', readFailures(report, vitestFailures, root)]);
   }
   if (want('playwright')) {
     const browser = await resolveChromium(root);
     say(`playwright: console in Chromium (from ${browser.source}: ${browser.executablePath})`);
-    results.push(['playwright', await run(process.execPath, [path.join(root, 'node_modules/@playwright/test/cli.js'), 'test', ...playwrightFilters], { ...env, ...chromiumEnv(browser) })]);
+    const report = path.join(reportDir, 'playwright.json');
+    const pwEnv = { ...env, ...chromiumEnv(browser), WR_PLAYWRIGHT_JSON_REPORT: report };
+    results.push(['playwright', await run(process.execPath, [path.join(root, 'node_modules/@playwright/test/cli.js'), 'test', ...playwrightFilters], pwEnv)]);
+    failures.push(['playwright', readFailures(report, playwrightFailures, root)]);
   }
 } catch (e) {
   console.error(`[test] ${(e as Error).message}`);
@@ -155,5 +166,7 @@ try {
 
 console.log('\n[test] summary');
 for (const [name, ok] of results) console.log(`  ${ok ? 'PASS' : 'FAIL'}  ${name}`);
+const failed = failures.flatMap(([step, list]) => formatFailures(step, list));
+if (failed.length) console.log(['\n[test] why (first lines of each failure; the full output is above)', ...failed].join('\n'));
 if (results.some(([, ok]) => !ok)) exitCode = 1;
 process.exit(exitCode);
