@@ -136,8 +136,21 @@ export function ReasonDialog({ action, execution, onClose }: { action: keyof typ
   );
 }
 
-/** A pause step with an input_schema resumes through a form (TypedResumeDialog); any other with raw JSON. */
-export function ResumeDialog({ execution, step, onClose }: { execution: Execution; step?: WorkflowStep; onClose: () => void }) {
+/**
+ * A pause step with an input_schema resumes through a form (TypedResumeDialog); any other with raw
+ * JSON. Until the workflow has loaded it is not known which: the dialog waits rather than offering
+ * the JSON box and swapping it for the form under the user's typing.
+ */
+export function ResumeDialog({ execution, step, stepLoading, onClose }: { execution: Execution; step?: WorkflowStep; stepLoading: boolean; onClose: () => void }) {
+  if (stepLoading) {
+    return (
+      <ResumeModal execution={execution} what="What you enter is" onClose={onClose} onSubmit={() => undefined} busy={false} disabled>
+        <p className="text-sm text-slate-600 dark:text-slate-400" role="status">
+          Loading the step’s form…
+        </p>
+      </ResumeModal>
+    );
+  }
   if (step?.type === 'pause' && step.input_schema) return <TypedResumeDialog execution={execution} schema={step.input_schema as JsonSchemaLike} onClose={onClose} />;
   return <JsonResumeDialog execution={execution} onClose={onClose} />;
 }

@@ -52,7 +52,7 @@ export function ExecutionDetailView({ id }: { id: string }) {
   const me = useMe().data;
   const [action, setAction] = useState<Action>(null);
   const decision = useDecision(me);
-  const step = usePausedStep({ workflow_id: q.data?.workflow_id ?? '', workflow_key: q.data?.workflow_key, paused_step_id: q.data?.paused_step_id ?? null });
+  const { step, loading: stepLoading } = usePausedStep({ workflow_id: q.data?.workflow_id ?? '', workflow_key: q.data?.workflow_key, paused_step_id: q.data?.paused_step_id ?? null });
   usePageTitle(q.data ? `${itemRef(q.data.trigger_payload, q.data.id)} · ${q.data.workflow_name ?? q.data.workflow_key ?? 'Execution'}` : null);
   // After signing in again: the decision the ended session interrupted comes back.
   const loaded = !!q.data;
@@ -337,7 +337,7 @@ export function ExecutionDetailView({ id }: { id: string }) {
       </div>
 
       {action === 'pause' || action === 'cancel' ? <ReasonDialog action={action} execution={e} onClose={() => setAction(null)} /> : null}
-      {action === 'resume' ? <ResumeDialog execution={e} step={step} onClose={() => setAction(null)} /> : null}
+      {action === 'resume' ? <ResumeDialog execution={e} step={step} stepLoading={stepLoading} onClose={() => setAction(null)} /> : null}
       {action === 'extend' ? <ExtendDialog execution={e} onClose={() => setAction(null)} /> : null}
       {action === 'reopen' && reopenable ? <ReopenDialog execution={e} approvalId={reopenable.id} onClose={() => setAction(null)} /> : null}
       {decision.dialog}

@@ -6,10 +6,10 @@ import { useWorkflow } from '@/lib/client/hooks';
 import type { ExecutionApproval, ExecutionDetail } from '@/lib/client/types';
 import { LiveAge } from '../live-age';
 
-/** The definition's step an execution is paused at, once the workflow has loaded. */
-export function usePausedStep(e: Pick<ExecutionDetail, 'workflow_id' | 'workflow_key' | 'paused_step_id'>): Step | undefined {
+/** The definition's step an execution is paused at, once the workflow has loaded (`loading` until then). */
+export function usePausedStep(e: Pick<ExecutionDetail, 'workflow_id' | 'workflow_key' | 'paused_step_id'>): { step: Step | undefined; loading: boolean } {
   const wf = useWorkflow(e.workflow_key ?? e.workflow_id);
-  return wf.data?.definition.steps.find((s) => s.id === e.paused_step_id) as Step | undefined;
+  return { step: wf.data?.definition.steps.find((s) => s.id === e.paused_step_id) as Step | undefined, loading: wf.isLoading };
 }
 
 const KIND_TITLE: Record<string, string> = { approval: 'for approval', callback: 'for a callback' };
@@ -19,7 +19,7 @@ const KIND_TITLE: Record<string, string> = { approval: 'for approval', callback:
  * (never just "continues at" the approve branch), and once the decision is in, the one that applies.
  */
 export function PauseCard({ e, dataUpdatedAt, approval }: { e: ExecutionDetail; dataUpdatedAt: number; approval: ExecutionApproval | null }) {
-  const step = usePausedStep(e);
+  const { step } = usePausedStep(e);
   const isApproval = e.pause_kind === 'approval';
   const outcomes = isApproval ? decisionOutcomes(step) : null;
   const decided = approval && approval.status !== 'pending' ? approval.status : null;

@@ -204,8 +204,23 @@ test('a pause step with an input_schema resumes through a form on the execution 
     },
   });
   const ex = await startAs(operator, key, {});
+  // The workflow (which says the step has a form) answers only when let: until then the dialog
+  // waits instead of offering the JSON box that the form would replace under the user's typing.
+  let answerWorkflow = () => {};
+  const workflowHeld = new Promise<void>((r) => (answerWorkflow = r));
+  await page.route(
+    (url) => url.pathname.startsWith('/api/v1/workflows/'),
+    async (route) => {
+      await workflowHeld;
+      await route.continue();
+    },
+  );
   await signIn(page, operator, `/executions/${ex.id}`);
   await page.getByRole('button', { name: 'Resume…' }).click();
+  await expect(page.getByRole('dialog').getByRole('status')).toHaveText('Loading the step’s form…');
+  await expect(page.getByLabel('resume_data (JSON)')).toHaveCount(0);
+  await expect(page.getByTestId('confirm-resume')).toBeDisabled();
+  answerWorkflow();
   const form = page.getByTestId('resume-form');
   await expect(form.getByLabel('Channel')).toHaveValue('0'); // the default, "sepa"
   await expect(form.getByLabel('Reference')).toHaveAccessibleDescription('As on the bank statement');
