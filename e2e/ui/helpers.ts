@@ -128,5 +128,7 @@ export async function startWorker(): Promise<{ stop: () => Promise<void>; output
 
 export async function saveScreenshot(page: Page, name: string) {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+  // Bounded: Chromium has been seen never to answer a capture (after "fonts loaded"), and the
+  // test's own timeout would then hold the run for minutes before saying so.
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true, timeout: 30_000 });
 }

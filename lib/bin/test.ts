@@ -167,6 +167,6 @@ try {
 console.log('\n[test] summary');
 for (const [name, ok] of results) console.log(`  ${ok ? 'PASS' : 'FAIL'}  ${name}`);
 const failed = failures.flatMap(([step, list]) => formatFailures(step, list));
-if (failed.length) console.log(['\n[test] why (first lines of each failure; the full output is above)', ...failed].join('\n'));
+if (failed.length) console.log(['\n[test] failures and flaky tests (the first lines of each; the full output is above)', ...failed].join('\n'));
 if (results.some(([, ok]) => !ok)) exitCode = 1;
 process.exit(exitCode);

@@ -11,12 +11,15 @@ export type Failure = { where: string; title: string; message: string };
 
 const ANSI = /\u001b\[[0-9;]*m/g;
 
-/** The first lines of a message that say what went wrong (no stack, no call log, no blank lines). */
-export function essentials(message: string, maxLines = 6): string {
+/**
+ * The first lines of a message that say what went wrong: no stack, no blank lines, no code frame;
+ * a Playwright call log is kept (it says what an action was waiting for when it timed out).
+ */
+export function essentials(message: string, maxLines = 7): string {
   const lines = message.replace(ANSI, '').split('\n');
   const kept: string[] = [];
   for (const line of lines) {
-    if (/^\s+at /.test(line) || /^\s*Call log:/.test(line)) break;
+    if (/^\s+at /.test(line) || /^\s*>?\s*\d+ \|/.test(line)) break;
     if (line.trim() === '') continue;
     kept.push(line.trimEnd().slice(0, 300));
     if (kept.length === maxLines) break;
@@ -43,12 +46,15 @@ export function playwrightFailures(report: PwReport, root: string): Failure[] {
       for (const t of spec.tests) {
         if (t.status !== 'unexpected' && t.status !== 'flaky') continue;
         const failed = t.results.find((r) => r.status !== 'passed' && r.status !== 'skipped');
-        const err = failed?.errors?.[0];
-        const at = err?.location ? ` (at ${relative(root, err.location.file)}:${err.location.line})` : '';
+        // A timeout comes first and says little; the action it interrupted (and its call log) follows.
+        const errors = (failed?.errors ?? []).slice(0, 2);
+        const message = errors.length
+          ? errors.map((e) => `${essentials(e.message ?? '')}${e.location ? ` (at ${relative(root, e.location.file)}:${e.location.line})` : ''}`).join('\n')
+          : (failed?.status ?? 'failed');
         out.push({
           where: `${path.join(dir, spec.file)}:${spec.line}`,
-          title: [...titles, spec.title].join(' › '),
-          message: `${essentials(err?.message ?? failed?.status ?? 'failed')}${at}`,
+          title: [...titles, spec.title].join(' › ') + (t.status === 'flaky' ? ' — FLAKY: failed, then passed on its retry' : ''),
+          message,
         });
       }
     }
