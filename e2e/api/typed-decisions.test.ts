@@ -116,6 +116,14 @@ describe('input_schema at workflow creation', () => {
     expect(body.error.message.startsWith('definition.steps.0.editable.0')).toBe(true);
   });
 
+  it('keeps the fields in the order the author wrote them, in the workflow and on the request (forms show them so)', async () => {
+    const wf = (await api(admin.token).get<{ definition: { steps: { input_schema?: { properties: object } }[] } }>(`/api/v1/workflows/${pauseKey}`)).body;
+    expect(Object.keys(wf.definition.steps[0]!.input_schema!.properties)).toEqual(['reference', 'settled']);
+    const { approval: a } = await pending(single);
+    expect(Object.keys(a.input_schema!.properties as object)).toEqual(['cost_center', 'approved_amount', 'note', 'amount']);
+    expect(Object.keys((await approval(a.id)).input_schema!.properties as object)).toEqual(['cost_center', 'approved_amount', 'note', 'amount']);
+  });
+
   it('shows the schema, the editable fields and payload version 1 with its hash on the request', async () => {
     const { approval: a } = await pending(single);
     expect(a.input_schema).toEqual(SCHEMA);

@@ -69,6 +69,8 @@ test('the form renders from the schema (enum select, required, description) and 
   const dialog = page.getByTestId('decide-dialog');
   await expect(dialog).toBeVisible();
   const form = dialog.getByTestId('decision-form');
+  // The fields in the order the workflow's author wrote them (not jsonb's: Urgent first).
+  await expect(form.locator('label')).toHaveText([/^Cost center/, /^Approved amount/, /^Reviewer email/, /^Urgent/]);
   // An enum is a select with its values; required fields are marked; descriptions describe.
   const costCenter = form.getByLabel('Cost center');
   await expect(costCenter).toHaveJSProperty('tagName', 'SELECT');
@@ -222,6 +224,7 @@ test('a pause step with an input_schema resumes through a form on the execution 
   await expect(page.getByTestId('confirm-resume')).toBeDisabled();
   answerWorkflow();
   const form = page.getByTestId('resume-form');
+  await expect(form.locator('label')).toHaveText([/^Reference/, /^Channel/, /^Contact/]);
   await expect(form.getByLabel('Channel')).toHaveValue('0'); // the default, "sepa"
   await expect(form.getByLabel('Reference')).toHaveAccessibleDescription('As on the bank statement');
   await page.getByTestId('confirm-resume').click();

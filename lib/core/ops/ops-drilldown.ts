@@ -96,7 +96,7 @@ export async function expiringSoon(db: DbOrTx, nowIso: string): Promise<{ count:
                     where status = 'paused' and decided_at is null and pause_expires_at <= ${horizon}`),
     db.execute(sql`
       select e.id, w.key, w.name, e.paused_step_id, e.pause_kind, e.paused_reason, e.pause_expires_at,
-             (select s from jsonb_array_elements(w.definition->'steps') s where s->>'id' = e.paused_step_id limit 1) as step
+             (select s from json_array_elements(w.definition->'steps') s where s->>'id' = e.paused_step_id limit 1) as step
         from workflow_executions e join workflows w on w.id = e.workflow_id
        where e.status = 'paused' and e.decided_at is null and e.pause_expires_at <= ${horizon}
        order by e.pause_expires_at, e.id

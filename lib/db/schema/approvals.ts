@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { index, integer, json, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import type { Role } from '../../core/access/permissions';
 import type { ApprovalStatus, Decision } from '../../core/engine/state-machine';
 import { workflowExecutions } from './executions';
@@ -32,8 +32,8 @@ export const approvalRequests = pgTable(
     payloadVersion: integer('payload_version').notNull().default(1),
     /** sha256 of the canonical JSON of that payload (lib/core/approvals/payload-version.ts). */
     payloadHash: text('payload_hash'),
-    /** The step's `input_schema` (JSON Schema) that decisions' `data` must match; null: free-form. */
-    inputSchema: jsonb('input_schema').$type<Record<string, unknown>>(),
+    /** The step's `input_schema` (JSON Schema) that decisions' `data` must match; null: free-form. json: fields in their author's order (migration 0011). */
+    inputSchema: json('input_schema').$type<Record<string, unknown>>(),
     /** The payload fields an approver may change with approve-with-edits (the step's `editable`). */
     editable: text('editable').array().notNull().default(sql`'{}'::text[]`),
   },
